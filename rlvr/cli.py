@@ -1,0 +1,128 @@
+"""The `rlvr` command line.
+
+Every verb imports what it needs inside its body: `rlvr --help` and the verbs that need no
+model never import torch, transformers or ray.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rlvr.errors import UserError
+
+app = typer.Typer(
+    name="rlvr",
+    help="Post-train language models with reinforcement learning from verifiable rewards.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+PluginOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--plugin", help="A local plugin file (.py) to register; repeatable.", show_default=False
+    ),
+]
+
+
+def _load_plugins(paths: list[Path] | None) -> None:
+    from rlvr.registry import load_plugin
+
+    for path in paths or ():
+        load_plugin(path)
+
+
+@app.command()
+def verify(
+    in_path: Annotated[
+        Path,
+        typer.Option(
+            "--in", help="Problem records plus a `completion` each, as JSONL.", show_default=False
+        ),
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write the scored rows (input plus `reward` and `info`).",
+            show_default=False,
+        ),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes [default: every core this process may use].",
+            show_default=False,
+            min=1,
+        ),
+    ] = None,
+    plugin: PluginOption = None,
+) -> None:
+    """Score given completions with the registered verifiers.
+
+    Each row names its `env` (or its `verifier`); GSM8K, MATH, HumanEval, MBPP and IFEval rows
+    are recognised as published. A summary goes to stderr; the output is written atomically.
+    """
+    from rlvr.verify import print_summary, verify_file
+
+    _load_plugins(plugin)
+    print_summary(verify_file(in_path, out_path, workers=workers, plugin_files=plugin or ()))
+
+
+@app.command("list")
+def list_plugins(
+    plugin: PluginOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per plugin.")] = False,
+) -> None:
+    """Show the registered environments, verifiers and curricula, and where each comes from.
+
+    A plugin that fails to load is listed with its error; the others still work.
+    """
+    from rlvr.registry import default_registry
+
+    _load_plugins(plugin)
+    plugins = default_registry().plugins()
+    if as_json:
+        for p in plugins:
+            print(
+                json.dumps(
+                    {
+                        "kind": p.kind,
+                        "name": p.name,
+                        "target": p.target,
+                        "source": p.source,
+                        "builtin": p.builtin,
+                        "error": p.error,
+                    }
+                )
+            )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("kind", "name", "from", "target", "status"):
+        table.add_column(column, overflow="fold")
+    for p in plugins:
+        status = f"[red]error: {p.error}[/red]" if p.error else "[green]ok[/green]"
+        table.add_row(p.kind, p.name, p.source, p.target, status)
+    Console().print(table)
+
+
+def main() -> None:
+    """Console entry point: user errors are one line on stderr and exit code 2."""
+    try:
+        app()
+    except UserError as exc:
+        print(f"rlvr: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("rlvr: interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,312 @@
+"""`rlvr verify`: score given completions, streamed through local worker processes.
+
+Rows are read, validated and resolved to a verifier in this process, so a bad row stops the
+run at once with its file, line and field, before anything is written. Scoring happens in a
+pool of worker processes, a bounded number of chunks in flight, so memory stays flat on files
+of any length and the output keeps the input order. The output goes to a temporary file
+beside the target and is renamed into place only when every row is scored.
+
+A worker that dies (a verifier that segfaults or is OOM-killed) breaks the pool: the pool is
+rebuilt and the chunks in flight are retried, split into single rows on a second failure, so
+only a row that kills a worker on its own ends as an infrastructure error (`reward: null`).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rlvr.errors import RecordError
+from rlvr.records import normalise, read_jsonl
+from rlvr.registry import Registry, default_registry, load_plugin
+from rlvr.scoring import completion_text, score
+from rlvr.verdict import Verdict
+
+CHUNK_ROWS = 32
+CHUNKS_IN_FLIGHT_PER_WORKER = 4
+
+Item = tuple[str, dict[str, Any], str]
+"""(verifier name, problem record, completion text): one unit of work for a worker."""
+
+
+@dataclass
+class EnvTally:
+    rows: int = 0
+    scored: int = 0
+    reward_sum: float = 0.0
+    errors: int = 0
+
+    @property
+    def mean_reward(self) -> float | None:
+        return self.reward_sum / self.scored if self.scored else None
+
+
+@dataclass
+class Summary:
+    """What `rlvr verify` reports on stderr."""
+
+    rows: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    workers: int = 1
+    by_env: dict[str, EnvTally] = field(default_factory=dict)
+
+    def add(self, env: str, verdict: Verdict) -> None:
+        tally = self.by_env.setdefault(env, EnvTally())
+        self.rows += 1
+        tally.rows += 1
+        if verdict.reward is None:
+            self.errors += 1
+            tally.errors += 1
+        else:
+            tally.scored += 1
+            tally.reward_sum += verdict.reward
+
+    def lines(self) -> list[str]:
+        rate = self.rows / self.seconds if self.seconds > 0 else float("inf")
+        out = [
+            f"rlvr verify: {self.rows} rows in {self.seconds:.1f} s ({rate:,.0f} rows/s, "
+            f"{self.workers} worker{'s' * (self.workers != 1)}), {self.errors} errors"
+        ]
+        for env, tally in sorted(self.by_env.items()):
+            mean = "n/a" if tally.mean_reward is None else f"{tally.mean_reward:.3f}"
+            out.append(f"  {env}: {tally.rows} rows, mean reward {mean}, {tally.errors} errors")
+        return out
+
+
+class VerifierResolver:
+    """Which verifier scores a row, and whether the row has the fields it needs.
+
+    A row's own `verifier` wins; otherwise the verifier its environment declares; otherwise a
+    verifier registered under the env's name (a custom env that is just a dataset).
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._by_env: dict[str, str] = {}
+        self._required: dict[str, tuple[str, ...]] = {}
+
+    def verifier_for(self, record: dict[str, Any]) -> str:
+        name = record.get("verifier")
+        if name is None:
+            name = self._env_verifier(record["env"])
+        if name not in self._required:
+            factory = self.registry.factory("verifiers", name)
+            self._required[name] = tuple(getattr(factory, "required_fields", ()))
+        for required in self._required[name]:
+            if required not in record:
+                raise RecordError(f"missing; verifier {name!r} needs it", field=required)
+        return name
+
+    def _env_verifier(self, env: str) -> str:
+        if env not in self._by_env:
+            if env in self.registry.names("environments"):
+                factory = self.registry.factory("environments", env)
+                self._by_env[env] = getattr(factory, "verifier", env)
+            elif env in self.registry.names("verifiers"):
+                self._by_env[env] = env
+            else:
+                known = sorted(
+                    set(self.registry.names("environments")) | set(self.registry.names("verifiers"))
+                )
+                raise RecordError(
+                    f"unknown environment {env!r}; installed: {', '.join(known) or 'none'}. "
+                    'Name one, or give the row a "verifier"',
+                    field="env",
+                )
+        return self._by_env[env]
+
+
+# -- worker side -------------------------------------------------------------------------------
+
+_worker_verifiers: dict[str, Any] = {}
+
+
+def _init_worker(plugin_files: Sequence[str]) -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    for path in plugin_files:
+        load_plugin(path)
+
+
+def score_items(items: Sequence[Item]) -> list[Verdict]:
+    """Score a chunk; verifiers are built once per process and reused."""
+    verdicts = []
+    for name, problem, completion in items:
+        verifier = _worker_verifiers.get(name)
+        if verifier is None:
+            verifier = _worker_verifiers[name] = default_registry().create("verifiers", name)
+        verdicts.append(score(verifier, problem, completion))
+    return verdicts
+
+
+# -- driver ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    rows: list[tuple[dict[str, Any], str]]  # (input row, env) — what is written back
+    items: list[Item]
+    future: Future[list[Verdict]]
+    attempt: int = 0
+
+
+class _Pool:
+    """A process pool that can be rebuilt after a worker dies; inline when workers == 1."""
+
+    def __init__(self, workers: int, plugin_files: Sequence[str]) -> None:
+        self.workers = workers
+        self.plugin_files = list(plugin_files)
+        self.executor: ProcessPoolExecutor | None = None
+        self.restart()
+
+    def restart(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = None
+        if self.workers > 1:
+            # fork: the parent has imported no threads or torch; workers start in milliseconds
+            # with the registry and plugin modules already in memory.
+            self.executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker,
+                initargs=(self.plugin_files,),
+            )
+
+    def submit(self, items: list[Item]) -> Future[list[Verdict]]:
+        if self.executor is not None:
+            return self.executor.submit(score_items, items)
+        done: Future[list[Verdict]] = Future()
+        done.set_result(score_items(items))
+        return done
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _retry(pool: _Pool, job: _Job) -> list[_Job]:
+    """Jobs to replace one whose worker died: whole once, then row by row, then an error."""
+    if job.attempt == 0:
+        return [_Job(job.rows, job.items, pool.submit(job.items), 1)]
+    if len(job.items) > 1:
+        return [
+            _Job([row], [item], pool.submit([item]), 2)
+            for row, item in zip(job.rows, job.items, strict=True)
+        ]
+    failed: Future[list[Verdict]] = Future()
+    failed.set_result(
+        [Verdict.error("the worker process died while verifying this row (crash or out of memory)")]
+    )
+    return [_Job(job.rows, job.items, failed, 3)]
+
+
+def _chunks(
+    path: Path, resolver: VerifierResolver
+) -> Iterator[tuple[list[tuple[dict[str, Any], str]], list[Item]]]:
+    rows: list[tuple[dict[str, Any], str]] = []
+    items: list[Item] = []
+    for line_no, row in read_jsonl(path):
+        try:
+            record = normalise(row)
+            if "completion" not in row:
+                raise RecordError(
+                    "missing; each row is a problem record plus the completion to score",
+                    field="completion",
+                )
+            try:
+                text = completion_text(row["completion"])
+            except TypeError as exc:
+                raise RecordError(str(exc), field="completion") from None
+            verifier = resolver.verifier_for(record)
+        except RecordError as exc:
+            raise exc.at(path, line_no) from None
+        record.pop("completion", None)
+        rows.append((row, record["env"]))
+        items.append((verifier, record, text))
+        if len(items) == CHUNK_ROWS:
+            yield rows, items
+            rows, items = [], []
+    if items:
+        yield rows, items
+
+
+def verify_file(
+    in_path: str | Path,
+    out_path: str | Path,
+    *,
+    workers: int | None = None,
+    plugin_files: Sequence[str | Path] = (),
+) -> Summary:
+    """Score every row of `in_path` into `out_path` (atomically); see the module docstring."""
+    in_path, out_path = Path(in_path), Path(out_path)
+    registry = default_registry()
+    for plugin in plugin_files:
+        registry.load_file(plugin)
+    workers = max(1, workers or len(os.sched_getaffinity(0)))
+    summary = Summary(workers=workers)
+    started = time.perf_counter()
+    out_dir = out_path.parent if str(out_path.parent) else Path(".")
+    if not out_dir.is_dir():
+        raise RecordError("the output directory does not exist", path=out_dir)
+    if out_path.resolve() == in_path.resolve():
+        raise RecordError("--out must differ from --in", path=out_path)
+    fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{out_path.name}.", suffix=".tmp")
+    pool = _Pool(workers, [str(p) for p in registry.plugin_files])
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            chunks = _chunks(in_path, VerifierResolver(registry))
+            pending: deque[_Job] = deque()
+            window = workers * CHUNKS_IN_FLIGHT_PER_WORKER
+            exhausted = False
+            while pending or not exhausted:
+                while not exhausted and len(pending) < window:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        exhausted = True
+                    else:
+                        pending.append(_Job(chunk[0], chunk[1], pool.submit(chunk[1])))
+                if not pending:
+                    break
+                job = pending.popleft()
+                try:
+                    verdicts = job.future.result()
+                except BrokenProcessPool:
+                    pool.restart()
+                    retried = [new for old in (job, *pending) for new in _retry(pool, old)]
+                    pending = deque(retried)
+                    continue
+                for (row, env), verdict in zip(job.rows, verdicts, strict=True):
+                    summary.add(env, verdict)
+                    out.write(
+                        json.dumps(
+                            {**row, "reward": verdict.reward, "info": verdict.info},
+                            ensure_ascii=False,
+                            default=str,
+                        )
+                    )
+                    out.write("\n")
+        os.replace(tmp_name, out_path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    finally:
+        pool.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def print_summary(summary: Summary) -> None:
+    for line in summary.lines():
+        print(line, file=sys.stderr)

@@ -1,0 +1,693 @@
+"""Read a final answer written in LaTeX or plain text as a value that can be compared.
+
+Model output is hostile, so there is no `eval` anywhere (sympy's `parse_expr` evaluates
+Python): a tokenizer and a recursive-descent parser build sympy objects directly from a
+whitelist of constructs. Everything is bounded — input length, nesting depth, the size of
+integers that powers, factorials and products may build — so a power tower, a huge factorial
+or a thousand nested braces fails fast with `AnswerTooLarge` instead of eating the worker. A
+parse that does not consume the whole input is an error: `1-\\frac{1}{\\mathrm{e}}x)` never
+becomes `1`.
+
+The values (`Parsed`): a sympy expression; `Relation` (`x = 4`, `1 < x \\le 3`); `Sequence`
+(tuples, brackets, sets, bare comma lists); `Matrix`; `Text`. Percent signs and degree marks
+stay as the symbols `PERCENT` and `DEGREE` so the comparison can read `50\\%` as 50 or 1/2 and
+`30^\\circ` as 30 or pi/6, whichever the gold answer means.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+MAX_CHARS = 1000
+MAX_DEPTH = 50
+MAX_DIGITS = 20_000
+MAX_FACTORIAL = 1000
+MAX_BINOMIAL = 100_000
+
+PERCENT = sympy.Symbol("PERCENT", positive=True)
+DEGREE = sympy.Symbol("DEGREE", positive=True)
+
+
+class ParseError(ValueError):
+    """The text is not an answer this parser reads completely."""
+
+
+class AnswerTooLarge(ParseError):
+    """The answer would build a number or structure past the safety bounds."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A chain `a op b op c ...`; ops are "=", "!=", "<", "<=", ">", ">="."""
+
+    terms: tuple[Any, ...]
+    ops: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """Comma-separated items with their delimiters: "()", "[]", "(]", "[)", "{}" or "" (bare)."""
+
+    items: tuple[Any, ...]
+    brackets: str
+
+
+@dataclass(frozen=True)
+class Matrix:
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Text:
+    value: str
+
+
+@dataclass
+class Parsed:
+    """A parsed answer and what the comparison needs to know about how it was written."""
+
+    value: Any
+    decimal_digits: int | None = None  # fewest significant digits of any decimal literal
+    unit: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+_SPACING = re.compile(
+    r"(?<!\\)\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])"
+)
+_SIZING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![a-zA-Z])\.?")
+_STYLE = re.compile(r"\\(?:mathrm|mathbf|mathit|textbf|textit|boldsymbol|bm|operatorname)\s*")
+_TEXT = re.compile(r"\\(?:text|mbox|textnormal|textrm|mathrm)\s*\{([^{}]*)\}")
+_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:(?:,|\{,\}|\\,|\s)\d{3})+(?![\d])(?!\.\d*,)")
+_UNICODE = {
+    "−": "-",
+    "–": "-",
+    "×": r"\times ",
+    "÷": r"\div ",
+    "·": r"\cdot ",
+    "π": r"\pi ",
+    "∞": r"\infty ",
+    "≤": r"\le ",
+    "≥": r"\ge ",
+    "≠": r"\ne ",
+    "√": r"\sqrt ",
+    "°": r"^\circ ",
+    "∪": r"\cup ",
+    "∈": r"\in ",
+}
+
+UNIT_ALIASES = {
+    "meter": "m",
+    "metre": "m",
+    "meters": "m",
+    "metres": "m",
+    "kilometer": "km",
+    "kilometers": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "centimeter": "cm",
+    "centimeters": "cm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "second": "s",
+    "seconds": "s",
+    "sec": "s",
+    "secs": "s",
+    "minute": "min",
+    "minutes": "min",
+    "mins": "min",
+    "hour": "h",
+    "hours": "h",
+    "hr": "h",
+    "hrs": "h",
+    "day": "day",
+    "days": "day",
+    "gram": "g",
+    "grams": "g",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "kgs": "kg",
+    "liter": "l",
+    "liters": "l",
+    "litre": "l",
+    "litres": "l",
+    "dollar": "$",
+    "dollars": "$",
+    "cent": "cent",
+    "cents": "cent",
+    "inch": "in",
+    "inches": "in",
+    "foot": "ft",
+    "feet": "ft",
+    "mile": "mi",
+    "miles": "mi",
+    "mph": "mi/h",
+    "unit": "unit",
+    "units": "unit",
+    "degree": "deg",
+    "degrees": "deg",
+}
+
+FUNCTIONS: dict[str, Any] = {
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "cot": sympy.cot,
+    "sec": sympy.sec,
+    "csc": sympy.csc,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "exp": sympy.exp,
+    "ln": sympy.log,
+    "log": sympy.log,
+    "sqrt": sympy.sqrt,
+}
+WORD_CONSTANTS = {
+    "pi": sympy.pi,
+    "infty": sympy.oo,
+    "infinity": sympy.oo,
+    "inf": sympy.oo,
+    "oo": sympy.oo,
+}
+TEXT_WORDS = {"and", "or", "no", "yes", "none", "true", "false", "undefined"}
+
+
+def normalise_unit(unit: str) -> str:
+    unit = unit.strip().lower().rstrip(".")
+    return UNIT_ALIASES.get(unit, unit)
+
+
+def normalise(text: str) -> str:
+    """LaTeX variants folded onto one spelling; the text still has to parse afterwards."""
+    s = text.strip()
+    for char, latex in _UNICODE.items():
+        s = s.replace(char, latex)
+    s = s.replace("\\$", "").replace("$", "")
+    s = re.sub(r"\\[\[\]()]", "", s)  # \( \) \[ \] math delimiters
+    s = re.sub(r"\\[dt]frac", r"\\frac", s)
+    s = s.replace("\\%", "%").replace("\\{", "\x01").replace("\\}", "\x02")
+    s = _SIZING.sub("", s)
+    s = _SPACING.sub(" ", s)
+    s = s.replace("~", " ")
+    s = re.sub(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree", "°", s)
+    s = s.replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|")
+    s = s.replace("\\mid", "|")
+    s = _THOUSANDS.sub(lambda m: re.sub(r"\{,\}|\\,|,|\s", "", m.group()), s)
+    s = re.sub(r"\s+", " ", s).strip()
+    return s.rstrip(".").strip()
+
+
+def split_unit(s: str) -> tuple[str, str | None]:
+    """A trailing unit (`5 km`, `12\\text{ cm}`, `3 \\mathrm{kg}`) split off a number."""
+    match = re.fullmatch(
+        r"(.*?[\d}).°%])\s*(?:\\(?:text|mbox|mathrm)\s*\{\s*([A-Za-z][A-Za-z /^\d.]*?)\s*\}"
+        r"|([A-Za-z]{2,}(?: ?(?:per|/) ?[A-Za-z]+)?))\s*(\^\s*\{?\d\}?)?",
+        s,
+    )
+    if not match:
+        return s, None
+    unit = (match.group(2) or match.group(3) or "").strip()
+    if unit.lower() in FUNCTIONS or unit.lower() in WORD_CONSTANTS or unit.lower() in TEXT_WORDS:
+        return s, None
+    if match.group(4):
+        unit += "^" + re.sub(r"[^\d]", "", match.group(4))
+    return match.group(1).strip(), normalise_unit(unit)
+
+
+# --- tokenizer ----------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<num>\d+\.?\d*(?:[eE][+-]?\d+(?![a-zA-Z]))?|\.\d+(?:[eE][+-]?\d+)?)
+    |(?P<cmd>\\[a-zA-Z]+)
+    |(?P<word>[a-zA-Z]+)
+    |(?P<op>\\\\|<=|>=|!=|[-+*/^_()\[\]{},=<>!|%'&;:°\x01\x02])
+    |(?P<space>\s+)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # num, cmd, word, op, end
+    text: str
+
+
+def tokenize(s: str) -> list[Token]:
+    tokens, position = [], 0
+    while position < len(s):
+        match = _TOKEN.match(s, position)
+        if match is None:
+            raise ParseError(f"unexpected character {s[position]!r}")
+        position = match.end()
+        kind = match.lastgroup or ""
+        if kind == "space":
+            continue
+        text = match.group()
+        if kind == "cmd" and text in (r"\le", r"\leq", r"\leqslant"):
+            kind, text = "op", "<="
+        elif kind == "cmd" and text in (r"\ge", r"\geq", r"\geqslant"):
+            kind, text = "op", ">="
+        elif kind == "cmd" and text in (r"\ne", r"\neq"):
+            kind, text = "op", "!="
+        elif kind == "cmd" and text in (r"\lt",):
+            kind, text = "op", "<"
+        elif kind == "cmd" and text in (r"\gt",):
+            kind, text = "op", ">"
+        tokens.append(Token(kind, text))
+    tokens.append(Token("end", ""))
+    return tokens
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+RELATIONS = {"=", "!=", "<", "<=", ">", ">="}
+STARTS_PRIMARY_CMDS = {
+    r"\frac",
+    r"\sqrt",
+    r"\pi",
+    r"\infty",
+    r"\binom",
+    r"\begin",
+    r"\text",
+    *(f"\\{f}" for f in FUNCTIONS),
+}
+
+
+def _check_size(value: Any) -> Any:
+    """Refuse rationals past MAX_DIGITS digits: every arithmetic node passes through here."""
+    if isinstance(value, sympy.Rational):
+        bits = max(int(value.p).bit_length(), int(value.q).bit_length())
+        if bits * 0.30103 > MAX_DIGITS:
+            raise AnswerTooLarge(f"a number of more than {MAX_DIGITS} digits")
+    return value
+
+
+def _power(base: Any, exponent: Any) -> Any:
+    if isinstance(base, sympy.Number) and isinstance(exponent, sympy.Number):
+        magnitude = abs(base)
+        if magnitude not in (0, 1) and magnitude.is_finite and exponent.is_finite:
+            digits = (
+                abs(float(exponent)) * abs(math.log10(float(magnitude)))
+                if float(magnitude) not in (0.0, math.inf)
+                else math.inf
+            )
+            if isinstance(magnitude, sympy.Rational) and magnitude.q != 1:
+                digits = max(digits, abs(float(exponent)) * math.log10(float(magnitude.q)))
+            if digits > MAX_DIGITS:
+                raise AnswerTooLarge(f"a power of more than {MAX_DIGITS} digits")
+    elif isinstance(exponent, sympy.Number) and abs(exponent) > 10_000:
+        raise AnswerTooLarge("an exponent above 10000")
+    return _check_size(sympy.Pow(base, exponent))
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.depth = 0
+        self.decimal_digits: int | None = None
+
+    # helpers
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def next(self) -> Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def accept(self, text: str) -> bool:
+        if self.tok.text == text and self.tok.kind != "end":
+            self.i += 1
+            return True
+        return False
+
+    def expect(self, text: str) -> None:
+        if not self.accept(text):
+            raise ParseError(f"expected {text!r}, found {self.tok.text or 'the end'!r}")
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise AnswerTooLarge(f"nesting deeper than {MAX_DEPTH}")
+
+    # grammar
+    def answer(self) -> Any:
+        items = self.comma_list(closers={"end"})
+        if self.tok.kind != "end":
+            raise ParseError(f"unexpected {self.tok.text!r}")
+        return items[0] if len(items) == 1 else Sequence(tuple(items), "")
+
+    def comma_list(self, closers: set[str]) -> list[Any]:
+        items = [self.item()]
+        while self.tok.text in (",", ";") and self.tok.kind == "op":
+            self.next()
+            if self.tok.text in closers or self.tok.kind in closers:
+                break  # a trailing comma
+            items.append(self.item())
+        return items
+
+    def item(self) -> Any:
+        terms, ops = [self.union()], []
+        while self.tok.kind == "op" and self.tok.text in RELATIONS:
+            ops.append(self.next().text)
+            terms.append(self.union())
+        return Relation(tuple(terms), tuple(ops)) if ops else terms[0]
+
+    def union(self) -> Any:
+        first = self.sum()
+        if self.tok.text != r"\cup":
+            return first
+        parts = [first]
+        while self.accept(r"\cup"):
+            parts.append(self.sum())
+        return Sequence(tuple(parts), "cup")
+
+    def sum(self) -> Any:
+        value = self.product()
+        while (self.tok.kind == "op" and self.tok.text in ("+", "-")) or self.tok.text in (
+            r"\pm",
+            r"\mp",
+        ):
+            op = self.next().text
+            rhs = self.product()
+            _require_expr(value, rhs)
+            if op in (r"\pm", r"\mp"):
+                return Sequence((value + rhs, value - rhs), "{}")
+            value = _check_size(value + rhs if op == "+" else value - rhs)
+        return value
+
+    def product(self) -> Any:
+        value = self.unary()
+        while True:
+            token = self.tok
+            if token.text in ("*", r"\cdot", r"\times", "/", r"\div") and token.kind in (
+                "op",
+                "cmd",
+            ):
+                self.next()
+                rhs = self.unary()
+                _require_expr(value, rhs)
+                if token.text in ("/", r"\div"):
+                    if rhs == 0:
+                        raise ParseError("division by zero")
+                    value = _check_size(value / rhs)
+                else:
+                    value = _check_size(value * rhs)
+            elif self.starts_implicit_factor():
+                rhs = self.power()
+                _require_expr(value, rhs)
+                value = _check_size(value * rhs)
+            else:
+                return value
+
+    def starts_implicit_factor(self) -> bool:
+        token = self.tok
+        if token.kind == "word":
+            return True
+        if token.kind == "cmd":
+            return token.text in STARTS_PRIMARY_CMDS
+        return token.kind == "op" and token.text in ("(", "\x01")
+
+    def unary(self) -> Any:
+        if self.tok.kind == "op" and self.tok.text in ("+", "-"):
+            sign = self.next().text
+            self.enter()
+            value = self.unary()
+            self.depth -= 1
+            _require_expr(value)
+            return -value if sign == "-" else value
+        return self.power()
+
+    def power(self) -> Any:
+        base = self.postfix(self.primary())
+        if self.accept("^"):
+            self.enter()
+            exponent = self.group() if self.tok.text == "{" else self.unary_power()
+            self.depth -= 1
+            _require_expr(base, exponent)
+            return self.postfix(_power(base, exponent))
+        return base
+
+    def unary_power(self) -> Any:
+        # `2^-1` and `2^3^2` (right-associative) without braces
+        if self.tok.kind == "op" and self.tok.text in ("+", "-"):
+            sign = self.next().text
+            value = self.unary_power()
+            return -value if sign == "-" else value
+        return self.power()
+
+    def postfix(self, value: Any) -> Any:
+        while True:
+            if self.accept("!"):
+                _require_expr(value)
+                if not (isinstance(value, sympy.Integer) and 0 <= value <= MAX_FACTORIAL):
+                    raise AnswerTooLarge(f"a factorial of something other than 0..{MAX_FACTORIAL}")
+                value = sympy.factorial(value)
+            elif self.accept("%"):
+                _require_expr(value)
+                value = value * PERCENT
+            elif self.accept("°"):
+                _require_expr(value)
+                value = value * DEGREE
+            else:
+                return value
+
+    def group(self) -> Any:
+        """`{...}`: a TeX group."""
+        self.expect("{")
+        self.enter()
+        items = self.comma_list(closers={"}"})
+        self.depth -= 1
+        self.expect("}")
+        return items[0] if len(items) == 1 else Sequence(tuple(items), "()")
+
+    def argument(self) -> Any:
+        """A macro argument: a group, or a single digit or letter (`\\frac12`)."""
+        if self.tok.text == "{":
+            return self.group()
+        token = self.next()
+        if token.kind == "num":
+            if len(token.text) > 1:  # \frac12: the first digit is the argument
+                self.i -= 1
+                self.tokens[self.i] = Token("num", token.text[1:])
+                return sympy.Integer(token.text[0])
+            return sympy.Integer(token.text)
+        if token.kind == "word" and len(token.text) == 1:
+            return sympy.Symbol(token.text)
+        if token.kind == "cmd" and token.text == r"\pi":
+            return sympy.pi
+        raise ParseError(f"expected a macro argument, found {token.text or 'the end'!r}")
+
+    def primary(self) -> Any:
+        token = self.tok
+        self.enter()
+        try:
+            if token.kind == "num":
+                self.next()
+                return self.number(token.text)
+            if token.kind == "word":
+                return self.word()
+            if token.kind == "cmd":
+                return self.command()
+            if token.text in ("(", "["):
+                return self.bracketed()
+            if token.text == "{":
+                return self.group()
+            if token.text == "\x01":
+                self.next()
+                items = [] if self.tok.text == "\x02" else self.comma_list(closers={"\x02"})
+                self.expect("\x02")
+                return Sequence(tuple(items), "{}")
+            if token.text == "|":
+                self.next()
+                inner = self.sum()
+                self.expect("|")
+                _require_expr(inner)
+                return sympy.Abs(inner)
+            raise ParseError(f"unexpected {token.text or 'end of answer'!r}")
+        finally:
+            self.depth -= 1
+
+    def number(self, text: str) -> Any:
+        mantissa, _, exponent = text.lower().partition("e")
+        if "." in mantissa:
+            digits = len(mantissa.replace(".", "").lstrip("0"))
+            self.decimal_digits = min(self.decimal_digits or digits, digits)
+        if len(mantissa) > MAX_DIGITS:
+            raise AnswerTooLarge(f"a number of more than {MAX_DIGITS} digits")
+        value = sympy.Rational(mantissa)
+        if exponent:
+            value = _power(sympy.Integer(10), sympy.Integer(exponent)) * value
+        return _check_size(value)
+
+    def word(self) -> Any:
+        text = self.next().text
+        lowered = text.lower()
+        if lowered in WORD_CONSTANTS:
+            return WORD_CONSTANTS[lowered]
+        if lowered in FUNCTIONS:
+            return self.function(lowered)
+        if len(text) == 1:
+            if text == "e":
+                return sympy.E
+            if text == "i":
+                return sympy.I
+            return sympy.Symbol(text)
+        # "xy" is x*y; anything else made of letters is not math this parser reads
+        if len(text) <= 3:
+            value: Any = sympy.Integer(1)
+            for letter in text:
+                value *= sympy.E if letter == "e" else sympy.Symbol(letter)
+            return value
+        raise ParseError(f"unexpected word {text!r}")
+
+    def function(self, name: str) -> Any:
+        power = None
+        if self.accept("^"):
+            power = self.argument()
+        base = None
+        if name == "log" and self.accept("_"):
+            base = self.argument()
+        if self.tok.text in ("(", "{"):
+            arg = self.bracketed() if self.tok.text == "(" else self.group()
+        else:
+            arg = self.power()
+        _require_expr(arg)
+        value = FUNCTIONS[name](arg) if base is None else sympy.log(arg, base)
+        return _power(value, power) if power is not None else value
+
+    def command(self) -> Any:
+        text = self.next().text
+        name = text[1:]
+        if name == "frac":
+            numerator, denominator = self.argument(), self.argument()
+            _require_expr(numerator, denominator)
+            if denominator == 0:
+                raise ParseError("division by zero")
+            return _check_size(numerator / denominator)
+        if name == "sqrt":
+            index = None
+            if self.accept("["):
+                index = self.sum()
+                self.expect("]")
+            radicand = self.argument()
+            _require_expr(radicand)
+            return sympy.sqrt(radicand) if index is None else sympy.root(radicand, index)
+        if name == "binom":
+            n, k = self.argument(), self.argument()
+            if not all(isinstance(v, sympy.Integer) and 0 <= v <= MAX_BINOMIAL for v in (n, k)):
+                raise AnswerTooLarge(f"a binomial outside 0..{MAX_BINOMIAL}")
+            return sympy.binomial(n, k)
+        if name in WORD_CONSTANTS:
+            return WORD_CONSTANTS[name]
+        if name in FUNCTIONS:
+            return self.function(name)
+        if name == "begin":
+            return self.matrix()
+        if name == "text":
+            raise ParseError("text inside an expression")
+        raise ParseError(f"unsupported command {text}")
+
+    def bracketed(self) -> Any:
+        opener = self.next().text
+        items = self.comma_list(closers={")", "]"})
+        closer = self.next().text
+        if closer not in (")", "]"):
+            raise ParseError(f"unclosed {opener!r}")
+        if len(items) == 1 and opener + closer in ("()", "[]"):
+            return items[0]
+        if len(items) == 1:
+            raise ParseError(f"mismatched {opener}{closer}")
+        return Sequence(tuple(items), opener + closer)
+
+    def matrix(self) -> Matrix:
+        self.expect("{")
+        env = self.next().text
+        self.expect("}")
+        if env not in ("pmatrix", "bmatrix", "matrix", "vmatrix", "array"):
+            raise ParseError(f"unsupported environment {env}")
+        if env == "array" and self.accept("{"):
+            while self.tok.kind != "end" and not self.accept("}"):
+                self.next()
+        rows: list[list[Any]] = [[]]
+        while True:
+            rows[-1].append(self.sum())
+            if self.accept("&"):
+                continue
+            if self.accept("\\\\") and self.tok.text != r"\end":
+                rows.append([])
+                continue
+            if self.accept(r"\end"):
+                self.expect("{")
+                if self.next().text != env:
+                    raise ParseError(f"\\begin{{{env}}} closed by another environment")
+                self.expect("}")
+                break
+            raise ParseError(f"unexpected {self.tok.text or 'end'!r} in {env}")
+        if len({len(r) for r in rows}) != 1:
+            raise ParseError("matrix rows of different lengths")
+        return Matrix(tuple(tuple(r) for r in rows))
+
+
+def _require_expr(*values: Any) -> None:
+    for value in values:
+        if not isinstance(value, sympy.Basic):
+            raise ParseError("arithmetic on a tuple, set or relation")
+
+
+_MULTIPLE_CHOICE = re.compile(r"^\(?([A-Ea-e])\)?$")
+
+
+def parse_answer(text: str) -> Parsed:
+    """Parse a final answer; raises ParseError (AnswerTooLarge for hostile sizes)."""
+    if len(text) > MAX_CHARS:
+        raise AnswerTooLarge(f"an answer longer than {MAX_CHARS} characters")
+    s = normalise(text)
+    whole_text = re.fullmatch(r"\\(?:text|mbox|textbf|mathrm)\s*\{([^{}]*)\}", s)
+    if whole_text:
+        inner = whole_text.group(1).strip()
+        choice = _MULTIPLE_CHOICE.match(inner)
+        if choice:
+            return Parsed(Text(choice.group(1).upper()), notes=["multiple choice"])
+        try:
+            return parse_answer(inner)
+        except ParseError:
+            return Parsed(Text(" ".join(inner.lower().split())), notes=["text"])
+    choice = _MULTIPLE_CHOICE.match(s)
+    if choice and (s.startswith("(") or s.isupper()):
+        return Parsed(Text(choice.group(1).upper()), notes=["multiple choice"])
+    s = re.sub(r"^[A-Za-z]\s*\\in\s*", "", s)  # x \in [1, 2]
+    s, unit = split_unit(s)
+    s = _TEXT.sub(lambda m: m.group(1), s)
+    s = _STYLE.sub("", s)
+    if (
+        re.fullmatch(r"[A-Za-z][A-Za-z ]*[A-Za-z]", s)
+        and s.lower() not in WORD_CONSTANTS
+        and (len(s) > 3 or s.lower() in TEXT_WORDS)
+    ):
+        return Parsed(Text(" ".join(s.lower().split())), notes=["text"])
+    if not s:
+        raise ParseError("empty answer")
+    parser = _Parser(tokenize(s))
+    try:
+        value = parser.answer()
+    except RecursionError:
+        raise AnswerTooLarge("nesting too deep") from None
+    except (TypeError, ZeroDivisionError, OverflowError) as exc:
+        raise ParseError(f"cannot build the value: {exc}") from None
+    return Parsed(value, decimal_digits=parser.decimal_digits, unit=unit)
