@@ -113,7 +113,8 @@ def list_plugins(
     for p in plugins:
         status = f"[red]error: {p.error}[/red]" if p.error else "[green]ok[/green]"
         table.add_row(p.kind, p.name, p.source, p.target, status)
-    Console().print(table)
+    # piped output keeps long targets and errors on one line each
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def main() -> None:

@@ -179,8 +179,10 @@ def validate(record: Mapping[str, Any]) -> None:
     for name in ("env", "verifier"):
         if name in record and not (isinstance(record[name], str) and record[name]):
             raise RecordError("must be a non-empty string", field=name)
-    if "id" in record and not isinstance(record["id"], str | int):
-        raise RecordError("must be a string", field="id")
+    if "id" in record and (
+        isinstance(record["id"], bool) or not isinstance(record["id"], str | int)
+    ):
+        raise RecordError("must be a string or an integer", field="id")
     if "prompt" not in record:
         raise RecordError("missing", field="prompt")
     prompt = record["prompt"]
@@ -218,7 +220,7 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             for line_no, raw in enumerate(handle, start=1):
                 try:
-                    line = raw.decode("utf-8")
+                    line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
                 except UnicodeDecodeError as exc:
                     raise RecordError(
                         f"not UTF-8 text (byte {exc.start + 1})", path=path, line=line_no

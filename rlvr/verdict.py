@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,11 +28,11 @@ class Verdict:
         reward = self.reward
         if reward is None:
             return
-        if isinstance(reward, bool) or not isinstance(reward, int | float):
+        if isinstance(reward, bool) or not isinstance(reward, numbers.Real):
             raise TypeError(f"Verdict.reward must be a float in [0, 1] or None, got {reward!r}")
         if not (math.isfinite(reward) and 0.0 <= reward <= 1.0):
             raise ValueError(f"Verdict.reward must lie in [0, 1], got {reward!r}")
-        object.__setattr__(self, "reward", float(reward))
+        object.__setattr__(self, "reward", float(reward))  # numpy and torch scalars too
 
     @property
     def is_error(self) -> bool:

@@ -6,9 +6,11 @@ pool of worker processes, a bounded number of chunks in flight, so memory stays 
 of any length and the output keeps the input order. The output goes to a temporary file
 beside the target and is renamed into place only when every row is scored.
 
-A worker that dies (a verifier that segfaults or is OOM-killed) breaks the pool: the pool is
-rebuilt and the chunks in flight are retried, split into single rows on a second failure, so
-only a row that kills a worker on its own ends as an infrastructure error (`reward: null`).
+A worker that dies (a verifier that segfaults or is OOM-killed) breaks the pool, and every
+chunk in flight fails with it, guilty or not: the pool is rebuilt and the failed chunks are
+retried, split into single rows on a second failure, and on a third each row runs alone in a
+worker of its own, so only a row that kills a worker by itself ends as an infrastructure error
+(`reward: null`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from rlvr.verdict import Verdict
 
 CHUNK_ROWS = 32
 CHUNKS_IN_FLIGHT_PER_WORKER = 4
+WORKER_DIED = "the worker process died while verifying this row (crash or out of memory)"
 
 Item = tuple[str, dict[str, Any], str]
 """(verifier name, problem record, completion text): one unit of work for a worker."""
@@ -168,36 +171,68 @@ class _Pool:
         self.workers = workers
         self.plugin_files = list(plugin_files)
         self.executor: ProcessPoolExecutor | None = None
+        self.solo: ProcessPoolExecutor | None = None
         self.restart()
+
+    def _executor(self, workers: int) -> ProcessPoolExecutor:
+        # fork: the parent has imported no threads or torch; workers start in milliseconds
+        # with the registry and plugin modules already in memory.
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_init_worker,
+            initargs=(self.plugin_files,),
+        )
 
     def restart(self) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = None
         if self.workers > 1:
-            # fork: the parent has imported no threads or torch; workers start in milliseconds
-            # with the registry and plugin modules already in memory.
-            self.executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_init_worker,
-                initargs=(self.plugin_files,),
-            )
+            self.executor = self._executor(self.workers)
 
     def submit(self, items: list[Item]) -> Future[list[Verdict]]:
         if self.executor is not None:
-            return self.executor.submit(score_items, items)
+            try:
+                return self.executor.submit(score_items, items)
+            except BrokenProcessPool as exc:
+                # Broken since the last result was read: this job fails with those in flight
+                # and is retried with them.
+                failed: Future[list[Verdict]] = Future()
+                failed.set_exception(exc)
+                return failed
         done: Future[list[Verdict]] = Future()
         done.set_result(score_items(items))
         return done
 
+    def run_alone(self, items: list[Item]) -> Future[list[Verdict]]:
+        """Score `items` in a worker running nothing else, and wait: if it dies, they did it."""
+        if self.solo is None:
+            self.solo = self._executor(1)
+        try:
+            verdicts = self.solo.submit(score_items, items).result()
+        except BrokenProcessPool:
+            self.solo.shutdown(wait=False, cancel_futures=True)
+            self.solo = None
+            verdicts = [Verdict.error(WORKER_DIED) for _ in items]
+        done: Future[list[Verdict]] = Future()
+        done.set_result(verdicts)
+        return done
+
     def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+        for executor in (self.executor, self.solo):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _succeeded(job: _Job) -> bool:
+    future = job.future
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 def _retry(pool: _Pool, job: _Job) -> list[_Job]:
-    """Jobs to replace one whose worker died: whole once, then row by row, then an error."""
+    """Jobs to replace one that was in flight when a worker died (not necessarily its own):
+    whole once, then row by row, then each row alone, where a death is the row's own."""
     if job.attempt == 0:
         return [_Job(job.rows, job.items, pool.submit(job.items), 1)]
     if len(job.items) > 1:
@@ -205,11 +240,7 @@ def _retry(pool: _Pool, job: _Job) -> list[_Job]:
             _Job([row], [item], pool.submit([item]), 2)
             for row, item in zip(job.rows, job.items, strict=True)
         ]
-    failed: Future[list[Verdict]] = Future()
-    failed.set_result(
-        [Verdict.error("the worker process died while verifying this row (crash or out of memory)")]
-    )
-    return [_Job(job.rows, job.items, failed, 3)]
+    return [_Job(job.rows, job.items, pool.run_alone(job.items), 3)]
 
 
 def _chunks(
@@ -265,7 +296,9 @@ def verify_file(
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{out_path.name}.", suffix=".tmp")
     pool = _Pool(workers, [str(p) for p in registry.plugin_files])
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        # A lone surrogate (legal in JSON: "\ud83d") only occurs inside a JSON string, where
+        # backslashreplace writes it as that same JSON escape: the row round-trips unchanged.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
             chunks = _chunks(in_path, VerifierResolver(registry))
             pending: deque[_Job] = deque()
             window = workers * CHUNKS_IN_FLIGHT_PER_WORKER
@@ -283,9 +316,12 @@ def verify_file(
                 try:
                     verdicts = job.future.result()
                 except BrokenProcessPool:
+                    # Chunks that finished before the pool broke keep their verdicts.
+                    jobs = [(old, _succeeded(old)) for old in (job, *pending)]
                     pool.restart()
-                    retried = [new for old in (job, *pending) for new in _retry(pool, old)]
-                    pending = deque(retried)
+                    pending = deque(
+                        new for old, ok in jobs for new in ([old] if ok else _retry(pool, old))
+                    )
                     continue
                 for (row, env), verdict in zip(job.rows, verdicts, strict=True):
                     summary.add(env, verdict)

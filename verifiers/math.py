@@ -198,8 +198,29 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", "", normalise(text.strip().strip("$"))).lower()
 
 
-def describe(parsed: Parsed) -> str:
-    return str(parsed.value) + (f" [{parsed.unit}]" if parsed.unit else "")
+def describe(parsed: Parsed, limit: int = 300) -> str:
+    """How an answer was read, for `info` (capped: a long answer stays a short line)."""
+    text = _describe_value(parsed.value) + (f" [{parsed.unit}]" if parsed.unit else "")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, Sequence):
+        items = [_describe_value(v) for v in value.items]
+        if value.brackets == "cup":
+            return " ∪ ".join(items)
+        opener, closer = (value.brackets or "  ")[0].strip(), (value.brackets or "  ")[1].strip()
+        return f"{opener}{', '.join(items)}{closer}"
+    if isinstance(value, Relation):
+        parts = [_describe_value(value.terms[0])]
+        for op, term in zip(value.ops, value.terms[1:], strict=True):
+            parts += [op, _describe_value(term)]
+        return " ".join(parts)
+    if isinstance(value, Matrix):
+        return "matrix[" + "; ".join(", ".join(map(_describe_value, r)) for r in value.rows) + "]"
+    if isinstance(value, Text):
+        return f"text {value.value!r}"
+    return str(value)
 
 
 def same_answer(a_text: str, b_text: str, b: Parsed | None, deadline: float) -> bool:
@@ -430,12 +451,11 @@ def _values_equal(
 ) -> bool:
     if gold == answer:
         return True
-    if gold.free_symbols != answer.free_symbols:
-        return False
-    if not gold.free_symbols:
+    symbols = gold.free_symbols | answer.free_symbols
+    if not symbols:
         return _numbers_equal(gold, answer, digits)
     agree = 0
-    for point in _sample_points(sorted(gold.free_symbols, key=str)):
+    for point in _sample_points(sorted(symbols, key=str)):
         if time.monotonic() > deadline:
             raise TimeoutError
         g, a = _evaluate(gold, point), _evaluate(answer, point)

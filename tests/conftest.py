@@ -1,0 +1,118 @@
+"""Shared fixtures: the CLI in a subprocess, local plugin files, a fake third-party package."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Subprocesses inherit this: a test run must not start a thread pool per core in every worker.
+os.environ["OMP_NUM_THREADS"] = "1"
+
+CLI_TIMEOUT_S = 120
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+WritePlugin = Callable[[str, str], Path]
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """`python -m rlvr ARGS...` as a user runs it; returns the completed process (text)."""
+
+    def run(
+        *args: object, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        # A wide terminal so that rich does not fold the table cells we look for.
+        full_env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "400", **(env or {})}
+        return subprocess.run(
+            [sys.executable, "-m", "rlvr", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=full_env,
+            cwd=cwd,
+            timeout=CLI_TIMEOUT_S,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def write_plugin(tmp_path: Path) -> Iterator[WritePlugin]:
+    """Write `<stem>.py` into a temporary folder; the module it imports as is forgotten after."""
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    stems: list[str] = []
+
+    def write(stem: str, source: str) -> Path:
+        path = folder / f"{stem}.py"
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        stems.append(stem)
+        return path
+
+    yield write
+    for stem in stems:
+        sys.modules.pop(f"rlvr_plugin_{stem}", None)
+
+
+FAKE_MODULE = "fakepkg_plugin"
+FAKE_ENTRY_POINTS = f"""\
+[rlvr.verifiers]
+fake_good = {FAKE_MODULE}:GoodVerifier
+fake_broken = fakepkg_missing_module:Thing
+math = {FAKE_MODULE}:GoodVerifier
+"""
+
+
+@pytest.fixture
+def fake_dist(tmp_path: Path) -> Iterator[Path]:
+    """A folder holding an installed third-party package `fakepkg` 1.0 that declares three
+    `rlvr.verifiers` entry points: a good one, one whose module does not exist, and one that
+    clashes with the built-in `math`. Put the folder on sys.path or PYTHONPATH to install it.
+    """
+    site = tmp_path / "site"
+    dist_info = site / "fakepkg-1.0.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fakepkg\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist_info / "entry_points.txt").write_text(FAKE_ENTRY_POINTS, encoding="utf-8")
+    (site / f"{FAKE_MODULE}.py").write_text(
+        textwrap.dedent(
+            """\
+            from rlvr import Verdict
+
+
+            class GoodVerifier:
+                name = "fake_good"
+
+                def verify(self, problem, completion):
+                    return Verdict(float(completion == "yes"), {"said": completion})
+            """
+        ),
+        encoding="utf-8",
+    )
+    yield site
+    sys.modules.pop(FAKE_MODULE, None)
+
+
+@pytest.fixture
+def write_jsonl(tmp_path: Path) -> Callable[[str, list[Any]], Path]:
+    """Write rows (objects, or raw strings taken as lines) to `tmp_path/in/<name>`."""
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+
+    def write(name: str, rows: list[Any]) -> Path:
+        path = folder / name
+        lines = [row if isinstance(row, str) else json.dumps(row) for row in rows]
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return path
+
+    return write

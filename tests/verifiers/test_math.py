@@ -1,0 +1,318 @@
+"""The math verifier, table-driven by case family, plus property tests for the parser."""
+
+from __future__ import annotations
+
+import pickle
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rlvr.verdict import Verdict
+from verifiers.math import MathVerifier
+
+VERIFIER = MathVerifier()
+
+
+def score(gold: str, completion: str, **problem: str) -> Verdict:
+    return VERIFIER.verify({"answer": gold, **problem}, completion)
+
+
+def boxed(answer: str) -> str:
+    return f"Some reasoning first. The final answer is $\\boxed{{{answer}}}$."
+
+
+# (gold, boxed answer, expected reward), grouped by the family they test
+EQUIVALENCE = {
+    "integers": [
+        ("42", "42", 1),
+        ("42", "41", 0),
+        ("-3", "-3", 1),
+        ("-3", "3", 0),
+        ("10^{100}+1", "10^{100}", 0),
+        ("10^{100}+1", "10^{100}+1", 1),
+        ("1000000", "1,000,000", 1),
+        ("1000000", "1{,}000{,}000", 1),
+        ("1000", "1\\,000", 1),
+    ],
+    "rationals": [
+        ("\\frac{1}{2}", "0.5", 1),
+        ("\\frac{1}{2}", "\\dfrac{1}{2}", 1),
+        ("\\frac{1}{2}", "\\tfrac12", 1),
+        ("\\frac{1}{2}", "2/4", 1),
+        ("\\frac{1}{2^{99}}", "\\frac{1}{2^{98}}", 0),
+        ("\\frac{1}{2^{99}}", "2^{-99}", 1),
+        ("\\frac{1}{3}", "0.333", 1),
+        ("\\frac{1}{3}", "0.33", 0),
+        ("\\frac{1}{3}", "0.3", 0),
+        ("0.25", "\\frac{1}{4}", 1),
+        ("0.25", "0.250", 1),
+        ("0.25", "0.26", 0),
+    ],
+    "irrationals": [
+        ("\\pi", "3.14", 1),
+        ("\\pi", "3.1", 0),
+        ("\\sqrt{2}", "1.414", 1),
+        ("\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}", 1),
+        ("2\\sqrt{2}", "\\sqrt{8}", 1),
+        ("1-\\frac{1}{e}", "1-\\frac{1}{\\mathrm{e}}", 1),
+        ("1-\\frac{1}{e}", "1", 0),
+        ("e^{2}", "\\exp(2)", 1),
+        ("\\log_2 8", "3", 1),
+    ],
+    "symbolic": [
+        ("x^2+2x+1", "(x+1)^2", 1),
+        ("x^2+2x+1", "(x+1)^3", 0),
+        ("\\sin^2 x + \\cos^2 x", "1", 1),
+        ("2\\pi r", "2r\\pi", 1),
+        ("2\\pi r", "\\pi r", 0),
+        ("\\frac{x}{2}", "0.5x", 1),
+        ("ab", "ba", 1),
+        ("a+b", "a-b", 0),
+    ],
+    "sets_and_tuples": [
+        ("\\{1, 2\\}", "2, 1", 1),
+        ("\\{1, 2\\}", "\\{2, 1\\}", 1),
+        ("\\{1, 2\\}", "1, 3", 0),
+        ("1, 2", "\\{1,2\\}", 1),
+        ("(1, 2)", "(1, 2)", 1),
+        ("(1, 2)", "(2, 1)", 0),
+        ("(1, 2)", "\\{1, 2\\}", 0),
+        ("3 \\pm \\sqrt{2}", "3-\\sqrt2, 3+\\sqrt2", 1),
+        ("5", "\\{5\\}", 1),
+        ("x=1, y=2", "(1, 2)", 1),
+    ],
+    "intervals_and_inequalities": [
+        ("(3, \\infty)", "x > 3", 1),
+        ("(3, \\infty)", "3 < x", 1),
+        ("(3, \\infty)", "x \\ge 3", 0),
+        ("x > 3", "(3, \\infty)", 1),
+        ("x > 3", "x < 3", 0),
+        ("[1, 2)", "1 \\le x < 2", 1),
+        ("[1, 2)", "[1, 2]", 0),
+        ("(-\\infty, 1) \\cup (2, \\infty)", "(-\\infty,1)\\cup(2,\\infty)", 1),
+        ("x \\in [1,2]", "[1,2]", 1),
+        ("2x > 6", "x > 3", 1),
+        ("2x > 6", "x < 3", 0),
+    ],
+    "equations": [
+        ("x = 4", "4", 1),
+        ("4", "x = 4", 1),
+        ("x = 4", "x=5", 0),
+        ("y = 2x + 1", "y=2x+1", 1),
+        ("y = 2x + 1", "y = 3x + 1", 0),
+        ("y = 2x + 1", "2x - y + 1 = 0", 1),
+        ("x^2 + y^2 = 1", "2x^2 + 2y^2 = 2", 1),
+        ("x^2 + y^2 = 1", "x^2 + y^2 = 2", 0),
+    ],
+    "matrices": [
+        ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}", 1),
+        ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{pmatrix}1&2\\\\4&3\\end{pmatrix}", 0),
+        ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1&2\\end{pmatrix}", 0),
+    ],
+    "percent_degrees_units": [
+        ("50", "50\\%", 1),
+        ("0.5", "50\\%", 1),
+        ("50\\%", "50", 1),
+        ("50", "0.5", 0),
+        ("\\frac{\\pi}{6}", "30^\\circ", 1),
+        ("30^\\circ", "30", 1),
+        ("30^{\\circ}", "60", 0),
+        ("5 \\text{ km}", "5\\text{ km}", 1),
+        ("5 km", "5 m", 0),
+        ("5 \\text{ km}", "5", 1),
+        ("12 \\text{ cm}^2", "12 \\text{ m}^2", 0),
+        ("3 hours", "3 hrs", 1),
+    ],
+    "text_and_choices": [
+        ("B", "\\text{(B)}", 1),
+        ("B", "(B)", 1),
+        ("B", "C", 0),
+        ("\\text{Monday}", "Monday", 1),
+        ("\\text{Monday}", "\\text{Tuesday}", 0),
+        ("\\text{no}", "\\text{No}", 1),
+    ],
+    "notation": [
+        ("6 \\times 10^{23}", "6e23", 1),
+        ("0.0015", "1.5 \\times 10^{-3}", 1),
+        ("\\left( 1, 2 \\right)", "(1,2)", 1),
+        ("\\$5", "5", 1),
+        ("5", "\\displaystyle 5", 1),
+        ("$\\frac{3}{4}$", "\\frac34", 1),
+        ("-\\frac{1}{2}", "\\frac{-1}{2}", 1),
+        ("|x-1|", "|1-x|", 1),
+    ],
+}
+
+CASES = [
+    pytest.param(gold, answer, expected, id=f"{family}: {gold} vs {answer}")
+    for family, rows in EQUIVALENCE.items()
+    for gold, answer, expected in rows
+]
+
+
+@pytest.mark.parametrize(("gold", "answer", "expected"), CASES)
+def test_equivalence(gold: str, answer: str, expected: int) -> None:
+    verdict = score(gold, boxed(answer))
+    assert verdict.reward == expected, verdict.info
+
+
+@pytest.mark.parametrize(
+    ("completion", "status"),
+    [
+        ("The answer is 42.", "no_answer"),
+        ("\\boxed{}", "empty_box"),
+        ("\\boxed{ }", "empty_box"),
+        ("\\boxed{42} or maybe \\boxed{41}", "hedged"),
+        ("\\boxed{41}", "wrong"),
+        ("\\boxed{1-\\frac{1}{\\mathrm{e}}x)}", "unparseable"),
+        ("<think>it is \\boxed{42}", "no_answer"),
+        ("\\boxed{42", "no_answer"),
+    ],
+)
+def test_strict_failures_say_why(completion: str, status: str) -> None:
+    verdict = score("42", completion)
+    assert verdict.reward == 0
+    assert verdict.info["status"] == status
+
+
+def test_repeated_equal_boxes_are_not_hedging() -> None:
+    assert score("42", "\\boxed{42}. So again: \\boxed{42.0}").reward == 1
+
+
+def test_reasoning_section_is_skipped() -> None:
+    completion = "<think>try \\boxed{41}, no, \\boxed{40}</think>So \\boxed{42}."
+    verdict = score("42", completion)
+    assert verdict.reward == 1
+    assert verdict.info["extracted"] == "42"
+
+
+def test_custom_reasoning_delimiter() -> None:
+    verifier = MathVerifier(reasoning_close=["<|end_of_thought|>"])
+    completion = "\\boxed{41} hmm <|end_of_thought|> \\boxed{42}"
+    assert verifier.verify({"answer": "42"}, completion).reward == 1
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected", "how"),
+    [
+        ("So the answer is 42.", 1, "answer is"),
+        ("The answer is: $\\frac{1}{2}$", 0, "answer is"),
+        ("Answer: 42", 1, "answer:"),
+        ("We get 40, then 42", 1, "last number"),
+        ("It costs $1,234.", 0, "last number"),
+        ("\\boxed{42} even if the answer is 41", 1, "boxed"),
+        ("no idea", 0, "none"),
+    ],
+)
+def test_lenient_extraction(completion: str, expected: int, how: str) -> None:
+    verdict = score("42", completion, mode="lenient")
+    assert verdict.reward == expected
+    assert verdict.info["how"] == how
+
+
+def test_row_mode_overrides_verifier_mode() -> None:
+    lenient = MathVerifier(mode="lenient")
+    assert lenient.verify({"answer": "42"}, "the answer is 42").reward == 1
+    assert lenient.verify({"answer": "42", "mode": "strict"}, "the answer is 42").reward == 0
+
+
+def test_bad_mode_is_rejected() -> None:
+    with pytest.raises(ValueError, match="mode"):
+        MathVerifier(mode="fuzzy")
+    assert score("42", "\\boxed{42}", mode="fuzzy").reward is None
+
+
+HOSTILE = [
+    "2^{2^{2^{2^{2^2}}}}",
+    "9^{9^{9^{9}}}",
+    "100000!",
+    "(10^{10000})^{10000}",
+    "\\binom{10^{9}}{5}",
+    "+".join(["1"] * 20000),
+    "{" * 5000 + "1" + "}" * 5000,
+    "(" * 5000 + "1" + ")" * 5000,
+    "-" * 5000 + "1",
+    "\\sqrt{" * 500 + "2" + "}" * 500,
+    "x^{10^{6}}",
+    "10^{10^{10}}",
+]
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=lambda a: a[:30])
+def test_hostile_answers_score_zero_fast(answer: str) -> None:
+    started = time.monotonic()
+    verdict = score("2", f"\\boxed{{{answer}}}")
+    assert verdict.reward == 0
+    assert verdict.info["status"] in ("too_large", "unparseable", "wrong"), verdict.info
+    assert time.monotonic() - started < 5  # a bound against hangs, not a speed claim
+
+
+def test_gold_that_does_not_parse_is_compared_as_text() -> None:
+    verdict = score("\\text{the empty set}\\$", "\\boxed{\\text{the empty set}\\$}")
+    assert verdict.reward == 1
+
+
+def test_examples_are_honoured_and_verifier_pickles() -> None:
+    verifier = pickle.loads(pickle.dumps(VERIFIER))
+    for problem, completion, expected in verifier.examples():
+        assert verifier.verify(problem, completion).reward == expected, (problem, completion)
+
+
+@st.composite
+def written_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """A rational gold and the same number written another way."""
+    numerator = draw(st.integers(-(10**12), 10**12))
+    denominator = draw(st.integers(1, 10**6))
+    gold = f"\\frac{{{numerator}}}{{{denominator}}}"
+    style = draw(st.sampled_from(["frac", "slash", "dfrac", "scaled", "paren"]))
+    sign = "-" if numerator < 0 else ""
+    magnitude = abs(numerator)
+    written = {
+        "frac": f"{sign}\\frac{{{magnitude}}}{{{denominator}}}",
+        "slash": f"{numerator}/{denominator}",
+        "dfrac": f"{sign}\\dfrac{{{magnitude}}}{{{denominator}}}",
+        "scaled": f"\\frac{{{numerator * 3}}}{{{denominator * 3}}}",
+        "paren": f"\\left({numerator}\\right)/\\left({denominator}\\right)",
+    }[style]
+    return gold, written
+
+
+@settings(max_examples=150, deadline=None)
+@given(written_numbers())
+def test_rationals_written_many_ways_are_equal(pair: tuple[str, str]) -> None:
+    gold, written = pair
+    assert score(gold, boxed(written)).reward == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(-(10**30), 10**30), st.integers(1, 10**6))
+def test_an_integer_off_by_a_little_is_wrong(value: int, delta: int) -> None:
+    assert score(str(value), boxed(str(value + delta))).reward == 0
+
+
+PIECES = [
+    *"0123456789+-*/^_{}()[]\\,.=<>|!%$ xyzeπ√°&",
+    "\\frac",
+    "\\sqrt",
+    "\\pi",
+    "\\left",
+    "\\right",
+    "\\boxed",
+    "\\text",
+    "\\begin{pmatrix}",
+    "\\end{pmatrix}",
+    "\\\\",
+    "\\infty",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
+def test_no_input_crashes_the_verifier(answer: str) -> None:
+    for mode in ("strict", "lenient"):
+        verdict = VERIFIER.verify({"answer": "1", "mode": mode}, boxed(answer))
+        assert verdict.reward in (0.0, 1.0)
+        verdict = VERIFIER.verify({"answer": answer or "0", "mode": mode}, "\\boxed{1}")
+        assert verdict.reward in (0.0, 1.0)
