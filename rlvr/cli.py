@@ -117,6 +117,34 @@ def list_plugins(
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
+@app.command()
+def problems(  # noqa: PLR0917 - typer maps parameters onto options
+    env: Annotated[str, typer.Argument(help="A registered environment (see `rlvr list`).")],
+    split: Annotated[str, typer.Option(help="train or heldout.")] = "train",
+    limit: Annotated[int | None, typer.Option(help="At most this many records.", min=0)] = None,
+    seed: Annotated[int, typer.Option(help="The environment's seed.")] = 0,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Problem records from this JSONL file instead of the built-in source."),
+    ] = None,
+    plugin: PluginOption = None,
+) -> None:
+    """Print an environment's problem records as JSONL: what training draws from."""
+    from rlvr.registry import get_environment
+
+    if split not in ("train", "heldout"):
+        raise UserError(f"--split must be train or heldout, got {split!r}")
+    _load_plugins(plugin)
+    options = {"data": str(data)} if data is not None else {}
+    try:
+        environment = get_environment(env, seed=seed, **options)
+        records = environment.problems(split)
+    except ValueError as exc:
+        raise UserError(f"environment {env!r}: {exc}") from None
+    for record in records[:limit] if limit is not None else records:
+        sys.stdout.write(json.dumps(dict(record), ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     """Console entry point: user errors are one line on stderr and exit code 2."""
     try:

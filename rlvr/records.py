@@ -154,6 +154,11 @@ def normalise(row: Mapping[str, Any], *, env: str | None = None) -> Record:
     fmt = detect_format(row)
     if fmt is None:
         record: Record = dict(row)
+        if "prompt" not in record:  # plain rows: {"question": ..., "answer": ...}
+            for name in ("question", "problem"):
+                if isinstance(record.get(name), str):
+                    record["prompt"] = record.pop(name)
+                    break
     else:
         try:
             record = FORMATS[fmt][1](row)
@@ -260,3 +265,17 @@ def load_records(path: str | Path, *, env: str | None = None) -> Iterator[Record
             )
         seen[record_id] = line_no
         yield record
+
+
+HELDOUT_BUCKETS = 10_000
+
+
+def split_of(problem_id: str, heldout_fraction: float) -> str:
+    """ "train" or "heldout", by a fixed hash of the id alone.
+
+    The split never depends on the pool's size, seed or order, so a problem is held out in
+    every run that sees it, and the two splits are disjoint by construction.
+    """
+    digest = hashlib.sha256(f"rlvr-split/{problem_id}".encode()).digest()
+    bucket = int.from_bytes(digest[:8], "big") % HELDOUT_BUCKETS
+    return "heldout" if bucket < heldout_fraction * HELDOUT_BUCKETS else "train"

@@ -81,7 +81,10 @@ def test_unknown_name_lists_installed_ones() -> None:
         registry.create("curricula", "nope", [], seed=0)
 
 
-def test_unknown_name_with_nothing_installed_says_none() -> None:
+def test_unknown_name_with_nothing_installed_says_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rlvr.registry
+
+    monkeypatch.setattr(rlvr.registry, "entry_points", lambda group: [])
     with pytest.raises(PluginError, match="installed: none"):
         Registry().factory("environments", "math")
 
