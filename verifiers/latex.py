@@ -51,7 +51,8 @@ class Relation:
 
 @dataclass(frozen=True)
 class Sequence:
-    """Comma-separated items with their delimiters: "()", "[]", "(]", "[)", "{}" or "" (bare)."""
+    """Comma-separated items with their delimiters: "()", "[]", "(]", "[)", "{}", "" (bare),
+    "±" (the two values of `a \\pm b`) or "cup" (a union of intervals)."""
 
     items: tuple[Any, ...]
     brackets: str
@@ -72,7 +73,8 @@ class Parsed:
     """A parsed answer and what the comparison needs to know about how it was written."""
 
     value: Any
-    decimal_digits: int | None = None  # fewest significant digits of any decimal literal
+    decimal: tuple[int, int] | None = None
+    """(significant digits, decimal places) of its least precise decimal literal, if any."""
     unit: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -318,7 +320,7 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.depth = 0
-        self.decimal_digits: int | None = None
+        self.decimal: tuple[int, int] | None = None
 
     # helpers
     @property
@@ -359,6 +361,14 @@ class _Parser:
             if self.tok.text in closers or self.tok.kind in closers:
                 break  # a trailing comma
             items.append(self.item())
+        if len(items) > 1:  # `0, \pm 1` lists three values
+            items = [
+                part
+                for item in items
+                for part in (
+                    item.items if isinstance(item, Sequence) and item.brackets == "±" else (item,)
+                )
+            ]
         return items
 
     def item(self) -> Any:
@@ -387,7 +397,7 @@ class _Parser:
             rhs = self.product()
             _require_expr(value, rhs)
             if op in (r"\pm", r"\mp"):
-                return Sequence((value + rhs, value - rhs), "{}")
+                return Sequence((value + rhs, value - rhs), "±")
             value = _check_size(value + rhs if op == "+" else value - rhs)
         return value
 
@@ -424,6 +434,11 @@ class _Parser:
         return token.kind == "op" and token.text in ("(", "\x01")
 
     def unary(self) -> Any:
+        if self.tok.text in (r"\pm", r"\mp"):  # `\pm 2`: both signs
+            self.next()
+            value = self.unary()
+            _require_expr(value)
+            return Sequence((value, -value), "±")
         if self.tok.kind == "op" and self.tok.text in ("+", "-"):
             sign = self.next().text
             self.enter()
@@ -490,7 +505,7 @@ class _Parser:
                 return sympy.Integer(token.text[0])
             return sympy.Integer(token.text)
         if token.kind == "word" and len(token.text) == 1:
-            return sympy.Symbol(token.text)
+            return {"e": sympy.E, "i": sympy.I}.get(token.text, sympy.Symbol(token.text))
         if token.kind == "cmd" and token.text == r"\pi":
             return sympy.pi
         raise ParseError(f"expected a macro argument, found {token.text or 'the end'!r}")
@@ -528,8 +543,10 @@ class _Parser:
     def number(self, text: str) -> Any:
         mantissa, _, exponent = text.lower().partition("e")
         if "." in mantissa:
-            digits = len(mantissa.replace(".", "").lstrip("0"))
-            self.decimal_digits = min(self.decimal_digits or digits, digits)
+            significant = len(mantissa.replace(".", "").lstrip("0"))
+            places = len(mantissa.split(".")[1]) - int(exponent or 0)
+            if self.decimal is None or significant < self.decimal[0]:
+                self.decimal = (significant, places)
         if len(mantissa) > MAX_DIGITS:
             raise AnswerTooLarge(f"a number of more than {MAX_DIGITS} digits")
         value = sympy.Rational(mantissa)
@@ -568,7 +585,12 @@ class _Parser:
         if self.tok.text in ("(", "{"):
             arg = self.bracketed() if self.tok.text == "(" else self.group()
         else:
+            # `\sin 2x` is sin(2x); `\sin x \cos x` stops at the next function
             arg = self.power()
+            while self.tok.kind == "word" and self.tok.text.lower() not in FUNCTIONS:
+                factor = self.power()
+                _require_expr(arg, factor)
+                arg = _check_size(arg * factor)
         _require_expr(arg)
         value = FUNCTIONS[name](arg) if base is None else sympy.log(arg, base)
         return _power(value, power) if power is not None else value
@@ -694,4 +716,4 @@ def parse_answer(text: str) -> Parsed:
         raise
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
         raise ParseError(f"cannot build the value: {exc}") from None
-    return Parsed(value, decimal_digits=parser.decimal_digits, unit=unit)
+    return Parsed(value, decimal=parser.decimal, unit=unit)

@@ -59,7 +59,8 @@ _MARK_READINGS = (
     {PERCENT: sympy.Integer(1), DEGREE: sympy.pi / 180},
 )
 _ORDERED = ("()", "[]", "(]", "[)")
-_UNORDERED = ("{}", "")
+Decimal = tuple[int, int] | None  # (significant digits, places) of a decimal literal
+_UNORDERED = ("{}", "", "±")
 
 
 class MathVerifier:
@@ -209,7 +210,9 @@ def _describe_value(value: Any) -> str:
         items = [_describe_value(v) for v in value.items]
         if value.brackets == "cup":
             return " ∪ ".join(items)
-        opener, closer = (value.brackets or "  ")[0].strip(), (value.brackets or "  ")[1].strip()
+        opener, closer = {"": ("", ""), "±": ("±{", "}")}.get(
+            value.brackets, (value.brackets[:1], value.brackets[1:])
+        )
         return f"{opener}{', '.join(items)}{closer}"
     if isinstance(value, Relation):
         parts = [_describe_value(value.terms[0])]
@@ -241,16 +244,12 @@ def equivalent(gold: Parsed, answer: Parsed, deadline: float) -> bool:
     """Whether `answer` means `gold`; raises TimeoutError past `deadline` (monotonic)."""
     if gold.unit and answer.unit and gold.unit != answer.unit:
         return False
-    digits = _min_digits(gold.decimal_digits, answer.decimal_digits)
-    return _equal(gold.value, answer.value, digits, deadline)
+    written = [d for d in (gold.decimal, answer.decimal) if d is not None]
+    decimal = min(written) if written else None  # the least precise decimal sets the tolerance
+    return _equal(gold.value, answer.value, decimal, deadline)
 
 
-def _min_digits(*values: int | None) -> int | None:
-    present = [v for v in values if v is not None]
-    return min(present) if present else None
-
-
-def _equal(gold: Any, answer: Any, digits: int | None, deadline: float) -> bool:
+def _equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     if time.monotonic() > deadline:
         raise TimeoutError
     if isinstance(gold, Text) or isinstance(answer, Text):
@@ -262,36 +261,41 @@ def _equal(gold: Any, answer: Any, digits: int | None, deadline: float) -> bool:
             and len(gold.rows) == len(answer.rows)
             and all(
                 len(g) == len(a)
-                and all(_equal(x, y, digits, deadline) for x, y in zip(g, a, strict=True))
+                and all(_equal(x, y, decimal, deadline) for x, y in zip(g, a, strict=True))
                 for g, a in zip(gold.rows, answer.rows, strict=True)
             )
         )
     gold_set, answer_set = _as_set(gold), _as_set(answer)
+    # `(0, 1)` may be a point; against an inequality or a half-open interval it is a set
+    if gold_set is None and answer_set is not None:
+        gold_set = _as_set(gold, pair_is_interval=True)
+    elif answer_set is None and gold_set is not None:
+        answer_set = _as_set(answer, pair_is_interval=True)
     if gold_set is not None and answer_set is not None:
         return bool(gold_set == answer_set)
     if isinstance(gold, Sequence) or isinstance(answer, Sequence):
-        return _sequences_equal(gold, answer, digits, deadline)
+        return _sequences_equal(gold, answer, decimal, deadline)
     if isinstance(gold, Relation) or isinstance(answer, Relation):
-        return _relations_equal(gold, answer, digits, deadline)
-    return _expressions_equal(gold, answer, digits, deadline)
+        return _relations_equal(gold, answer, decimal, deadline)
+    return _expressions_equal(gold, answer, decimal, deadline)
 
 
-def _sequences_equal(gold: Any, answer: Any, digits: int | None, deadline: float) -> bool:
+def _sequences_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     if not isinstance(gold, Sequence):
         # a gold value against a one-item set or list: {5} answers 5
         return (
             len(answer.items) == 1
             and answer.brackets in _UNORDERED
-            and _equal(gold, answer.items[0], digits, deadline)
+            and _equal(gold, answer.items[0], decimal, deadline)
         )
     if not isinstance(answer, Sequence):
-        return len(gold.items) == 1 and _equal(gold.items[0], answer, digits, deadline)
+        return len(gold.items) == 1 and _equal(gold.items[0], answer, decimal, deadline)
     if len(gold.items) != len(answer.items):
         return False
     if gold.brackets in _UNORDERED and answer.brackets in _UNORDERED:
         unused = list(answer.items)
         for item in gold.items:
-            match = next((a for a in unused if _equal(item, a, digits, deadline)), None)
+            match = next((a for a in unused if _equal(item, a, decimal, deadline)), None)
             if match is None:
                 return False
             unused.remove(match)
@@ -301,11 +305,11 @@ def _sequences_equal(gold: Any, answer: Any, digits: int | None, deadline: float
     if gold.brackets != answer.brackets and "" not in (gold.brackets, answer.brackets):
         return False
     return all(
-        _equal(g, a, digits, deadline) for g, a in zip(gold.items, answer.items, strict=True)
+        _equal(g, a, decimal, deadline) for g, a in zip(gold.items, answer.items, strict=True)
     )
 
 
-def _relations_equal(gold: Any, answer: Any, digits: int | None, deadline: float) -> bool:
+def _relations_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     gold_value, answer_value = _solved_value(gold), _solved_value(answer)
     if isinstance(gold, Relation) and isinstance(answer, Relation):
         if gold.ops != answer.ops and not (gold.ops == ("=",) and answer.ops == ("=",)):
@@ -317,31 +321,29 @@ def _relations_equal(gold: Any, answer: Any, digits: int | None, deadline: float
             and gold.terms[0] == answer.terms[0]
             and isinstance(gold.terms[0], sympy.Symbol)
         ):
-            return _equal(gold.terms[1], answer.terms[1], digits, deadline)
+            return _equal(gold.terms[1], answer.terms[1], decimal, deadline)
         if gold.ops == ("=",):
             return _proportional(_difference(gold), _difference(answer), deadline, positive=False)
         return _inequalities_equal(gold, answer, deadline)
     # `x = 4` against `4`: only a solved equation gives a value
     if gold_value is not None and not isinstance(answer, Relation):
-        return _equal(gold_value, answer, digits, deadline)
+        return _equal(gold_value, answer, decimal, deadline)
     if answer_value is not None and not isinstance(gold, Relation):
-        return _equal(gold, answer_value, digits, deadline)
+        return _equal(gold, answer_value, decimal, deadline)
     return False
 
 
 def _solved_value(value: Any) -> Any:
+    # `x = 4` gives 4; `y = 2x + 1` gives no value: "2x + 1" does not answer "find the line"
     if (
         isinstance(value, Relation)
         and value.ops == ("=",)
         and isinstance(value.terms[0], sympy.Symbol)
-        and not _has_symbol(value.terms[1], value.terms[0])
+        and isinstance(value.terms[1], sympy.Basic)
+        and not value.terms[1].free_symbols
     ):
         return value.terms[1]
     return None
-
-
-def _has_symbol(value: Any, symbol: sympy.Symbol) -> bool:
-    return isinstance(value, sympy.Basic) and value.has(symbol)
 
 
 def _difference(relation: Relation) -> Any:
@@ -371,7 +373,7 @@ def _as_positive(relation: Relation) -> tuple[Any, bool] | None:
     return difference, op in (">", "<")
 
 
-def _as_set(value: Any) -> sympy.Set | None:
+def _as_set(value: Any, *, pair_is_interval: bool = False) -> sympy.Set | None:
     """A single-variable inequality chain, an interval or a union of intervals as a set."""
     try:
         if isinstance(value, Sequence) and value.brackets == "cup":
@@ -388,7 +390,11 @@ def _as_set(value: Any) -> sympy.Set | None:
                 for v in (lo, hi)
             ):
                 return None
-            if value.brackets in ("()", "[]") and not any(v.is_infinite for v in (lo, hi)):
+            if (
+                value.brackets in ("()", "[]")
+                and not pair_is_interval
+                and not any(v.is_infinite for v in (lo, hi))
+            ):
                 return None  # (1, 2) may be a point; only the infinite ones are surely intervals
             if not bool(lo < hi):
                 return None
@@ -438,22 +444,20 @@ def _proportional(gold: Any, answer: Any, deadline: float, *, positive: bool) ->
     return all(abs(r - first) <= EXACT_RELATIVE * abs(first) for r in ratios)
 
 
-def _expressions_equal(gold: Any, answer: Any, digits: int | None, deadline: float) -> bool:
+def _expressions_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     if not (isinstance(gold, sympy.Expr) and isinstance(answer, sympy.Expr)):
         return False
     marks = (gold.free_symbols | answer.free_symbols) & {PERCENT, DEGREE}
     readings = _MARK_READINGS if marks else ({},)
-    return any(_values_equal(gold.subs(r), answer.subs(r), digits, deadline) for r in readings)
+    return any(_values_equal(gold.subs(r), answer.subs(r), decimal, deadline) for r in readings)
 
 
-def _values_equal(
-    gold: sympy.Expr, answer: sympy.Expr, digits: int | None, deadline: float
-) -> bool:
+def _values_equal(gold: sympy.Expr, answer: sympy.Expr, decimal: Decimal, deadline: float) -> bool:
     if gold == answer:
         return True
     symbols = gold.free_symbols | answer.free_symbols
     if not symbols:
-        return _numbers_equal(gold, answer, digits)
+        return _numbers_equal(gold, answer, decimal)
     agree = 0
     for point in _sample_points(sorted(symbols, key=str)):
         if time.monotonic() > deadline:
@@ -467,15 +471,15 @@ def _values_equal(
     return agree >= 2
 
 
-def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, digits: int | None) -> bool:
+def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, decimal: Decimal) -> bool:
     if gold.is_Rational and answer.is_Rational:
         if gold == answer:
             return True
         # a decimal against a fraction that no decimal writes exactly (1/3 vs 0.333)
         inexact = [v for v in (gold, answer) if not _terminates(v)]
-        if not inexact or digits is None:
+        if not inexact or decimal is None:
             return False
-        return _within_written_precision(gold, answer, digits)
+        return _within_written_precision(gold, answer, decimal)
     if gold.is_infinite or answer.is_infinite:
         return bool(gold == answer)
     g, a = _evaluate(gold, {}), _evaluate(answer, {})
@@ -483,17 +487,22 @@ def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, digits: int | None) -> 
         return False
     if abs(g - a) <= EXACT_RELATIVE * max(1, abs(g)):
         return True
-    return digits is not None and _within_written_precision(gold, answer, digits)
+    return decimal is not None and _within_written_precision(gold, answer, decimal)
 
 
-def _within_written_precision(gold: sympy.Expr, answer: sympy.Expr, digits: int) -> bool:
-    """A decimal written with `digits` significant digits matches to that precision."""
-    if digits < MIN_DECIMAL_DIGITS:
+def _within_written_precision(
+    gold: sympy.Expr, answer: sympy.Expr, decimal: tuple[int, int]
+) -> bool:
+    """Whether the values agree to half a unit in the last place the decimal was written to
+    (3.14 for pi, 0.667 for 2/3; not 3.15, and not 0.3 for 1/3: too few digits)."""
+    significant, places = decimal
+    if significant < MIN_DECIMAL_DIGITS:
         return False
     g, a = _evaluate(gold, {}), _evaluate(answer, {})
-    if g is None or a is None or g == 0:
+    if g is None or a is None:
         return False
-    return bool(abs(g - a) / abs(g) <= sympy.Rational(1, 2) * sympy.Integer(10) ** (1 - digits))
+    half_unit = sympy.Rational(1, 2) * sympy.Rational(10) ** (-places)
+    return bool(abs(g - a) <= half_unit * (1 + sympy.Rational(1, 10**9)))
 
 
 def _terminates(value: sympy.Expr) -> bool:

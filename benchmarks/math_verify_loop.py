@@ -1,0 +1,37 @@
+"""A plain Math-Verify loop over a rows file: the peer's side of the throughput benchmark.
+
+    python benchmarks/math_verify_loop.py rows.jsonl scored.jsonl
+
+Each row's gold (`answer`) and `completion` go through Math-Verify's documented default use:
+`parse` both (LaTeX and plain-expression extraction), then `verify(gold, prediction)`. One
+process, as its README shows it; Math-Verify's own timeouts use signals, main thread only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from math_verify import parse, verify
+
+
+def math_verify_score(gold: str, completion: str) -> float:
+    """1.0 when Math-Verify judges the completion's answer equal to the gold, else 0.0."""
+    try:
+        gold_parsed = parse(gold if gold.strip().startswith("$") else f"${gold}$")
+        answer_parsed = parse(completion)
+        return 1.0 if verify(gold_parsed, answer_parsed) else 0.0
+    except Exception:  # a checker that raises has not said "equal"
+        return 0.0
+
+
+def main(in_path: str, out_path: str) -> None:
+    with open(in_path, encoding="utf-8") as rows, open(out_path, "w", encoding="utf-8") as out:
+        for line in rows:
+            row = json.loads(line)
+            reward = math_verify_score(row["answer"], row["completion"])
+            out.write(json.dumps({**row, "reward": reward}) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,203 @@
+"""rlvr's math checker side by side with Math-Verify: accuracy, then throughput.
+
+    .venv/bin/pip install math-verify      # the peer; not an rlvr dependency
+    .venv/bin/python benchmarks/math_vs_math_verify.py [--rows 10000] [--out DIR]
+
+Accuracy, on two labelled sets, scored by both checkers in this process:
+- rlvr's mixed set (`benchmarks/math_cases.py`): boxed completions by kind, including the
+  known failure modes of answer checkers;
+- Math-Verify's own published test cases (`benchmarks/data/math_verify_cases.jsonl`; where they
+  come from is in the README beside it): each fed to both checkers the way its test fed it.
+
+Throughput, whole commands on the same rows file (generated math problems, half answered
+right, half wrong, boxed as a model would), each timed from process start to exit:
+- `rlvr verify --in rows.jsonl --out scored.jsonl` (worker processes on every core);
+- a plain Math-Verify loop: `python benchmarks/math_verify_loop.py rows.jsonl scored.jsonl`.
+
+Prints a Markdown report; `--out DIR` also keeps the rows and outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from math_cases import rows as mixed_rows  # noqa: E402
+from math_verify_loop import math_verify_score  # noqa: E402
+
+from verifiers.math import MathVerifier  # noqa: E402
+
+
+def rlvr_score(verifier: MathVerifier, gold: str, completion: str, mode: str) -> float:
+    verdict = verifier.verify({"answer": gold, "mode": mode}, completion)
+    return verdict.reward or 0.0
+
+
+def accuracy_table(title: str, rows: Iterable[dict[str, Any]]) -> tuple[list[str], int, int]:
+    verifier = MathVerifier()
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # n, rlvr ok, mv ok
+    disagreements: list[str] = []
+    for row in rows:
+        expected = row["expected"]
+        ours = rlvr_score(verifier, row["answer"], row["completion"], row.get("mode", "strict"))
+        theirs = math_verify_score(row["answer"], row["completion"])
+        counts = by_kind[row["kind"]]
+        counts[0] += 1
+        counts[1] += int((ours >= 0.5) == bool(expected))
+        counts[2] += int((theirs >= 0.5) == bool(expected))
+        if (ours >= 0.5) != bool(expected) or (theirs >= 0.5) != bool(expected):
+            disagreements.append(
+                f"| {row['kind']} | `{row['answer']}` | `{row['completion'][:60]}` | "
+                f"{expected} | {ours:g} | {theirs:g} |"
+            )
+    total = [sum(c[i] for c in by_kind.values()) for i in range(3)]
+    lines = [
+        f"### {title}",
+        "",
+        "| kind | rows | rlvr | Math-Verify |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for kind, (n, ours_ok, theirs_ok) in sorted(by_kind.items()):
+        lines.append(f"| {kind} | {n} | {ours_ok / n:.1%} | {theirs_ok / n:.1%} |")
+    lines.append(
+        f"| **all** | **{total[0]}** | **{total[1] / total[0]:.1%}** | "
+        f"**{total[2] / total[0]:.1%}** |"
+    )
+    if disagreements:
+        lines += [
+            "",
+            "<details><summary>Rows where either checker is wrong "
+            f"({len(disagreements)})</summary>",
+            "",
+            "| kind | gold | completion | expected | rlvr | Math-Verify |",
+            "| --- | --- | --- | ---: | ---: | ---: |",
+            *disagreements,
+            "",
+            "</details>",
+        ]
+    return lines, total[1], total[2]
+
+
+def math_verify_case_rows(path: Path) -> list[dict[str, Any]]:
+    """Math-Verify's test cases as (gold, completion) rows; see the data README."""
+    rows = []
+    for line in path.read_text().splitlines():
+        case = json.loads(line)
+        rows.append(
+            {
+                "kind": case["kind"],
+                "answer": case["gold"],
+                "completion": case["prediction"],
+                "expected": case["expected"],
+                "mode": "lenient",
+            }
+        )
+    return rows
+
+
+def throughput_rows(count: int) -> list[dict[str, Any]]:
+    from environments.math import MathEnvironment
+
+    problems = MathEnvironment(seed=7, size=count, heldout_fraction=0.0).problems("train")
+    rows = []
+    for i, problem in enumerate(problems):
+        answer = problem["answer"] if i % 2 == 0 else f"{problem['answer']} + 1"
+        if i % 2 and problem["answer"].startswith(("(", "\\left\\{")):
+            answer = "(1000, 1000)"
+        rows.append(
+            {
+                **problem,
+                "completion": f"Working it out step by step, the result is $\\boxed{{{answer}}}$.",
+            }
+        )
+    return rows
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+
+    report = [
+        f"## Math checker vs Math-Verify ({datetime.now(UTC):%Y-%m-%d})",
+        "",
+        f"Command: `.venv/bin/python benchmarks/math_vs_math_verify.py --rows {args.rows}`",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+        "",
+    ]
+    lines, _, _ = accuracy_table("Accuracy: rlvr's labelled mixed set", mixed_rows())
+    report += [*lines, ""]
+    cases = HERE / "data" / "math_verify_cases.jsonl"
+    if cases.exists():
+        lines, _, _ = accuracy_table(
+            "Accuracy: Math-Verify's own test cases", math_verify_case_rows(cases)
+        )
+        report += [*lines, ""]
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.out or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        rows_path = folder / "rows.jsonl"
+        with rows_path.open("w") as handle:
+            for row in throughput_rows(args.rows):
+                handle.write(json.dumps(row) + "\n")
+        python = sys.executable
+        rlvr_bin = str(Path(python).parent / "rlvr")
+        ours = timed(
+            [rlvr_bin, "verify", "--in", str(rows_path), "--out", str(folder / "rlvr.jsonl")]
+        )
+        theirs = timed(
+            [
+                python,
+                str(HERE / "math_verify_loop.py"),
+                str(rows_path),
+                str(folder / "math_verify.jsonl"),
+            ]
+        )
+        ours_rows = [json.loads(line) for line in (folder / "rlvr.jsonl").open()]
+        theirs_rows = [json.loads(line) for line in (folder / "math_verify.jsonl").open()]
+        agree = sum(
+            ((a["reward"] or 0) >= 0.5) == (b["reward"] >= 0.5)
+            for a, b in zip(ours_rows, theirs_rows, strict=True)
+        )
+    report += [
+        f"### Throughput: {args.rows} generated rows, whole commands",
+        "",
+        "| command | seconds | rows/s |",
+        "| --- | ---: | ---: |",
+        f"| `rlvr verify` ({os.cpu_count()} workers) | {ours:.1f} | {args.rows / ours:,.0f} |",
+        f"| plain Math-Verify loop | {theirs:.1f} | {args.rows / theirs:,.0f} |",
+        "",
+        f"rlvr verify / Math-Verify throughput: **{theirs / ours:.1f}x**. "
+        f"The two agreed on {agree / args.rows:.1%} of the rows.",
+    ]
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
