@@ -616,7 +616,12 @@ class _Parser:
             n, k = self.argument(), self.argument()
             if not all(isinstance(v, sympy.Integer) and 0 <= v <= MAX_BINOMIAL for v in (n, k)):
                 raise AnswerTooLarge(f"a binomial outside 0..{MAX_BINOMIAL}")
-            return sympy.binomial(n, k)
+            if 0 <= k <= n:  # its size, known before it is computed
+                n_, k_ = int(n), int(k)
+                log_value = math.lgamma(n_ + 1) - math.lgamma(k_ + 1) - math.lgamma(n_ - k_ + 1)
+                if log_value / math.log(10) > MAX_DIGITS:
+                    raise AnswerTooLarge(f"a number of more than {MAX_DIGITS} digits")
+            return _check_size(sympy.binomial(n, k))
         if name in WORD_CONSTANTS:
             return WORD_CONSTANTS[name]
         if name in FUNCTIONS:
