@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 
-from math_verify import parse, verify
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
 
 def math_verify_score(gold: str, completion: str) -> float:
@@ -22,6 +22,32 @@ def math_verify_score(gold: str, completion: str) -> float:
         answer_parsed = parse(completion)
         return 1.0 if verify(gold_parsed, answer_parsed) else 0.0
     except Exception:  # a checker that raises has not said "equal"
+        return 0.0
+
+
+def math_verify_case_score(case: dict) -> float:
+    """Math-Verify on one of its own test cases, with the extraction config, precision and
+    flags that its test used (see benchmarks/data/math_verify_cases.README.md)."""
+    configs = None
+    if case["match_types"] != "default":
+        kinds = {
+            "latex": lambda: LatexExtractionConfig(boxed_match_priority=0),
+            "expr": ExprExtractionConfig,
+        }
+        configs = [kinds[name]() for name in case["match_types"].split("+")]
+    options = {
+        "strict": case.get("strict", True),
+        "allow_set_relation_comp": case.get("allow_set_relation_comp", False),
+    }
+    if case.get("precision") is not None:
+        options["float_rounding"] = case["precision"]
+    try:
+        gold = parse(case["gold"]) if configs is None else parse(case["gold"], configs)
+        answer = (
+            parse(case["prediction"]) if configs is None else parse(case["prediction"], configs)
+        )
+        return 1.0 if verify(gold, answer, **options) else 0.0
+    except Exception:
         return 0.0
 
 

@@ -75,6 +75,8 @@ class Parsed:
     value: Any
     decimal: tuple[int, int] | None = None
     """(significant digits, decimal places) of its least precise decimal literal, if any."""
+    decimals: dict[Any, tuple[int, int]] = field(default_factory=dict)
+    """Each decimal literal's value and its (significant digits, decimal places)."""
     unit: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -82,12 +84,14 @@ class Parsed:
 # --- normalisation ------------------------------------------------------------------------------
 
 _SPACING = re.compile(
-    r"(?<!\\)\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])"
+    r"(?<!\\)\\(?:[,;: ]|qquad|quad|(?:displaystyle|textstyle|limits|nolimits)(?![a-zA-Z]))"
 )
 _SIZING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![a-zA-Z])\.?")
 _STYLE = re.compile(r"\\(?:mathrm|mathbf|mathit|textbf|textit|boldsymbol|bm|operatorname)\s*")
 _TEXT = re.compile(r"\\(?:text|mbox|textnormal|textrm|mathrm)\s*\{([^{}]*)\}")
-_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:(?:,|\{,\}|\\,|\s)\d{3})+(?![\d])(?!\.\d*,)")
+_THOUSANDS = re.compile(
+    r"(?<![\d.])(?!0[,\s])\d{1,3}(?:(?:,|\{,\}|\\,|\s)\d{3})+(?![\d])(?!\.\d*,)"
+)
 _UNICODE = {
     "−": "-",
     "–": "-",
@@ -197,7 +201,11 @@ def normalise(text: str) -> str:
         s = s.replace(char, latex)
     s = s.replace("\\$", "").replace("$", "")
     s = re.sub(r"\\[\[\]()]", "", s)  # \( \) \[ \] math delimiters
-    s = re.sub(r"\\[dt]frac", r"\\frac", s)
+    s = re.sub(r"\\[dtc]frac", r"\\frac", s)
+    if "\\begin" not in s:  # `\\le` is an escaping slip for `\le`, not a line break
+        s = re.sub(r"\\\\(?=[a-zA-Z])", r"\\", s)
+    s = re.sub(r",\\!\s*", ",", s)  # 11,\! 111,\! 100: thousands set apart by negative space
+    s = s.replace("\\!", "")
     s = s.replace("\\%", "%").replace("\\{", "\x01").replace("\\}", "\x02")
     s = _SIZING.sub("", s)
     s = _SPACING.sub(" ", s)
@@ -213,7 +221,9 @@ def normalise(text: str) -> str:
 def split_unit(s: str) -> tuple[str, str | None]:
     """A trailing unit (`5 km`, `12\\text{ cm}`, `3 \\mathrm{kg}`) split off a number."""
     match = re.fullmatch(
-        r"(.*?[\d}).°%])\s*(?:\\(?:text|mbox|mathrm)\s*\{\s*([A-Za-z][A-Za-z /^\d.]*?)\s*\}"
+        r"(.*?[\d}).°%])\s*"
+        r"(?:\\(?:text|mbox|mathrm|textnormal|textbf|textit|mathbf)\s*"
+        r"\{\s*([A-Za-z][A-Za-z /^\d.]*?)\s*\}"
         r"|([A-Za-z]{2,}(?: ?(?:per|/) ?[A-Za-z]+)?))\s*(\^\s*\{?\d\}?)?",
         s,
     )
@@ -321,6 +331,7 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.decimal: tuple[int, int] | None = None
+        self.decimals: dict[Any, tuple[int, int]] = {}
 
     # helpers
     @property
@@ -405,14 +416,14 @@ class _Parser:
         value = self.unary()
         while True:
             token = self.tok
-            if token.text in ("*", r"\cdot", r"\times", "/", r"\div") and token.kind in (
+            if token.text in ("*", r"\cdot", r"\times", "/", r"\div", ":") and token.kind in (
                 "op",
                 "cmd",
             ):
                 self.next()
                 rhs = self.unary()
                 _require_expr(value, rhs)
-                if token.text in ("/", r"\div"):
+                if token.text in ("/", r"\div", ":"):  # a ratio 7:32 is a quotient
                     if rhs == 0:
                         raise ParseError("division by zero")
                     value = _check_size(value / rhs)
@@ -489,7 +500,7 @@ class _Parser:
         items = self.comma_list(closers={"}"})
         self.depth -= 1
         self.expect("}")
-        return items[0] if len(items) == 1 else Sequence(tuple(items), "()")
+        return items[0] if len(items) == 1 else Sequence(tuple(items), "{}")
 
     def argument(self) -> Any:
         """A macro argument: a group, or a single digit or letter (`\\frac12`)."""
@@ -542,17 +553,19 @@ class _Parser:
 
     def number(self, text: str) -> Any:
         mantissa, _, exponent = text.lower().partition("e")
-        if "." in mantissa:
-            significant = len(mantissa.replace(".", "").lstrip("0"))
-            places = len(mantissa.split(".")[1]) - int(exponent or 0)
-            if self.decimal is None or significant < self.decimal[0]:
-                self.decimal = (significant, places)
         if len(mantissa) > MAX_DIGITS:
             raise AnswerTooLarge(f"a number of more than {MAX_DIGITS} digits")
         value = sympy.Rational(mantissa)
         if exponent:
             value = _power(sympy.Integer(10), sympy.Integer(exponent)) * value
-        return _check_size(value)
+        value = _check_size(value)
+        if "." in mantissa:  # remember how precisely it was written: 3.14 is pi to 2 places
+            significant = len(mantissa.replace(".", "").lstrip("0"))
+            written = (significant, len(mantissa.split(".")[1]) - int(exponent or 0))
+            if self.decimal is None or significant < self.decimal[0]:
+                self.decimal = written
+            self.decimals[value] = written
+        return value
 
     def word(self) -> Any:
         text = self.next().text
@@ -562,6 +575,9 @@ class _Parser:
         if lowered in FUNCTIONS:
             return self.function(lowered)
         if len(text) == 1:
+            if self.tok.text == "_":  # x_1, a_{37}, S_{MBCN}: one name
+                self.next()
+                return sympy.Symbol(f"{text}_{self.subscript()}")
             if text == "e":
                 return sympy.E
             if text == "i":
@@ -574,6 +590,19 @@ class _Parser:
                 value *= sympy.E if letter == "e" else sympy.Symbol(letter)
             return value
         raise ParseError(f"unexpected word {text!r}")
+
+    def subscript(self) -> str:
+        if not self.accept("{"):
+            return self.next().text
+        parts: list[str] = []
+        depth = 1
+        while self.tok.kind != "end":
+            token = self.next()
+            depth += {"{": 1, "}": -1}.get(token.text, 0)
+            if depth == 0:
+                return "".join(parts)
+            parts.append(token.text)
+        raise ParseError("unclosed subscript")
 
     def function(self, name: str) -> Any:
         power = None
@@ -679,6 +708,14 @@ def _require_expr(*values: Any) -> None:
             raise ParseError("arithmetic on a tuple, set or relation")
 
 
+def _approximation(s: str) -> str:
+    """`x = 1/3 \\approx 0.33` keeps the exact part; `x \\approx 11` reads as `x = 11`."""
+    if "\\approx" not in s:
+        return s
+    head = s.split("\\approx", 1)[0]
+    return head if "=" in head else s.replace("\\approx", "=")
+
+
 _MULTIPLE_CHOICE = re.compile(r"^\(?([A-Ea-e])\)?$")
 
 
@@ -691,7 +728,7 @@ def parse_answer(text: str) -> Parsed:
     if whole_text:
         inner = whole_text.group(1).strip()
         choice = _MULTIPLE_CHOICE.match(inner)
-        if choice:
+        if choice and (inner.startswith("(") or inner.isupper()):
             return Parsed(Text(choice.group(1).upper()), notes=["multiple choice"])
         try:
             return parse_answer(inner)
@@ -701,9 +738,14 @@ def parse_answer(text: str) -> Parsed:
     if choice and (s.startswith("(") or s.isupper()):
         return Parsed(Text(choice.group(1).upper()), notes=["multiple choice"])
     s = re.sub(r"^[A-Za-z]\s*\\in\s*", "", s)  # x \in [1, 2]
+    s = _approximation(s)
     s, unit = split_unit(s)
     s = _TEXT.sub(lambda m: m.group(1), s)
     s = _STYLE.sub("", s)
+    if re.fullmatch(r"-?\d+,\d\d|-?0,\d+", s):  # a decimal comma: 1000,99 (but 1,2 is a list)
+        s = s.replace(",", ".")
+    # "1 and 2", "(11,7) or (7,11)", "6 \text{ and } 8": a list of answers
+    s = re.sub(r"\s*,?\s*\b(?:and|or)\b\s*", ", ", s) if re.search(r"\d", s) else s
     if (
         re.fullmatch(r"[A-Za-z][A-Za-z ]*[A-Za-z]", s)
         and s.lower() not in WORD_CONSTANTS
@@ -721,4 +763,4 @@ def parse_answer(text: str) -> Parsed:
         raise
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
         raise ParseError(f"cannot build the value: {exc}") from None
-    return Parsed(value, decimal=parser.decimal, unit=unit)
+    return Parsed(value, decimal=parser.decimal, decimals=parser.decimals, unit=unit)

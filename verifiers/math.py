@@ -4,7 +4,8 @@ Extraction (`mode`, per row or per verifier):
 - `strict`, the training default: the answer is what the completion puts in `\\boxed{}` after
   its reasoning section. No box, an empty box, or several boxes that disagree score 0.
 - `lenient`, for free-form text: a box if there is one, else "the answer is ...", else
-  "Answer: ...", else the last number in the text.
+  "Answer: ...", else the last math span (`$...$`, `\\(...\\)`, `\\[...\\]`), else the last
+  number in the text.
 
 Equivalence (`equivalent`): integers and rationals exactly, with no absolute tolerance
 anywhere; a decimal against an irrational or a non-terminating fraction to the precision the
@@ -24,6 +25,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
@@ -59,7 +61,25 @@ _MARK_READINGS = (
     {PERCENT: sympy.Integer(1), DEGREE: sympy.pi / 180},
 )
 _ORDERED = ("()", "[]", "(]", "[)")
-Decimal = tuple[int, int] | None  # (significant digits, places) of a decimal literal
+
+
+@dataclass(frozen=True)
+class Written:
+    """How the decimals of both answers were written: each literal's (significant digits,
+    places), and the least precise one for values that were computed from literals."""
+
+    least: tuple[int, int] | None = None
+    by_value: Mapping[Any, tuple[int, int]] = field(default_factory=dict)
+
+    def precision(self, *values: Any) -> tuple[int, int] | None:
+        for value in values:
+            for candidate in (value, -value):
+                if candidate in self.by_value:
+                    return self.by_value[candidate]
+        return self.least
+
+
+Decimal = Written
 _UNORDERED = ("{}", "", "±")
 
 
@@ -86,6 +106,9 @@ class MathVerifier:
         if mode not in MODES:
             return Verdict.error(f"row mode must be one of {MODES}, got {mode!r}")
         gold_text = str(problem["answer"])
+        gold_boxes = boxed_contents(gold_text)  # a gold given as a worked solution
+        if gold_boxes:
+            gold_text = ", ".join(dict.fromkeys(b.strip() for b in gold_boxes))
         text = strip_reasoning(completion, self.reasoning_close)
         if text is None:
             return Verdict(
@@ -168,22 +191,56 @@ class MathVerifier:
 
 _ANSWER_IS = re.compile(r"answer\s+is\s*:?\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
 _ANSWER_COLON = re.compile(r"answer\s*:\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
-_LAST_NUMBER = re.compile(r"-?\$?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?\s*%?")
+_LAST_NUMBER = re.compile(r"(?<![A-Za-z\d.])-?\$?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s*/\s*\d+)?\s*%?")
+WHOLE_TEXT_CHARS = 200
+_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$([^$]+?)\$", re.DOTALL)
 
 
 def extract(text: str, mode: str) -> tuple[list[str], str]:
-    """Candidate final answers in order (the last one counts) and how they were found."""
+    """Candidate final answers in order (the last one counts) and how they were found.
+
+    Strict mode returns every box, so that disagreeing boxes can be caught as hedging. Lenient
+    mode reads several boxes as one list (`\\boxed{1} and \\boxed{2}`).
+    """
     boxes = boxed_contents(text)
-    if boxes or mode == "strict":
+    if mode == "strict":
         return boxes, "boxed"
+    if boxes:
+        return [", ".join(dict.fromkeys(b.strip() for b in boxes))], "boxed"
+    stripped = text.strip()
+    if len(stripped) <= WHOLE_TEXT_CHARS and _parses(stripped, sentences=False):
+        return [stripped], "whole text"
     for how, pattern in (("answer is", _ANSWER_IS), ("answer:", _ANSWER_COLON)):
         matches = pattern.findall(text)
         if matches:
-            return [matches[-1].strip().strip("$").strip()], how
-    numbers = _LAST_NUMBER.findall(text)
-    if numbers:
-        return [numbers[-1].strip()], "last number"
-    return [], "none"
+            found = matches[-1].strip().strip("$").strip()
+            if _parses(found):
+                return [found], how
+            inner, _ = _last_span_or_number(found)
+            if inner:
+                return [inner], how
+    found, how = _last_span_or_number(text)
+    return ([found], how) if found else ([], "none")
+
+
+def _last_span_or_number(text: str) -> tuple[str | None, str]:
+    """The answer-like span that ends last: a math span, or a number outside any span
+    ("The largest $n$ is 34" answers 34, not n)."""
+    spans = [m for m in _MATH_SPAN.finditer(text) if next(g for g in m.groups() if g).strip()]
+    masked = _MATH_SPAN.sub(lambda m: " " * len(m.group()), text)
+    numbers = list(_LAST_NUMBER.finditer(masked))
+    if spans and (not numbers or spans[-1].end() >= numbers[-1].end()):
+        return next(g for g in spans[-1].groups() if g).strip(), "last math span"
+    return (numbers[-1].group().strip(), "last number") if numbers else (None, "none")
+
+
+def _parses(text: str, *, sentences: bool = True) -> bool:
+    """Whether `text` reads as an answer (with `sentences=False`, several words do not)."""
+    try:
+        parsed = read(text)
+    except ParseError:
+        return False
+    return sentences or not (isinstance(parsed.value, Text) and " " in parsed.value.value)
 
 
 # --- comparison ----------------------------------------------------------------------------------
@@ -244,14 +301,19 @@ def equivalent(gold: Parsed, answer: Parsed, deadline: float) -> bool:
     """Whether `answer` means `gold`; raises TimeoutError past `deadline` (monotonic)."""
     if gold.unit and answer.unit and gold.unit != answer.unit:
         return False
-    written = [d for d in (gold.decimal, answer.decimal) if d is not None]
-    decimal = min(written) if written else None  # the least precise decimal sets the tolerance
-    return _equal(gold.value, answer.value, decimal, deadline)
+    least = [d for d in (gold.decimal, answer.decimal) if d is not None]
+    written = Written(min(least) if least else None, {**gold.decimals, **answer.decimals})
+    return _equal(gold.value, answer.value, written, deadline)
 
 
 def _equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     if time.monotonic() > deadline:
         raise TimeoutError
+    # a named equation against a bare value: `(p, q) = (3, 2)` answers `(3, 2)`
+    if isinstance(gold, Relation) != isinstance(answer, Relation):
+        solved = _solved_value(gold if isinstance(gold, Relation) else answer)
+        if solved is not None:
+            gold, answer = (solved, answer) if isinstance(gold, Relation) else (gold, solved)
     if isinstance(gold, Text) or isinstance(answer, Text):
         return isinstance(gold, Text) and isinstance(answer, Text) and gold.value == answer.value
     if isinstance(gold, Matrix) or isinstance(answer, Matrix):
@@ -272,7 +334,7 @@ def _equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     elif answer_set is None and gold_set is not None:
         answer_set = _as_set(answer, pair_is_interval=True)
     if gold_set is not None and answer_set is not None:
-        return bool(gold_set == answer_set)
+        return _sets_equal(gold_set, answer_set, decimal, deadline)
     if isinstance(gold, Sequence) or isinstance(answer, Sequence):
         return _sequences_equal(gold, answer, decimal, deadline)
     if isinstance(gold, Relation) or isinstance(answer, Relation):
@@ -312,6 +374,13 @@ def _sequences_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) 
 def _relations_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     gold_value, answer_value = _solved_value(gold), _solved_value(answer)
     if isinstance(gold, Relation) and isinstance(answer, Relation):
+        if gold_value is not None and answer_value is not None:  # same name, same value
+            return bool(gold.terms[0] == answer.terms[0]) and _equal(
+                gold_value, answer_value, decimal, deadline
+            )
+        if gold.ops == answer.ops == ("!=",):  # x != 3: the excluded value
+            gold = Relation(gold.terms, ("=",))
+            answer = Relation(answer.terms, ("=",))
         if gold.ops != answer.ops and not (gold.ops == ("=",) and answer.ops == ("=",)):
             return _inequalities_equal(gold, answer, deadline)
         if len(gold.terms) != 2 or len(answer.terms) != 2:
@@ -334,16 +403,41 @@ def _relations_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) 
 
 
 def _solved_value(value: Any) -> Any:
-    # `x = 4` gives 4; `y = 2x + 1` gives no value: "2x + 1" does not answer "find the line"
-    if (
-        isinstance(value, Relation)
-        and value.ops == ("=",)
-        and isinstance(value.terms[0], sympy.Symbol)
-        and isinstance(value.terms[1], sympy.Basic)
-        and not value.terms[1].free_symbols
-    ):
-        return value.terms[1]
+    """The value a named equation states: `x = 4`, `AB = 4`, `(p, q) = (3, 2)`, `f(x) = 1`,
+    `x = 5 + 5 + 1 = 11` (a chain: its last side). `y = 2x + 1` states no value: "2x + 1"
+    does not answer "find the line"."""
+    if not (isinstance(value, Relation) and set(value.ops) == {"="}):
+        return None
+    name, stated = value.terms[0], value.terms[-1]
+    if _is_name(name) and _is_constant(stated):
+        return stated
     return None
+
+
+def _is_name(value: Any) -> bool:
+    """A symbol, or symbols multiplied, divided or in |...| (AB, S_1:S_2, |AB|, f(x)), or a
+    tuple of such."""
+    if isinstance(value, Sequence):
+        return bool(value.items) and all(_is_name(item) for item in value.items)
+    if not isinstance(value, sympy.Expr) or not value.free_symbols:
+        return False
+    if isinstance(value, sympy.Abs):
+        value = value.args[0]
+    return all(
+        isinstance(factor, sympy.Symbol)
+        or (
+            isinstance(factor, sympy.Pow)
+            and isinstance(factor.base, sympy.Symbol)
+            and factor.exp in (-1, 1)
+        )
+        for factor in sympy.Mul.make_args(value)
+    )
+
+
+def _is_constant(value: Any) -> bool:
+    if isinstance(value, Sequence):
+        return all(_is_constant(item) for item in value.items)
+    return isinstance(value, sympy.Expr) and not value.free_symbols
 
 
 def _difference(relation: Relation) -> Any:
@@ -400,25 +494,51 @@ def _as_set(value: Any, *, pair_is_interval: bool = False) -> sympy.Set | None:
                 return None
             return sympy.Interval(lo, hi, value.brackets[0] == "(", value.brackets[1] == ")")
         if isinstance(value, Relation) and all(op not in {"=", "!="} for op in value.ops):
-            symbols = set().union(
-                *(t.free_symbols for t in value.terms if isinstance(t, sympy.Basic))
-            )
-            if len(symbols) != 1:
+            # the one term that is not a constant is what the set is of: `x` in `1 < x < 3`,
+            # or a name such as `f(x)` in `0 < f(x) < 1`
+            variable_terms = {t for t in value.terms if not _is_constant(t)}
+            if len(variable_terms) != 1 or not all(isinstance(t, sympy.Expr) for t in value.terms):
                 return None
-            (symbol,) = symbols
-            real = sympy.Symbol(symbol.name, real=True)  # inequalities speak of real numbers
+            (variable,) = variable_terms
+            if not (isinstance(variable, sympy.Symbol) or _is_name(variable)):
+                return None
+            real = sympy.Symbol("_value", real=True)  # inequalities speak of real numbers
             result: sympy.Set = sympy.S.Reals
             for lhs, op, rhs in zip(value.terms, value.ops, value.terms[1:], strict=False):
-                if symbol not in (lhs, rhs):
+                if variable not in (lhs, rhs):
                     return None
                 relation = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}[op](
-                    lhs.xreplace({symbol: real}), rhs.xreplace({symbol: real})
+                    real if lhs == variable else lhs, real if rhs == variable else rhs
                 )
                 result = result.intersect(relation.as_set())
             return result
     except (TypeError, ValueError, NotImplementedError):
         return None
     return None
+
+
+def _sets_equal(gold: sympy.Set, answer: sympy.Set, decimal: Decimal, deadline: float) -> bool:
+    """Intervals endpoint by endpoint, so a decimal endpoint meets its written precision."""
+    if gold == answer:
+        return True
+    gold_parts = sorted(sympy.Union.make_args(gold), key=_set_key)
+    answer_parts = sorted(sympy.Union.make_args(answer), key=_set_key)
+    if len(gold_parts) != len(answer_parts) or not all(
+        isinstance(p, sympy.Interval) for p in (*gold_parts, *answer_parts)
+    ):
+        return False
+    return all(
+        g.left_open == a.left_open
+        and g.right_open == a.right_open
+        and _equal(g.start, a.start, decimal, deadline)
+        and _equal(g.end, a.end, decimal, deadline)
+        for g, a in zip(gold_parts, answer_parts, strict=True)
+    )
+
+
+def _set_key(part: sympy.Set) -> float:
+    start = part.inf
+    return float(start) if start.is_finite else float("-inf")
 
 
 def _proportional(gold: Any, answer: Any, deadline: float, *, positive: bool) -> bool:
@@ -471,7 +591,8 @@ def _values_equal(gold: sympy.Expr, answer: sympy.Expr, decimal: Decimal, deadli
     return agree >= 2
 
 
-def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, decimal: Decimal) -> bool:
+def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, written: Written) -> bool:
+    decimal = written.precision(answer, gold)
     if gold.is_Rational and answer.is_Rational:
         if gold == answer:
             return True
