@@ -63,6 +63,12 @@ def verify(
             min=1,
         ),
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds one row may take; past it the row scores 0 (status: timeout).", min=0.1
+        ),
+    ] = 60.0,
     plugin: PluginOption = None,
 ) -> None:
     """Score given completions with the registered verifiers.
@@ -73,7 +79,10 @@ def verify(
     from rlvr.verify import print_summary, verify_file
 
     _load_plugins(plugin)
-    print_summary(verify_file(in_path, out_path, workers=workers, plugin_files=plugin or ()))
+    summary = verify_file(
+        in_path, out_path, workers=workers, plugin_files=plugin or (), row_timeout=timeout
+    )
+    print_summary(summary)
 
 
 @app.command("list")

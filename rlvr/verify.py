@@ -6,18 +6,24 @@ pool of worker processes, a bounded number of chunks in flight, so memory stays 
 of any length and the output keeps the input order. The output goes to a temporary file
 beside the target and is renamed into place only when every row is scored.
 
-A worker that dies (a verifier that segfaults or is OOM-killed) breaks the pool, and every
-chunk in flight fails with it, guilty or not: the pool is rebuilt and the failed chunks are
-retried, split into single rows on a second failure, and on a third each row runs alone in a
-worker of its own, so only a row that kills a worker by itself ends as an infrastructure error
-(`reward: null`).
+Scoring never runs in this process. A worker that dies (a verifier that segfaults or is
+OOM-killed) breaks the pool, and so does one whose row runs past `row_timeout`: each row runs
+under an OS alarm that ends its worker, even in the middle of a C call holding the GIL. Every
+chunk in flight fails with the pool, guilty or not: the pool is rebuilt and the failed chunks
+are retried, split into single rows on a second failure, and on a third each row runs alone
+in a worker of its own, timed from here. Only a row that kills a worker by itself ends as an
+infrastructure error (`reward: null`), and only one that runs past `row_timeout` by itself
+scores 0 with `info.status = "timeout"`. Workers die with this process (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -37,6 +43,8 @@ from rlvr.verdict import Verdict
 
 CHUNK_ROWS = 32
 CHUNKS_IN_FLIGHT_PER_WORKER = 4
+ROW_TIMEOUT_S = 60.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 WORKER_DIED = "the worker process died while verifying this row (crash or out of memory)"
 
 Item = tuple[str, dict[str, Any], str]
@@ -134,22 +142,45 @@ class VerifierResolver:
 # -- worker side -------------------------------------------------------------------------------
 
 _worker_verifiers: dict[str, Any] = {}
+_worker_row_alarm_s = 0.0
 
 
-def _init_worker(plugin_files: Sequence[str]) -> None:
+def _init_worker(plugin_files: Sequence[str], row_alarm_s: float) -> None:
+    global _worker_row_alarm_s  # noqa: PLW0603 - per-process setting, set once at start
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _die_with_parent()
+    # SIGALRM with its default action ends the process at the OS level, even in the middle of
+    # a C call that holds the GIL, where no Python-level timeout can reach.
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    _worker_row_alarm_s = row_alarm_s
     for path in plugin_files:
         load_plugin(path)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the driver dies, so a hung one is never orphaned."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the driver's own cleanup still kills its workers
+
+
 def score_items(items: Sequence[Item]) -> list[Verdict]:
-    """Score a chunk; verifiers are built once per process and reused."""
+    """Score a chunk; verifiers are built once per process and reused. Each row runs under an
+    alarm: a row that hangs ends this worker, and the driver retries around it."""
     verdicts = []
     for name, problem, completion in items:
         verifier = _worker_verifiers.get(name)
         if verifier is None:
             verifier = _worker_verifiers[name] = default_registry().create("verifiers", name)
-        verdicts.append(score(verifier, problem, completion))
+        if _worker_row_alarm_s:
+            signal.setitimer(signal.ITIMER_REAL, _worker_row_alarm_s)
+        try:
+            verdicts.append(score(verifier, problem, completion))
+        finally:
+            if _worker_row_alarm_s:
+                signal.setitimer(signal.ITIMER_REAL, 0)
     return verdicts
 
 
@@ -165,59 +196,68 @@ class _Job:
 
 
 class _Pool:
-    """A process pool that can be rebuilt after a worker dies; inline when workers == 1."""
+    """Worker processes that can be killed and rebuilt, and a spare one to run a row alone.
 
-    def __init__(self, workers: int, plugin_files: Sequence[str]) -> None:
+    Scoring never runs in the driver process: a verifier that crashes, exhausts memory or
+    hangs (in C code holding the GIL, where nothing in the process can interrupt it) takes
+    down only a worker, which is killed and replaced.
+    """
+
+    def __init__(self, workers: int, plugin_files: Sequence[str], row_timeout: float) -> None:
         self.workers = workers
         self.plugin_files = list(plugin_files)
-        self.executor: ProcessPoolExecutor | None = None
+        self.row_timeout = row_timeout
+        self.executor = self._executor(workers)
         self.solo: ProcessPoolExecutor | None = None
-        self.restart()
 
-    def _executor(self, workers: int) -> ProcessPoolExecutor:
+    def _executor(self, workers: int, *, row_alarm: bool = True) -> ProcessPoolExecutor:
         # fork: the parent has imported no threads or torch; workers start in milliseconds
         # with the registry and plugin modules already in memory.
         return ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(self.plugin_files,),
+            initargs=(self.plugin_files, self.row_timeout if row_alarm else 0.0),
         )
 
     def restart(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
-            self.executor = None
-        if self.workers > 1:
-            self.executor = self._executor(self.workers)
+        """Kill every worker (a hung one included) and start afresh."""
+        _kill(self.executor)
+        self.executor = self._executor(self.workers)
 
     def submit(self, items: list[Item]) -> Future[list[Verdict]]:
-        if self.executor is not None:
-            try:
-                return self.executor.submit(score_items, items)
-            except BrokenProcessPool as exc:
-                # Broken since the last result was read: this job fails with those in flight
-                # and is retried with them.
-                failed: Future[list[Verdict]] = Future()
-                failed.set_exception(exc)
-                return failed
-        done: Future[list[Verdict]] = Future()
-        done.set_result(score_items(items))
-        return done
-
-    def run_alone(self, items: list[Item]) -> Future[list[Verdict]]:
-        """Score `items` in a worker running nothing else, and wait: if it dies, they did it."""
-        if self.solo is None:
-            self.solo = self._executor(1)
         try:
-            verdicts = self.solo.submit(score_items, items).result()
+            return self.executor.submit(score_items, items)
+        except BrokenProcessPool as exc:
+            # Broken since the last result was read: this job fails with those in flight and
+            # is retried with them.
+            failed: Future[list[Verdict]] = Future()
+            failed.set_exception(exc)
+            return failed
+
+    def run_alone(self, items: list[Item]) -> list[Verdict]:
+        """Score one row in a worker running nothing else: a death or a timeout is its own.
+        The timeout is kept here, not by the worker's alarm, to tell the two apart."""
+        if self.solo is None:
+            self.solo = self._executor(1, row_alarm=False)
+        try:
+            return self.solo.submit(score_items, items).result(timeout=self.row_timeout)
         except BrokenProcessPool:
-            self.solo.shutdown(wait=False, cancel_futures=True)
-            self.solo = None
             verdicts = [Verdict.error(WORKER_DIED) for _ in items]
-        done: Future[list[Verdict]] = Future()
-        done.set_result(verdicts)
-        return done
+        except TimeoutError:
+            verdicts = [
+                Verdict(
+                    0.0,
+                    {
+                        "status": "timeout",
+                        "reason": f"verification took longer than {self.row_timeout:g} s",
+                    },
+                )
+                for _ in items
+            ]
+        _kill(self.solo)
+        self.solo = None
+        return verdicts
 
     def close(self) -> None:
         for executor in (self.executor, self.solo):
@@ -225,14 +265,25 @@ class _Pool:
                 executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _succeeded(job: _Job) -> bool:
+def _kill(executor: ProcessPoolExecutor) -> None:
+    kill_workers = getattr(executor, "kill_workers", None)  # Python 3.14+
+    if kill_workers is not None:
+        kill_workers()
+    else:
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _finished(job: _Job) -> bool:
     future = job.future
     return future.done() and not future.cancelled() and future.exception() is None
 
 
 def _retry(pool: _Pool, job: _Job) -> list[_Job]:
-    """Jobs to replace one that was in flight when a worker died (not necessarily its own):
-    whole once, then row by row, then each row alone, where a death is the row's own."""
+    """Jobs to replace one that was in flight when a worker died or hung (not necessarily its
+    own): whole once, then row by row, then each row alone, where a death or a timeout is
+    the row's own."""
     if job.attempt == 0:
         return [_Job(job.rows, job.items, pool.submit(job.items), 1)]
     if len(job.items) > 1:
@@ -240,7 +291,9 @@ def _retry(pool: _Pool, job: _Job) -> list[_Job]:
             _Job([row], [item], pool.submit([item]), 2)
             for row, item in zip(job.rows, job.items, strict=True)
         ]
-    return [_Job(job.rows, job.items, pool.run_alone(job.items), 3)]
+    done: Future[list[Verdict]] = Future()
+    done.set_result(pool.run_alone(job.items))
+    return [_Job(job.rows, job.items, done, 3)]
 
 
 def _chunks(
@@ -279,6 +332,7 @@ def verify_file(
     *,
     workers: int | None = None,
     plugin_files: Sequence[str | Path] = (),
+    row_timeout: float = ROW_TIMEOUT_S,
 ) -> Summary:
     """Score every row of `in_path` into `out_path` (atomically); see the module docstring."""
     in_path, out_path = Path(in_path), Path(out_path)
@@ -294,7 +348,7 @@ def verify_file(
     if out_path.resolve() == in_path.resolve():
         raise RecordError("--out must differ from --in", path=out_path)
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{out_path.name}.", suffix=".tmp")
-    pool = _Pool(workers, [str(p) for p in registry.plugin_files])
+    pool = _Pool(workers, [str(p) for p in registry.plugin_files], row_timeout)
     try:
         # A lone surrogate (legal in JSON: "\ud83d") only occurs inside a JSON string, where
         # backslashreplace writes it as that same JSON escape: the row round-trips unchanged.
@@ -316,8 +370,9 @@ def verify_file(
                 try:
                     verdicts = job.future.result()
                 except BrokenProcessPool:
-                    # Chunks that finished before the pool broke keep their verdicts.
-                    jobs = [(old, _succeeded(old)) for old in (job, *pending)]
+                    # A worker died (crashed, or its row ran past the alarm): every chunk in
+                    # flight failed with it. Those that finished first keep their verdicts.
+                    jobs = [(old, _finished(old)) for old in (job, *pending)]
                     pool.restart()
                     pending = deque(
                         new for old, ok in jobs for new in ([old] if ok else _retry(pool, old))

@@ -352,16 +352,13 @@ def _sequences_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) 
         )
     if not isinstance(answer, Sequence):
         return len(gold.items) == 1 and _equal(gold.items[0], answer, decimal, deadline)
+    if gold.brackets in _UNORDERED and answer.brackets in _UNORDERED:
+        # as sets: every item of each side is in the other (a repeated item is one item)
+        return all(
+            any(_equal(g, a, decimal, deadline) for a in answer.items) for g in gold.items
+        ) and all(any(_equal(g, a, decimal, deadline) for g in gold.items) for a in answer.items)
     if len(gold.items) != len(answer.items):
         return False
-    if gold.brackets in _UNORDERED and answer.brackets in _UNORDERED:
-        unused = list(answer.items)
-        for item in gold.items:
-            match = next((a for a in unused if _equal(item, a, decimal, deadline)), None)
-            if match is None:
-                return False
-            unused.remove(match)
-        return True
     if gold.brackets == "{}" or answer.brackets == "{}":
         return False
     if gold.brackets != answer.brackets and "" not in (gold.brackets, answer.brackets):
@@ -381,6 +378,15 @@ def _relations_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) 
         if gold.ops == answer.ops == ("!=",):  # x != 3: the excluded value
             gold = Relation(gold.terms, ("=",))
             answer = Relation(answer.terms, ("=",))
+        if (
+            gold.ops == answer.ops
+            and len(gold.ops) > 1
+            and all(
+                _equal(g, a, decimal, deadline)
+                for g, a in zip(gold.terms, answer.terms, strict=True)
+            )
+        ):
+            return True  # the same chain: f(2) < f(1) < f(4)
         if gold.ops != answer.ops and not (gold.ops == ("=",) and answer.ops == ("=",)):
             return _inequalities_equal(gold, answer, deadline)
         if len(gold.terms) != 2 or len(answer.terms) != 2:

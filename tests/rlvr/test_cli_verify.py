@@ -53,6 +53,11 @@ class Killer:
             os._exit(3)
         if problem.get("die") == "sigkill":
             os.kill(os.getpid(), signal.SIGKILL)
+        if problem.get("die") == "hang":
+            while True:
+                pass
+        if problem.get("die") == "hang_in_c":
+            pow(7, 10**12)  # one C call: holds the GIL, no Python-level interrupt reaches it
         return Verdict(float(completion == problem["target"]))
 """
 
@@ -227,6 +232,38 @@ def test_row_that_kills_its_worker_is_the_only_casualty(
             assert out["reward"] == float(i % 2), (i, out)
     assert "150 rows" in result.stderr
     assert "1 errors" in result.stderr
+
+
+@pytest.mark.parametrize("how", ["hang", "hang_in_c"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_row_that_hangs_times_out_alone(
+    run_cli: RunCli, checkers: Path, write_jsonl: WriteJsonl, out_dir: Path, how: str, workers: int
+) -> None:
+    stuck = 40
+    rows = [
+        {"verifier": "killer", "prompt": "p", "target": str(i), "completion": str(i)}
+        for i in range(70)
+    ]
+    rows[stuck]["die"] = how
+    out_path = out_dir / "scored.jsonl"
+    result = run_cli(
+        "verify",
+        "--in",
+        write_jsonl("rows.jsonl", rows),
+        "--out",
+        out_path,
+        "--workers",
+        workers,
+        "--timeout",
+        0.5,
+        "--plugin",
+        checkers,
+    )
+    assert result.returncode == 0, result.stderr
+    scored = read_out(out_path)
+    assert [r["reward"] for r in scored] == [0.0 if i == stuck else 1.0 for i in range(70)]
+    assert scored[stuck]["info"]["status"] == "timeout"
+    assert "0 errors" in result.stderr
 
 
 # -- bad input: exit 2, one line naming file, line and field, nothing written ---------------
