@@ -133,6 +133,35 @@ EQUIVALENCE = {
         ("\\text{Monday}", "\\text{Tuesday}", 0),
         ("\\text{no}", "\\text{No}", 1),
     ],
+    "named_values_and_chains": [
+        ("4", "AB = 4", 1),
+        ("(3, 2)", "(p, q) = (3, 2)", 1),
+        ("1", "f(x) = 1", 1),
+        ("11", "x = 5 + 5 + 1 = 11", 1),
+        ("x = 11", "x = 5+5+1 = 7 = 11", 1),
+        ("\\frac{1}{3}", "x = 1/3 \\approx 0.33", 1),
+        ("11", "x \\approx 11", 1),
+        ("7:32", "S_{ABC}:S = 7:32", 1),
+        ("x = 1, y = 2", "x = 2, y = 1", 0),
+        ("x_1 = 2, x_2 = 3", "x_2 = 3, x_1 = 2", 1),
+        ("x \\ne 3", "x != 3", 1),
+        ("f(2) < f(1) < f(4)", "f(2) < f(1) < f(4)", 1),
+        ("(0, 1)", "0 < f(x) < 1", 1),
+        ("y = 2x + 1", "2x + 1", 0),
+    ],
+    "separators_and_commas": [
+        ("1000.99", "1000,99", 1),
+        ("0.111", "0,111", 1),
+        ("1000", "1 000", 1),
+        ("11111111100", "11,\\!111,\\!111,\\!100", 1),
+        ("32349", "32, 349", 0),
+        ("\\{1, 2\\}", "1,2", 1),
+        ("\\{1, 2, 3\\}", "1 and 2 and 3", 1),
+        ("\\{19, 46, 82\\}", "19, 46, \\text{ and } 82", 1),
+        ("\\{1, 2\\}", "1, 1, 2", 1),
+        ("\\{-2021, 2021\\}", "\\pm 2021", 1),
+        ("\\{1, 2, 3\\}", "{1, 2, 3}", 1),
+    ],
     "notation": [
         ("6 \\times 10^{23}", "6e23", 1),
         ("0.0015", "1.5 \\times 10^{-3}", 1),
@@ -210,6 +239,36 @@ def test_lenient_extraction(completion: str, expected: int, how: str) -> None:
     verdict = score("42", completion, mode="lenient")
     assert verdict.reward == expected
     assert verdict.info["how"] == how
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected", "how"),
+    [
+        ("\\frac{84}{2}", 1, "whole text"),
+        ("$(1, 4.5)$", 0, "whole text"),
+        ("Final Answer: The largest $n$ is 42.", 1, "answer:"),
+        ("we get $x = 40$ and then 42", 1, "last number"),
+        ("we get 40 and then $42$", 1, "last math span"),
+        ("so $x$ is \\(42\\)", 1, "last math span"),
+        ("AZYUK42A", 0, "none"),
+        ("\\boxed{40} and \\boxed{2}", 0, "boxed"),
+    ],
+)
+def test_lenient_extraction_of_free_text(completion: str, expected: int, how: str) -> None:
+    verdict = score("42", completion, mode="lenient")
+    assert (verdict.reward, verdict.info["how"]) == (expected, how), verdict.info
+
+
+def test_lenient_reads_several_boxes_as_one_list_and_strict_calls_it_hedging() -> None:
+    completion = "The roots are \\boxed{1} and \\boxed{2}."
+    assert score("\\{1, 2\\}", completion, mode="lenient").reward == 1
+    assert score("\\{1, 2\\}", completion).info["status"] == "hedged"
+
+
+def test_a_gold_given_as_a_worked_solution_is_read_from_its_box() -> None:
+    gold = "Adding, we get $3 + 4 = \\boxed{7}$."
+    assert score(gold, "\\boxed{7}").reward == 1
+    assert score(gold, "\\boxed{3}").reward == 0
 
 
 def test_row_mode_overrides_verifier_mode() -> None:
