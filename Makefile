@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup test lint format pytest train clean
+.PHONY: setup test lint format pytest train bench-math clean
 
 # torch first: ==2.13.0 takes the CPU build on this machine's disk, where a bare requirement
 # would pull a multi-GB CUDA build (GPU users install their own torch the same way). The
@@ -44,6 +44,11 @@ train: setup
 		echo "make train: 'rlvr train' is not built yet (issue #9); see README, Status." >&2; \
 		exit 1; \
 	fi
+
+# rlvr's math checker against Math-Verify (accuracy and throughput); prints a Markdown report.
+bench-math: setup
+	$(BIN)/pip install --quiet math-verify
+	$(BIN)/python benchmarks/math_vs_math_verify.py --rows 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -191,6 +191,18 @@ def main() -> None:
         ours = timed(
             [rlvr_bin, "verify", "--in", str(rows_path), "--out", str(folder / "rlvr.jsonl")]
         )
+        ours_one = timed(
+            [
+                rlvr_bin,
+                "verify",
+                "--workers",
+                "1",
+                "--in",
+                str(rows_path),
+                "--out",
+                str(folder / "rlvr-1.jsonl"),
+            ]
+        )
         theirs = timed(
             [
                 python,
@@ -211,9 +223,11 @@ def main() -> None:
         "| command | seconds | rows/s |",
         "| --- | ---: | ---: |",
         f"| `rlvr verify` ({os.cpu_count()} workers) | {ours:.1f} | {args.rows / ours:,.0f} |",
+        f"| `rlvr verify --workers 1` | {ours_one:.1f} | {args.rows / ours_one:,.0f} |",
         f"| plain Math-Verify loop | {theirs:.1f} | {args.rows / theirs:,.0f} |",
         "",
-        f"rlvr verify / Math-Verify throughput: **{theirs / ours:.1f}x**. "
+        f"rlvr verify / Math-Verify throughput: **{theirs / ours:.1f}x** "
+        f"({theirs / ours_one:.1f}x with one worker). "
         f"The two agreed on {agree / args.rows:.1%} of the rows.",
     ]
     print("\n".join(report))
