@@ -15,6 +15,7 @@ from rlvr.registry import (
     load_plugin,
     names,
 )
+from rlvr.rewards import reward_function
 from rlvr.scoring import score
 from rlvr.verdict import Verdict
 
@@ -37,6 +38,7 @@ __all__ = [
     "load_records",
     "names",
     "normalise",
+    "reward_function",
     "score",
     "stable_id",
 ]

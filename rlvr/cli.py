@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -124,6 +124,100 @@ def list_plugins(
         table.add_row(p.kind, p.name, p.source, p.target, status)
     # piped output keeps long targets and errors on one line each
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@app.command()
+def train(  # noqa: PLR0917 - typer maps parameters onto options
+    envs: Annotated[
+        str | None,
+        typer.Option(
+            help="Environments to train on at once, comma-separated (e.g. math,code,if).",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="A local Hugging Face directory, a .gguf file or a cached hub id "
+            "[default: the embedded SmolLM2-135M-Instruct].",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A YAML run config with the same fields as the flags.", show_default=False
+        ),
+    ] = None,
+    max_steps: Annotated[
+        int | None, typer.Option(help="Optimizer steps.", min=1, show_default=False)
+    ] = None,
+    output_dir: Annotated[
+        str | None, typer.Option(help="The run directory.", show_default=False)
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Continue the run in --output-dir from its last complete checkpoint."),
+    ] = False,
+    seed: Annotated[int | None, typer.Option(show_default=False)] = None,
+    group_size: Annotated[
+        int | None,
+        typer.Option(help="Completions per problem (the GRPO group).", show_default=False),
+    ] = None,
+    problems_per_step: Annotated[int | None, typer.Option(show_default=False)] = None,
+    max_completion_length: Annotated[int | None, typer.Option(show_default=False)] = None,
+    learning_rate: Annotated[float | None, typer.Option(show_default=False)] = None,
+    beta: Annotated[float | None, typer.Option(help="KL coefficient.", show_default=False)] = None,
+    loss_type: Annotated[str | None, typer.Option(show_default=False)] = None,
+    temperature: Annotated[float | None, typer.Option(show_default=False)] = None,
+    curriculum: Annotated[str | None, typer.Option(show_default=False)] = None,
+    lora: Annotated[
+        bool | None,
+        typer.Option(
+            "--lora/--full",
+            help="Train a LoRA adapter or every weight [default: LoRA].",
+            show_default=False,
+        ),
+    ] = None,
+    report_to: Annotated[
+        str | None,
+        typer.Option(help="Loggers, comma-separated: tensorboard, wandb.", show_default=False),
+    ] = None,
+    plugin: PluginOption = None,
+) -> None:
+    """Train a policy with GRPO on several verifiable environments at once."""
+    from rlvr.config import EnvConfig, TrainConfig, check, load_config
+
+    run_config = load_config(config) if config is not None else TrainConfig()
+    if envs is not None:
+        names = [n.strip() for n in envs.split(",") if n.strip()]
+        run_config.envs = {n: run_config.envs.get(n, EnvConfig()) for n in names}
+    flags: dict[str, Any] = {
+        "model": model,
+        "max_steps": max_steps,
+        "output_dir": output_dir,
+        "seed": seed,
+        "group_size": group_size,
+        "problems_per_step": problems_per_step,
+        "max_completion_length": max_completion_length,
+        "learning_rate": learning_rate,
+        "beta": beta,
+        "loss_type": loss_type,
+        "temperature": temperature,
+        "curriculum": curriculum,
+        "lora": lora,
+        "report_to": report_to.split(",") if report_to else None,
+    }
+    import dataclasses
+
+    run_config = dataclasses.replace(
+        run_config, **{k: v for k, v in flags.items() if v is not None}
+    )
+    check(run_config)
+    from rlvr.train import train as run_training
+
+    path = run_training(run_config, resume=resume, plugin_files=[str(p) for p in plugin or ()])
+    print(f"rlvr train: done; run directory {path}", file=sys.stderr)
 
 
 @app.command()

@@ -18,6 +18,8 @@ other; single-variable inequalities as the sets they describe; `50%` as 50 or 1/
 
 `info["status"]` tells "no_answer" (nothing extracted) apart from "wrong" (extracted, not
 equal), "hedged", "empty_box", "unparseable" and "too_large" (a hostile answer).
+With `unboxed_credit=c` (training), a strict row with no box whose free-text answer is right
+scores c instead of 0 ("correct_unboxed"): a shaping signal for a model that cannot box yet.
 """
 
 from __future__ import annotations
@@ -94,10 +96,14 @@ class MathVerifier:
         mode: str = "strict",
         reasoning_close: Iterable[str] = REASONING_CLOSE,
         time_budget_s: float = 2.0,
+        unboxed_credit: float = 0.0,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if not 0.0 <= unboxed_credit < 1.0:
+            raise ValueError(f"unboxed_credit must be in [0, 1), got {unboxed_credit}")
         self.mode = mode
+        self.unboxed_credit = unboxed_credit
         self.reasoning_close = tuple(reasoning_close)
         self.time_budget_s = time_budget_s
 
@@ -122,6 +128,8 @@ class MathVerifier:
         candidates, how = extract(text, mode)
         info: dict[str, Any] = {"mode": mode, "how": how, "gold": gold_text}
         if not candidates:
+            if mode == "strict" and self.unboxed_credit:
+                return self._unboxed(problem, text)
             return Verdict(0.0, {**info, "status": "no_answer", "reason": "no final answer found"})
         if any(not c.strip() for c in candidates):
             return Verdict(0.0, {**info, "status": "empty_box", "extracted": candidates})
@@ -172,6 +180,16 @@ class MathVerifier:
         if answer is None:
             return Verdict(0.0, {**info, "status": "unparseable"})
         return Verdict(0.0, {**info, "status": "wrong"})
+
+    def _unboxed(self, problem: Mapping[str, Any], text: str) -> Verdict:
+        """Strict mode found no box: partial credit when free-text reading finds the right
+        answer, so that a model that answers but does not box yet still gets a signal."""
+        lenient = self.verify({**problem, "mode": "lenient"}, text)
+        if lenient.reward == 1.0:
+            return Verdict(self.unboxed_credit, {**lenient.info, "status": "correct_unboxed",
+                                                 "mode": "strict"})
+        return Verdict(0.0, {**lenient.info, "status": "no_answer", "mode": "strict",
+                             "reason": "no boxed answer"})
 
     def examples(self) -> list[tuple[dict[str, Any], str, float]]:
         """(problem, completion, expected reward) for the conformance check."""

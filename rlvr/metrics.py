@@ -1,0 +1,38 @@
+"""Step metrics from verdicts: pure functions of numbers and verdicts, unit-tested."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rlvr.verdict import Verdict
+
+
+def zero_variance_fraction(rewards_by_problem: Mapping[str, Sequence[float]]) -> float | None:
+    """The share of groups in which every completion got the same reward: GRPO learns
+    nothing from them (every advantage is 0)."""
+    groups = [rewards for rewards in rewards_by_problem.values() if len(rewards) > 1]
+    if not groups:
+        return None
+    return sum(max(g) == min(g) for g in groups) / len(groups)
+
+
+def env_metrics(env: str, verdicts: Sequence[Verdict]) -> dict[str, float]:
+    """Per-environment step metrics: pass rate (reward 1), mean reward, answers not found
+    versus wrong, infrastructure errors and timeouts."""
+    if not verdicts:
+        return {}
+    scored = [v.reward for v in verdicts if v.reward is not None]
+    statuses = [v.info.get("status") for v in verdicts]
+    n = len(verdicts)
+    prefix = f"env/{env}/"
+    out = {
+        prefix + "completions": float(n),
+        prefix + "errors": float(n - len(scored)),
+        prefix + "timeouts": float(statuses.count("timeout")),
+        prefix + "no_answer": statuses.count("no_answer") / n,
+        prefix + "wrong": statuses.count("wrong") / n,
+    }
+    if scored:
+        out[prefix + "pass_rate"] = sum(r == 1.0 for r in scored) / len(scored)
+        out[prefix + "mean_reward"] = sum(scored) / len(scored)
+    return out

@@ -1,0 +1,294 @@
+"""`rlvr train` on a tiny random model, as a user runs it: the run directory, resume after
+kill -9, Ctrl-C, custom environments, and configs that must fail before any work starts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rlvr.run_dir import COMPLETE
+
+RunCli = Any
+FAST = ["--max-completion-length", "12", "--group-size", "2", "--problems-per-step", "2"]
+PLUGIN = """\
+from rlvr import Verdict
+
+
+class Shout:
+    '''Reward 1 for a completion that contains the row's `word` in capitals.'''
+
+    name = "shout"
+    required_fields = ("word",)
+
+    def verify(self, problem, completion):
+        return Verdict(float(problem["word"].upper() in completion), {"len": len(completion)})
+"""
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def train_args(model: Path, out: Path, *extra: object) -> list[object]:
+    return ["train", "--model", model, "--output-dir", out, *FAST, *extra]
+
+
+def test_a_run_leaves_config_metrics_samples_and_a_complete_checkpoint(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    result = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 3))
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = rows(out / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [1, 2, 3]
+    for row in metrics:
+        assert 0.0 <= row["env/math/pass_rate"] <= 1.0
+        assert row["env/math/completions"] == 4.0  # 2 problems x 2 completions
+        assert row["zero_variance_groups"] is not None
+        for key in (
+            "loss",
+            "reward",
+            "completions/mean_length",
+            "completions/clipped_ratio",
+            "step_seconds",
+            "env/math/no_answer",
+            "env/math/errors",
+        ):
+            assert key in row, key
+    samples = rows(out / "samples.jsonl")
+    assert samples
+    assert {"step", "problem_id", "env", "completion", "reward", "info"} <= samples[0].keys()
+    assert (out / "checkpoint-3" / COMPLETE).exists()
+    state = json.loads((out / "checkpoint-3" / "rlvr_state.json").read_text())
+    assert state["curricula"]["math"]["observed"] == 12
+    assert (out / "checkpoint-3" / "adapter_model.safetensors").exists()  # LoRA by default
+    assert (out / "checkpoint-3" / "optimizer.pt").exists()
+    config = (out / "config.yaml").read_text()
+    assert "max_steps: 3" in config
+    assert "step 3/3" in result.stderr
+
+
+def test_a_custom_environment_from_a_config_trains_alongside_math(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "shout.py").write_text(PLUGIN)
+    data = tmp_path / "tasks.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"prompt": f"Say {w} loudly.", "word": w}) + "\n"
+            for w in [
+                "sea",
+                "sky",
+                "sun",
+                "moon",
+                "star",
+                "rain",
+                "wind",
+                "snow",
+                "leaf",
+                "tree",
+                "rock",
+                "sand",
+            ]
+        )
+    )
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        f"envs:\n  math: {{weight: 1}}\n  mytask: {{data: {data}, verifier: shout, weight: 1}}\n"
+        "max_steps: 2\nseed: 3\n"
+    )
+    out = tmp_path / "run"
+    result = run_cli(
+        "train",
+        "--config",
+        config,
+        "--model",
+        tiny_model,
+        "--output-dir",
+        out,
+        "--max-completion-length",
+        12,
+        "--group-size",
+        2,
+        "--problems-per-step",
+        2,
+        "--plugin",
+        tmp_path / "shout.py",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = rows(out / "metrics.jsonl")
+    assert all(row["env/mytask/completions"] == 2.0 for row in metrics)  # one problem each
+    assert all(row["env/math/completions"] == 2.0 for row in metrics)
+    assert {s["env"] for s in rows(out / "samples.jsonl")} == {"math", "mytask"}
+
+
+def _problems_by_step(out: Path) -> dict[int, set[str]]:
+    by_step: dict[int, set[str]] = {}
+    for sample in rows(out / "samples.jsonl"):
+        by_step.setdefault(sample["step"], set()).add(sample["problem_id"])
+    return by_step
+
+
+def test_resume_after_kill_9_continues_the_same_schedule(tiny_model: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    common = [
+        sys.executable,
+        "-m",
+        "rlvr",
+        *map(str, train_args(tiny_model, tmp_path)),
+        "--envs",
+        "math",
+        "--max-steps",
+        "6",
+    ]
+    straight = tmp_path / "straight"
+    done = subprocess.run(
+        [*common, "--output-dir", str(straight)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [*common, "--output-dir", str(killed)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline and not (killed / "checkpoint-4").exists():
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # at, or just after, the start of checkpoint-4's write
+    process.wait()
+    assert (killed / "checkpoint-4").exists(), "the run never reached checkpoint 4"
+
+    resumed = subprocess.run(
+        [*common, "--output-dir", str(killed), "--resume"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert [m["step"] for m in rows(killed / "metrics.jsonl")] == [1, 2, 3, 4, 5, 6]
+    assert _problems_by_step(killed) == _problems_by_step(straight)
+    assert (killed / "checkpoint-6" / COMPLETE).exists()
+    final = json.loads((killed / "checkpoint-6" / "rlvr_state.json").read_text())
+    expected = json.loads((straight / "checkpoint-6" / "rlvr_state.json").read_text())
+    assert final == expected
+
+
+def test_an_incomplete_checkpoint_is_never_resumed_from(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    first = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 2))
+    assert first.returncode == 0, first.stderr[-3000:]
+    torn = out / "checkpoint-3"
+    torn.mkdir()
+    (torn / "trainer_state.json").write_text("{ half written")
+    second = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 3, "--resume"))
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert [m["step"] for m in rows(out / "metrics.jsonl")] == [1, 2, 3]
+    assert (out / "checkpoint-3" / COMPLETE).exists()
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rlvr",
+            *map(str, train_args(tiny_model, out)),
+            "--envs",
+            "math",
+            "--max-steps",
+            "400",
+        ],
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out / "metrics.jsonl").exists():
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr
+    saved = [p for p in out.glob("checkpoint-*") if (p / COMPLETE).exists()]
+    assert len(saved) == 1
+    step = int(saved[0].name.split("-")[1])
+    assert step < 400
+    assert rows(out / "metrics.jsonl")[-1]["step"] == step
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--envs", "math,nope"], "unknown environment 'nope'"),
+        (["--envs", "math", "--group-size", "1"], "group_size must be at least 2"),
+        (["--envs", "math,mytask", "--problems-per-step", "1"], "problems_per_step (1)"),
+        (["--envs", "math", "--loss-type", "ppo"], "loss_type must be"),
+        ([], "no environments"),
+        (["--envs", "math", "--model", "/nonexistent/model"], "--model /nonexistent/model"),
+    ],
+)
+def test_bad_settings_fail_before_any_work(
+    run_cli: RunCli, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = run_cli("train", "--output-dir", tmp_path / "run", "--max-completion-length", 8, *args)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        (
+            "envs: [math]\nlerning_rate: 0.1\n",
+            "unknown field 'lerning_rate'; did you mean 'learning_rate'?",
+        ),
+        ("envs: [math]\nmax_steps: many\n", "field 'max_steps': expected int"),
+        ("envs:\n  math: {weigth: 2}\n", "envs.math: unknown field 'weigth'"),
+        ("envs: [math\n", "not valid YAML"),
+    ],
+)
+def test_bad_config_files_name_the_field(
+    run_cli: RunCli, tmp_path: Path, yaml_text: str, message: str
+) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml_text)
+    result = run_cli("train", "--config", config, "--output-dir", tmp_path / "run")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_existing_run_is_not_overwritten(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text('{"step": 1}\n')
+    result = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 1))
+    assert result.returncode == 2
+    assert "already holds a run" in result.stderr
+    assert (out / "metrics.jsonl").read_text() == '{"step": 1}\n'
