@@ -38,6 +38,7 @@ class MathEnvironment:
         size: int = DEFAULT_SIZE,
         data: str | Path | None = None,
         families: Sequence[str] | None = None,
+        max_difficulty: int | None = None,
         heldout_fraction: float = 0.1,
         mode: str | None = None,
         instruction: str = INSTRUCTION,
@@ -53,6 +54,7 @@ class MathEnvironment:
         self.size = size
         self.data = data
         self.families = list(families or FAMILIES)
+        self.max_difficulty = max_difficulty
         self.heldout_fraction = heldout_fraction
         self.mode = mode
         self.instruction = instruction
@@ -86,6 +88,8 @@ class MathEnvironment:
                 break
             rng = random.Random(f"rlvr-math/{self.seed}/{index}")
             problem = FAMILIES[rng.choice(self.families)](rng)
+            if self.max_difficulty is not None and problem.difficulty > self.max_difficulty:
+                continue
             record: Record = {
                 "env": "math",
                 "prompt": problem.question,

@@ -37,14 +37,18 @@ def _nonzero(rng: random.Random, low: int, high: int) -> int:
 
 
 def arithmetic(rng: random.Random) -> Generated:
-    kind = rng.choice(["add", "subtract", "multiply", "divide"])
+    kind = rng.choice(["small", "small", "add", "subtract", "multiply", "divide"])
+    if kind == "small":  # one- and two-digit sums and differences: where a 135M model starts
+        a, b = rng.randint(1, 99), rng.randint(1, 99)
+        op = rng.choice(["+", "-"])
+        return Generated("arithmetic", f"What is ${a} {op} {b}$?",
+                         str(a + b if op == "+" else a - b), 1)
     if kind == "add":
-        digits = rng.randint(1, 4)
-        a, b = (rng.randint(10 ** (digits - 1), 10**digits - 1) for _ in range(2))
-        return Generated("arithmetic", f"What is ${a} + {b}$?", str(a + b), 1)
+        a, b = rng.randint(100, 9999), rng.randint(100, 9999)
+        return Generated("arithmetic", f"What is ${a} + {b}$?", str(a + b), 2)
     if kind == "subtract":
-        a, b = rng.randint(10, 9999), rng.randint(10, 9999)
-        return Generated("arithmetic", f"What is ${a} - {b}$?", str(a - b), 1)
+        a, b = rng.randint(100, 9999), rng.randint(100, 9999)
+        return Generated("arithmetic", f"What is ${a} - {b}$?", str(a - b), 2)
     if kind == "multiply":
         a, b = rng.randint(11, 999), rng.randint(11, 99)
         return Generated("arithmetic", f"What is ${a} \\times {b}$?", str(a * b), 2)

@@ -78,6 +78,11 @@ def test_a_wrong_answer_of_each_family_scores_zero(family: str) -> None:
         assert verifier.verify(problem, wrong).reward == 0, problem
 
 
+def test_max_difficulty_keeps_the_easy_problems() -> None:
+    easy = MathEnvironment(size=40, max_difficulty=1).problems()
+    assert {p["difficulty"] for p in easy} == {1}
+
+
 def test_families_can_be_restricted_and_are_validated() -> None:
     env = MathEnvironment(size=50, families=["arithmetic", "modular"])
     assert {p["meta"]["family"] for p in env.problems()} <= {"arithmetic", "modular"}

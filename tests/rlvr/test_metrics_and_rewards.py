@@ -1,0 +1,66 @@
+"""Step metrics and the TRL reward-function adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from rlvr import Verdict, reward_function
+from rlvr.metrics import env_metrics, zero_variance_fraction
+from verifiers.math import MathVerifier
+
+
+def test_zero_variance_fraction() -> None:
+    assert zero_variance_fraction({"a": [1, 1], "b": [0, 1], "c": [0, 0, 0]}) == pytest.approx(
+        2 / 3
+    )
+    assert zero_variance_fraction({"a": [1]}) is None
+    assert zero_variance_fraction({}) is None
+
+
+def test_env_metrics_separate_no_answer_wrong_and_errors() -> None:
+    verdicts = [
+        Verdict(1.0, {"status": "correct"}),
+        Verdict(0.0, {"status": "no_answer"}),
+        Verdict(0.0, {"status": "wrong"}),
+        Verdict(0.5, {"status": "correct_unboxed"}),
+        Verdict.error("sandbox down"),
+    ]
+    metrics = env_metrics("math", verdicts)
+    assert metrics["env/math/completions"] == 5
+    assert metrics["env/math/errors"] == 1
+    assert metrics["env/math/pass_rate"] == 0.25
+    assert metrics["env/math/mean_reward"] == pytest.approx(1.5 / 4)
+    assert metrics["env/math/no_answer"] == 0.2
+    assert metrics["env/math/wrong"] == 0.2
+
+
+def test_reward_function_reads_problem_fields_from_dataset_columns() -> None:
+    rewards = reward_function("math")
+    out = rewards(
+        prompts=["p1", "p2", "p3"],
+        completions=["\\boxed{4}", [{"role": "assistant", "content": "\\boxed{5}"}], "\\boxed{5}"],
+        answer=["4", "4", "5"],
+        trainer_state=None,
+        log_metric=lambda *a: None,
+    )
+    assert out == [1.0, 0.0, 1.0]
+    assert rewards.__name__ == "rlvr_math"
+
+
+def test_reward_function_accepts_options_and_instances() -> None:
+    lenient = reward_function("math", mode="lenient")
+    assert lenient(prompts=["p"], completions=["the answer is 4"], answer=["4"]) == [1.0]
+    instance = reward_function(MathVerifier(unboxed_credit=0.25))
+    assert instance(prompts=["p"], completions=["the answer is 4"], answer=["4"]) == [0.25]
+
+
+def test_unboxed_credit_rewards_a_right_answer_without_a_box() -> None:
+    verifier = MathVerifier(unboxed_credit=0.5)
+    right = verifier.verify({"answer": "7"}, "3 + 4 = 7. The answer is 7.")
+    assert (right.reward, right.info["status"]) == (0.5, "correct_unboxed")
+    wrong = verifier.verify({"answer": "7"}, "The answer is 8.")
+    assert (wrong.reward, wrong.info["status"]) == (0.0, "no_answer")
+    boxed = verifier.verify({"answer": "7"}, "\\boxed{7}")
+    assert boxed.reward == 1.0
+    with pytest.raises(ValueError, match="unboxed_credit"):
+        MathVerifier(unboxed_credit=1.0)
