@@ -221,6 +221,23 @@ def train(  # noqa: PLR0917 - typer maps parameters onto options
 
 
 @app.command()
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory of `rlvr train`.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the model directory.", show_default=False)
+    ],
+    step: Annotated[
+        int | None, typer.Option(help="A checkpoint step [default: the last].", show_default=False)
+    ] = None,
+) -> None:
+    """Write the trained policy as a plain Hugging Face model directory (LoRA merged)."""
+    from rlvr.export import export as run_export
+
+    path = run_export(run_dir, out, step=step)
+    print(f"rlvr export: wrote {path}", file=sys.stderr)
+
+
+@app.command()
 def problems(  # noqa: PLR0917 - typer maps parameters onto options
     env: Annotated[str, typer.Argument(help="A registered environment (see `rlvr list`).")],
     split: Annotated[str, typer.Option(help="train or heldout.")] = "train",

@@ -292,3 +292,27 @@ def test_an_existing_run_is_not_overwritten(
     assert result.returncode == 2
     assert "already holds a run" in result.stderr
     assert (out / "metrics.jsonl").read_text() == '{"step": 1}\n'
+
+
+def test_export_writes_a_plain_model_directory_with_the_adapter_merged(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path / "run"
+    assert run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 1)).returncode == 0
+    exported = tmp_path / "exported"
+    result = run_cli("export", out, "--out", exported)
+    assert result.returncode == 0, result.stderr[-2000:]
+    model = AutoModelForCausalLM.from_pretrained(exported)
+    assert not any("lora" in name for name in model.state_dict())
+    merged = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(tiny_model), out / "checkpoint-1"
+    ).merge_and_unload()
+    for name, tensor in merged.state_dict().items():
+        assert torch.equal(tensor, model.state_dict()[name]), name
+    again = run_cli("export", out, "--out", exported)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
