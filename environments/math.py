@@ -7,8 +7,8 @@ are computed with sympy. With `data=FILE`, the rows of that file are the problem
 (GSM8K `question`/`answer ... #### n`, MATH `problem`/`solution` with `\\boxed{}`, or plain
 rows with `prompt` (or `question`/`problem`) and `answer`).
 
-Prompts ask for reasoning and the final answer in `\\boxed{}`; the trainer renders them with
-the model's chat template.
+Prompts ask for the final answer in `\\boxed{}`, after one worked example exchange (`shots`);
+the trainer renders them with the model's chat template.
 """
 
 from __future__ import annotations
@@ -24,12 +24,21 @@ from rlvr.records import Record, load_records, split_of, stable_id
 
 DEFAULT_SIZE = 2000
 MAX_DRAWS_PER_PROBLEM = 20
-INSTRUCTION = "Reason step by step, then put your final answer in \\boxed{}."
+INSTRUCTION = "Give the final answer in \\boxed{}."
+# One worked exchange before the question: measured on SmolLM2-135M-Instruct (sums up to 20,
+# 32 samples), it takes boxed answers from 0 to 30 of 32 and correct ones from 0 to 6.
+SHOT = [
+    {"role": "user", "content": f"What is $23 + 9$? {INSTRUCTION}"},
+    {"role": "assistant", "content": "23 + 9 = 32. The answer is \\boxed{32}."},
+]
 
 
 class MathEnvironment:
     name = "math"
     verifier = "math"
+    # In training, a right answer written without its box earns half: a model that cannot
+    # box yet still gets a signal, and boxing still pays (docs/math.md).
+    training_verifier_options: Mapping[str, Any] = {"unboxed_credit": 0.5}
 
     def __init__(
         self,
@@ -42,6 +51,7 @@ class MathEnvironment:
         heldout_fraction: float = 0.1,
         mode: str | None = None,
         instruction: str = INSTRUCTION,
+        shots: int = 1,
     ) -> None:
         unknown = sorted(set(families or ()) - FAMILIES.keys())
         if unknown:
@@ -58,6 +68,9 @@ class MathEnvironment:
         self.heldout_fraction = heldout_fraction
         self.mode = mode
         self.instruction = instruction
+        if shots not in (0, 1):
+            raise ValueError(f"shots must be 0 or 1, got {shots}")
+        self.shots = shots
         self._pool: list[Record] | None = None
 
     def problems(self, split: Split = "train") -> list[Record]:
@@ -67,7 +80,8 @@ class MathEnvironment:
         question = problem["prompt"]
         if isinstance(question, list):
             return [dict(m) for m in question]
-        return [{"role": "user", "content": f"{question}\n\n{self.instruction}"}]
+        shot = [dict(m) for m in SHOT] if self.shots else []
+        return [*shot, {"role": "user", "content": f"{question} {self.instruction}"}]
 
     def _all(self) -> list[Record]:
         if self._pool is None:

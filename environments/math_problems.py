@@ -38,11 +38,12 @@ def _nonzero(rng: random.Random, low: int, high: int) -> int:
 
 def arithmetic(rng: random.Random) -> Generated:
     kind = rng.choice(["small", "small", "add", "subtract", "multiply", "divide"])
-    if kind == "small":  # one- and two-digit sums and differences: where a 135M model starts
-        a, b = rng.randint(1, 99), rng.randint(1, 99)
+    if kind == "small":  # sums and differences up to 20: where a 135M model starts
+        a, b = rng.randint(1, 20), rng.randint(1, 20)
         op = rng.choice(["+", "-"])
-        return Generated("arithmetic", f"What is ${a} {op} {b}$?",
-                         str(a + b if op == "+" else a - b), 1)
+        return Generated(
+            "arithmetic", f"What is ${a} {op} {b}$?", str(a + b if op == "+" else a - b), 1
+        )
     if kind == "add":
         a, b = rng.randint(100, 9999), rng.randint(100, 9999)
         return Generated("arithmetic", f"What is ${a} + {b}$?", str(a + b), 2)

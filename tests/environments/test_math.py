@@ -92,12 +92,19 @@ def test_families_can_be_restricted_and_are_validated() -> None:
         MathEnvironment(size=10_000, families=["counting"]).problems()
 
 
-def test_prompt_asks_for_a_boxed_answer_as_a_chat_message() -> None:
+def test_prompt_is_one_worked_exchange_then_the_question() -> None:
     problem = ALL[0]
-    (message,) = POOL.prompt(problem)
-    assert message["role"] == "user"
-    assert problem["prompt"] in message["content"]
-    assert "\\boxed{}" in message["content"]
+    shot_user, shot_answer, question = POOL.prompt(problem)
+    assert [m["role"] for m in (shot_user, shot_answer, question)] == ["user", "assistant", "user"]
+    assert MathVerifier().verify({"answer": "32"}, shot_answer["content"]).reward == 1
+    assert problem["prompt"] in question["content"]
+    assert "\\boxed{}" in question["content"]
+    (bare,) = MathEnvironment(size=5, shots=0).prompt(problem)
+    assert bare["role"] == "user"
+
+
+def test_training_gives_partial_credit_for_an_unboxed_right_answer() -> None:
+    assert MathEnvironment.training_verifier_options == {"unboxed_credit": 0.5}
 
 
 def test_data_file_in_public_and_plain_formats(tmp_path: Path) -> None:
