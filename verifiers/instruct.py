@@ -1,0 +1,224 @@
+"""The `if` verifier: which of a row's instructions a response follows.
+
+A row carries IFEval's fields: `instruction_id_list` and `kwargs` (one object per
+instruction). The constraints themselves are in `verifiers.instructions`; this module reads
+the row, judges the text after the reasoning section, and turns the outcomes into a reward:
+the fraction of instructions followed, or 1/0 with `all_or_nothing=True`.
+`info["followed"]` and `info["not_followed"]` list the ids, `info["instructions"]` says why
+for each one.
+
+Scoring modes (`mode`, per row or per verifier):
+- `strict` (default): IFEval's strict metric; an empty response follows nothing.
+- `loose`: IFEval's loose metric: an instruction counts as followed if the response, or the
+  response without its first line, its last line or both, with or without `*` characters,
+  follows it.
+
+The minimum-content rule (`min_content`, per row or per verifier; off by default, so IFEval
+rows are scored strictly, on in rows the `if` environment generates): a response with fewer
+than `min_words` words, or fewer than half as many different words, follows no instruction
+except one that asks for a short answer (`constrained_response`). Text in which no language
+can be detected also fails the language and case rules then (IFEval counts it as followed).
+Without the rule a policy learns that "ok" satisfies every negative constraint (no commas,
+lowercase, less than N words) and that `"<<a>>"` satisfies a title and quotation marks.
+
+A malformed row (an unknown instruction id, a missing or ill-typed kwarg) is a fault of the
+dataset: the verdict is an error (reward None) that names the id and kwarg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rlvr.text import REASONING_CLOSE, strip_reasoning
+from rlvr.verdict import Verdict
+from verifiers.instructions import (
+    INSTRUCTIONS,
+    UNDETECTED,
+    KwargsError,
+    Outcome,
+    validate_kwargs,
+)
+from verifiers.text_units import words
+
+MODES = ("strict", "loose")
+MIN_CONTENT_WORDS = 20
+
+
+class InstructionVerifier:
+    """IFEval-style instruction checks; see the module docstring."""
+
+    name = "if"
+    required_fields = ("instruction_id_list", "kwargs")
+
+    def __init__(
+        self,
+        *,
+        mode: str = "strict",
+        all_or_nothing: bool = False,
+        min_content: bool = False,
+        min_words: int = MIN_CONTENT_WORDS,
+        reasoning_close: Iterable[str] = REASONING_CLOSE,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if min_words < 0:
+            raise ValueError(f"min_words must be >= 0, got {min_words}")
+        self.mode = mode
+        self.all_or_nothing = all_or_nothing
+        self.min_content = min_content
+        self.min_words = min_words
+        self.reasoning_close = tuple(reasoning_close)
+
+    def verify(self, problem: Mapping[str, Any], completion: str) -> Verdict:
+        try:
+            instructions = read_instructions(problem)
+        except KwargsError as exc:
+            return Verdict.error(f"bad if row: {exc}")
+        mode = problem.get("mode") or self.mode
+        if mode not in MODES:
+            return Verdict.error(f"row mode must be one of {MODES}, got {mode!r}")
+        min_content = problem.get("min_content", self.min_content)
+        if not isinstance(min_content, bool):
+            return Verdict.error(f"row min_content must be true or false, got {min_content!r}")
+        ids = [instruction_id for instruction_id, _ in instructions]
+        settings = {"mode": mode, "min_content": min_content}
+        text = strip_reasoning(completion, self.reasoning_close)
+        if text is None:
+            reason = "the reasoning section was never closed"
+            return self._verdict(ids, [(False, reason)] * len(ids), settings, "no_answer")
+        if not text.strip():
+            return self._verdict(ids, [(False, "empty response")] * len(ids), settings, "empty")
+        content = has_content(text, self.min_words) if min_content else True
+        outcomes = []
+        for instruction_id, kwargs in instructions:
+            followed, why = judge(instruction_id, kwargs, text, mode)
+            if min_content and followed:
+                if why == UNDETECTED:
+                    followed, why = False, "no language could be detected"
+                elif not content and not INSTRUCTIONS[instruction_id].short_answer:
+                    followed = False
+                    why = (
+                        f"too little content (needs {self.min_words} words, half of them "
+                        f"different): {why}"
+                    )
+            outcomes.append((followed, why))
+        return self._verdict(ids, outcomes, settings, None)
+
+    def _verdict(
+        self,
+        ids: list[str],
+        outcomes: list[Outcome],
+        settings: dict[str, Any],
+        status: str | None,
+    ) -> Verdict:
+        followed = [i for i, (ok, _) in zip(ids, outcomes, strict=True) if ok]
+        not_followed = [i for i, (ok, _) in zip(ids, outcomes, strict=True) if not ok]
+        fraction = len(followed) / len(ids)
+        reward = float(fraction == 1.0) if self.all_or_nothing else fraction
+        if status is None:
+            status = "followed" if not not_followed else "partial" if followed else "not_followed"
+        return Verdict(
+            reward,
+            {
+                "status": status,
+                **settings,
+                "followed": followed,
+                "not_followed": not_followed,
+                "instructions": [
+                    {"id": i, "followed": ok, "why": why}
+                    for i, (ok, why) in zip(ids, outcomes, strict=True)
+                ],
+            },
+        )
+
+    def examples(self) -> list[tuple[dict[str, Any], str, float]]:
+        """(problem, completion, expected reward) for the conformance check."""
+        poem = {
+            "instruction_id_list": ["punctuation:no_comma", "detectable_format:title"],
+            "kwargs": [{}, {}],
+        }
+        lowercase = {
+            "instruction_id_list": ["change_case:english_lowercase", "punctuation:no_comma"],
+            "kwargs": [{}, {}],
+        }
+        negative = {
+            "instruction_id_list": ["punctuation:no_comma", "keywords:forbidden_words"],
+            "kwargs": [{}, {"forbidden_words": ["winter"]}],
+        }
+        essay = (
+            "the river runs past the old mill where we used to sit and talk about the "
+            "summers that never seemed to end and the friends who shared them with us"
+        )
+        return [
+            (poem, "<<Spring>>\nBuds open slowly\nbirds return to the hedge", 1.0),
+            (poem, "<<Spring>>\nBuds open, slowly", 0.5),
+            (poem, "Buds open, slowly", 0.0),
+            (poem, "<think>maybe, maybe not</think><<Spring>> buds open", 1.0),
+            (
+                {
+                    "instruction_id_list": ["length_constraints:number_words"],
+                    "kwargs": [{"num_words": 5, "relation": "less than"}],
+                },
+                "Four words are enough.",
+                1.0,
+            ),
+            (lowercase, essay, 1.0),
+            (lowercase, essay.capitalize(), 0.5),
+            ({**negative, "min_content": True}, essay, 1.0),
+            ({**negative, "min_content": True}, "ok", 0.0),
+            ({**negative, "min_content": False}, "ok", 1.0),
+        ]
+
+
+def read_instructions(problem: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(id, validated kwargs) for each of a row's instructions; raises `KwargsError`."""
+    ids, kwargs_list = problem["instruction_id_list"], problem["kwargs"]
+    if not (isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids)):
+        raise KwargsError("instruction_id_list must be a non-empty list of ids")
+    unknown = [i for i in ids if i not in INSTRUCTIONS]
+    if unknown:
+        raise KwargsError(
+            f"unknown instruction ids {unknown}; rlvr knows IFEval's 25 and its own "
+            "(docs/instruction-following.md)"
+        )
+    if not isinstance(kwargs_list, list) or len(kwargs_list) != len(ids):
+        raise KwargsError(
+            f"kwargs must be a list with one object per instruction ({len(ids)}), "
+            f"got {kwargs_list!r:.80}"
+        )
+    return [
+        (instruction_id, validate_kwargs(instruction_id, kwargs))
+        for instruction_id, kwargs in zip(ids, kwargs_list, strict=True)
+    ]
+
+
+def judge(instruction_id: str, kwargs: Mapping[str, Any], text: str, mode: str) -> Outcome:
+    """Whether `text` follows one instruction, under IFEval's strict or loose metric."""
+    check = INSTRUCTIONS[instruction_id].check
+    outcome = check(text, kwargs)
+    if outcome[0] or mode == "strict":
+        return outcome
+    for variant in loose_variants(text):
+        if variant.strip():
+            loose = check(variant, kwargs)
+            if loose[0]:
+                return True, f"loosely: {loose[1]}"
+    return outcome
+
+
+def loose_variants(text: str) -> list[str]:
+    """The response without its first line, last line or both, and each without `*`."""
+    lines = text.split("\n")
+    trimmed = [
+        "\n".join(lines[1:]).strip(),
+        "\n".join(lines[:-1]).strip(),
+        "\n".join(lines[1:-1]).strip(),
+    ]
+    return [text.replace("*", ""), *trimmed, *(t.replace("*", "") for t in trimmed)]
+
+
+def has_content(text: str, min_words: int) -> bool:
+    """At least `min_words` words, half of them different: more than a token answer."""
+    found = words(text)
+    return len(found) >= min_words and len({w.lower() for w in found}) * 2 >= min_words

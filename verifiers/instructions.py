@@ -1,0 +1,1069 @@
+"""The instruction-following constraints, one table: IFEval's 25 and rlvr's own.
+
+Each `Instruction` has an id, a schema for its kwargs (`Arg`), the sentence that asks for it
+in a prompt (`describe`), a pure check of a response (`check`, returning whether it was
+followed and a short reason), a hardness from 1 to 3 (for the difficulty of generated rows)
+and whether it asks for a short answer (`short_answer`, spared by the minimum-content rule).
+
+IFEval's ids keep IFEval's kwargs and its strict semantics, re-implemented from its
+definitions (Zhou et al., 2023, "Instruction-Following Evaluation for Large Language
+Models"); `verifiers.text_units` replaces the NLTK parts. Where rlvr deviates on purpose
+(keywords are literal text, not regexes; see docs/instruction-following.md) the check says
+so. rlvr's own constraints, in the spirit of IFBench, use ids of the form `group:name` that
+IFEval and IFBench do not use.
+
+`COMPATIBLE` and `compatible` say which constraints can be asked for together: generated
+prompts never combine two that contradict each other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from verifiers.text_units import (
+    count_capital_words,
+    count_sentences,
+    count_words,
+    split_sentences,
+    word_set,
+    words,
+)
+
+Kwargs = Mapping[str, Any]
+Outcome = tuple[bool, str]
+"""(followed, why): the reason is short and names what was counted."""
+
+RELATIONS = ("less than", "at least")
+
+LANGUAGES = {
+    "en": "English",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "fr": "French",
+    "ru": "Russian",
+    "de": "German",
+    "ja": "Japanese",
+    "it": "Italian",
+    "bn": "Bengali",
+    "uk": "Ukrainian",
+    "th": "Thai",
+    "ur": "Urdu",
+    "ta": "Tamil",
+    "te": "Telugu",
+    "bg": "Bulgarian",
+    "ko": "Korean",
+    "pl": "Polish",
+    "he": "Hebrew",
+    "fa": "Persian",
+    "vi": "Vietnamese",
+    "ne": "Nepali",
+    "sw": "Swahili",
+    "kn": "Kannada",
+    "mr": "Marathi",
+    "gu": "Gujarati",
+    "pa": "Punjabi",
+    "ml": "Malayalam",
+    "fi": "Finnish",
+}
+"""The response languages IFEval asks for (ISO 639-1 codes, as langdetect reports them)."""
+
+CONSTRAINED_OPTIONS = ("My answer is yes.", "My answer is no.", "My answer is maybe.")
+POSTSCRIPT_MARKERS = ("P.S.", "P.P.S")
+SECTION_SPLITTERS = ("Section", "SECTION")
+END_PHRASES = ("Any other questions?", "Is there anything else I can help with?")
+
+STOP_WORDS = word_set(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    """
+)
+"""Common English function words, for the stop-word ratio."""
+
+
+class KwargsError(ValueError):
+    """A row's kwargs do not fit its instruction: a fault of the dataset, not the response."""
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One kwarg: `int` (at least `minimum`), `text` (a non-empty string), `texts` (a
+    non-empty list of them), `letter` (one ASCII letter), or `choice` (one of `choices`)."""
+
+    kind: str
+    choices: tuple[str, ...] = ()
+    minimum: int = 0
+
+
+@dataclass(frozen=True)
+class Instruction:
+    id: str
+    args: Mapping[str, Arg]
+    description: str
+    """A `str.format` template over the kwargs (lists are quoted and joined)."""
+    check: Callable[[str, Kwargs], Outcome]
+    hardness: int = 1
+    short_answer: bool = False
+    """The instruction asks for a short answer, so the minimum-content rule spares it."""
+    ifeval: bool = False
+
+    def describe(self, kwargs: Kwargs) -> str:
+        shown = {name: _show(name, value) for name, value in kwargs.items() if name in self.args}
+        return self.description.format(**shown)
+
+
+def _show(name: str, value: Any) -> str:
+    if name == "language":
+        return LANGUAGES.get(value, str(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(f'"{item}"' for item in value)
+    return str(value)
+
+
+# --- comparisons ------------------------------------------------------------------------------
+
+
+def _relation(count: int, relation: str, threshold: int, what: str) -> Outcome:
+    followed = count < threshold if relation == "less than" else count >= threshold
+    return followed, f"{count} {what}, needs {relation} {threshold}"
+
+
+# --- IFEval: keywords -------------------------------------------------------------------------
+
+
+def _literal(text: str) -> re.Pattern[str]:
+    # IFEval passes keywords to re.search as patterns; rlvr matches them as literal text.
+    return re.compile(re.escape(text), re.IGNORECASE)
+
+
+def keywords_existence(text: str, kwargs: Kwargs) -> Outcome:
+    missing = [k for k in kwargs["keywords"] if not _literal(k).search(text)]
+    if missing:
+        return False, f"missing keywords {missing}"
+    return True, "every keyword appears"
+
+
+def keywords_frequency(text: str, kwargs: Kwargs) -> Outcome:
+    keyword = kwargs["keyword"].strip()
+    count = len(_literal(keyword).findall(text))
+    return _relation(count, kwargs["relation"], kwargs["frequency"], f"times {keyword!r}")
+
+
+def forbidden_words(text: str, kwargs: Kwargs) -> Outcome:
+    found = [
+        w
+        for w in kwargs["forbidden_words"]
+        if re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE)
+    ]
+    if found:
+        return False, f"uses forbidden words {found}"
+    return True, "no forbidden word"
+
+
+def letter_frequency(text: str, kwargs: Kwargs) -> Outcome:
+    letter = kwargs["letter"].lower()
+    count = text.lower().count(letter)
+    return _relation(count, kwargs["let_relation"], kwargs["let_frequency"], f"{letter!r}s")
+
+
+# --- IFEval: language and case ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _language_factory() -> Any:
+    # A factory of our own with a fixed seed: langdetect's module-level detect() draws from
+    # an unseeded generator, so the same text could be judged differently on two calls.
+    from langdetect import DetectorFactory
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    factory = DetectorFactory()
+    factory.seed = 0
+    factory.load_profile(PROFILES_DIRECTORY)
+    return factory
+
+
+def detect_language(text: str) -> str | None:
+    """langdetect's best guess (an ISO 639-1 code, `zh-cn` style for Chinese), or None when
+    the text has nothing to detect (no letters)."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _language_factory().create()
+    detector.append(text)
+    try:
+        return str(detector.detect())
+    except LangDetectException:
+        return None
+
+
+UNDETECTED = "no language could be detected (IFEval counts this as followed)"
+
+
+def response_language(text: str, kwargs: Kwargs) -> Outcome:
+    detected = detect_language(text)
+    if detected is None:
+        return True, UNDETECTED
+    return detected == kwargs["language"], f"detected {detected!r}"
+
+
+def english_capital(text: str, kwargs: Kwargs) -> Outcome:
+    if not text.isupper():
+        return False, "not all letters are capitals"
+    detected = detect_language(text)
+    if detected is None:
+        return True, UNDETECTED
+    return detected == "en", f"detected {detected!r}"
+
+
+def english_lowercase(text: str, kwargs: Kwargs) -> Outcome:
+    if not text.islower():
+        return False, "not all letters are lowercase"
+    detected = detect_language(text)
+    if detected is None:
+        return True, UNDETECTED
+    return detected == "en", f"detected {detected!r}"
+
+
+def capital_word_frequency(text: str, kwargs: Kwargs) -> Outcome:
+    count = count_capital_words(text)
+    relation, frequency = kwargs["capital_relation"], kwargs["capital_frequency"]
+    return _relation(count, relation, frequency, "words in capitals")
+
+
+# --- IFEval: length ---------------------------------------------------------------------------
+
+
+def number_sentences(text: str, kwargs: Kwargs) -> Outcome:
+    count = count_sentences(text)
+    return _relation(count, kwargs["relation"], kwargs["num_sentences"], "sentences")
+
+
+def number_words(text: str, kwargs: Kwargs) -> Outcome:
+    return _relation(count_words(text), kwargs["relation"], kwargs["num_words"], "words")
+
+
+MARKDOWN_DIVIDER = re.compile(r"\s?\*\*\*\s?")
+"""IFEval's paragraph separator for `number_paragraphs`: `***`, with one optional whitespace
+character on either side."""
+
+
+def number_paragraphs(text: str, kwargs: Kwargs) -> Outcome:
+    pieces = MARKDOWN_DIVIDER.split(text)
+    count = len(pieces)
+    for index, piece in enumerate(pieces):
+        if not piece.strip():
+            if 0 < index < len(pieces) - 1:
+                return False, "an empty paragraph between two *** dividers"
+            count -= 1  # a divider at the very start or end separates nothing
+    wanted = kwargs["num_paragraphs"]
+    return count == wanted, f"{count} paragraphs divided by ***, needs exactly {wanted}"
+
+
+def nth_paragraph_first_word(text: str, kwargs: Kwargs) -> Outcome:
+    # Paragraphs are separated by exactly "\n\n", IFEval's definition for this instruction;
+    # blank pieces do not count, but the n-th is taken among all pieces, as IFEval does.
+    pieces = text.split("\n\n")
+    count = sum(1 for piece in pieces if piece.strip())
+    wanted, nth = kwargs["num_paragraphs"], kwargs["nth_paragraph"]
+    if nth > count:
+        return False, f"{count} paragraphs, no paragraph {nth}"
+    paragraph = pieces[nth - 1].strip()
+    if not paragraph:
+        return False, f"paragraph {nth} is empty"
+    first = paragraph.split()[0].lstrip("'").lstrip('"')
+    first = re.split(r"""[.,?!'"]""", first, maxsplit=1)[0].lower()
+    expected = kwargs["first_word"].lower()
+    if count != wanted:
+        return False, f"{count} paragraphs separated by blank lines, needs exactly {wanted}"
+    return first == expected, f"paragraph {nth} starts with {first!r}, needs {expected!r}"
+
+
+# --- IFEval: detectable content and format ----------------------------------------------------
+
+
+def number_placeholders(text: str, kwargs: Kwargs) -> Outcome:
+    count = len(re.findall(r"\[.*?\]", text))
+    return _relation(count, "at least", kwargs["num_placeholders"], "[placeholders]")
+
+
+def postscript(text: str, kwargs: Kwargs) -> Outcome:
+    marker = kwargs["postscript_marker"].strip()
+    if marker == "P.P.S":
+        pattern = r"\s*p\.\s?p\.\s?s.*$"
+    elif marker == "P.S.":
+        pattern = r"\s*p\.\s?s\..*$"
+    else:
+        pattern = r"\s*" + re.escape(marker.lower()) + r".*$"
+    found = re.search(pattern, text.lower(), re.MULTILINE)
+    return bool(found), f"{marker} {'found' if found else 'not found'}"
+
+
+_STAR_BULLET = re.compile(r"^\s*\*[^\*].*$", re.MULTILINE)
+_DASH_BULLET = re.compile(r"^\s*-.*$", re.MULTILINE)
+
+
+def number_bullet_lists(text: str, kwargs: Kwargs) -> Outcome:
+    count = len(_STAR_BULLET.findall(text)) + len(_DASH_BULLET.findall(text))
+    wanted = kwargs["num_bullets"]
+    return count == wanted, f"{count} bullet points (* or -), needs exactly {wanted}"
+
+
+def constrained_response(text: str, kwargs: Kwargs) -> Outcome:
+    stripped = text.strip()
+    for option in CONSTRAINED_OPTIONS:
+        if option in stripped:
+            return True, f"contains {option!r}"
+    return False, "contains none of the options"
+
+
+def number_highlighted_sections(text: str, kwargs: Kwargs) -> Outcome:
+    single = [h for h in re.findall(r"\*[^\n\*]*\*", text) if h.strip("*").strip()]
+    double = [
+        h
+        for h in re.findall(r"\*\*[^\n\*]*\*\*", text)
+        if h.removeprefix("**").removesuffix("**").strip()
+    ]
+    count = len(single) + len(double)
+    return _relation(count, "at least", kwargs["num_highlights"], "*highlighted* sections")
+
+
+def multiple_sections(text: str, kwargs: Kwargs) -> Outcome:
+    splitter = kwargs["section_spliter"].strip()
+    count = len(re.split(rf"\s?{re.escape(splitter)}\s?\d+\s?", text)) - 1
+    return _relation(count, "at least", kwargs["num_sections"], f"'{splitter} N' sections")
+
+
+_JSON_FENCES = ("```json", "```Json", "```JSON", "```")
+
+
+def json_format(text: str, kwargs: Kwargs) -> Outcome:
+    body = text.strip()
+    for fence in _JSON_FENCES:
+        body = body.removeprefix(fence)
+    body = body.removesuffix("```").strip()
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        return False, f"not JSON: {str(exc)[:80]}"
+    return True, "valid JSON"
+
+
+def title(text: str, kwargs: Kwargs) -> Outcome:
+    titles = re.findall(r"<<[^\n]+>>", text)
+    found = any(t.lstrip("<").rstrip(">").strip() for t in titles)
+    return found, "a <<title>> found" if found else "no <<title>>"
+
+
+# --- IFEval: combination, start/end, punctuation ----------------------------------------------
+
+
+def two_responses(text: str, kwargs: Kwargs) -> Outcome:
+    pieces = text.split("******")
+    responses = []
+    for index, piece in enumerate(pieces):
+        if piece.strip():
+            responses.append(piece.strip())
+        elif 0 < index < len(pieces) - 1:
+            return False, "an empty response between two ****** separators"
+    if len(responses) != 2:
+        return False, f"{len(responses)} responses separated by ******, needs 2"
+    return responses[0] != responses[1], "two different responses"
+
+
+def repeat_prompt(text: str, kwargs: Kwargs) -> Outcome:
+    prompt = kwargs["prompt_to_repeat"].strip().lower()
+    followed = text.strip().lower().startswith(prompt)
+    return followed, "starts with the request" if followed else "does not start with the request"
+
+
+def end_checker(text: str, kwargs: Kwargs) -> Outcome:
+    phrase = kwargs["end_phrase"].strip().lower()
+    followed = text.strip().strip('"').lower().endswith(phrase)
+    return followed, f"ends with {phrase!r}" if followed else f"does not end with {phrase!r}"
+
+
+def no_comma(text: str, kwargs: Kwargs) -> Outcome:
+    count = text.count(",")
+    return count == 0, f"{count} commas"
+
+
+def quotation(text: str, kwargs: Kwargs) -> Outcome:
+    stripped = text.strip()
+    followed = len(stripped) > 1 and stripped[0] == '"' and stripped[-1] == '"'
+    return followed, "wrapped in double quotes" if followed else "not wrapped in double quotes"
+
+
+# --- rlvr's own -------------------------------------------------------------------------------
+
+
+def words_between(text: str, kwargs: Kwargs) -> Outcome:
+    count, low, high = count_words(text), kwargs["min_words"], kwargs["max_words"]
+    return low <= count <= high, f"{count} words, needs {low} to {high}"
+
+
+def unique_words(text: str, kwargs: Kwargs) -> Outcome:
+    count = len({w.lower() for w in words(text)})
+    return _relation(count, "at least", kwargs["min_unique"], "different words")
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def count_numbers(text: str, kwargs: Kwargs) -> Outcome:
+    count = len(_NUMBER.findall(text))
+    return _relation(count, kwargs["relation"], kwargs["num_numbers"], "numbers")
+
+
+def count_questions(text: str, kwargs: Kwargs) -> Outcome:
+    count = sum(s.rstrip(")\"'”’»*").endswith("?") for s in split_sentences(text))
+    return _relation(count, "at least", kwargs["num_questions"], "questions")
+
+
+def stop_word_ratio(text: str, kwargs: Kwargs) -> Outcome:
+    found = words(text)
+    share = 100 * sum(w.lower() in STOP_WORDS for w in found) / len(found) if found else 0.0
+    limit = kwargs["max_percent"]
+    return share <= limit, f"{share:.1f}% stop words, needs at most {limit}%"
+
+
+def long_word_ratio(text: str, kwargs: Kwargs) -> Outcome:
+    found = words(text)
+    length, wanted = kwargs["min_length"], kwargs["min_percent"]
+    share = 100 * sum(len(w) >= length for w in found) / len(found) if found else 0.0
+    return share >= wanted, f"{share:.1f}% of words have {length}+ letters, needs {wanted}%"
+
+
+def max_word_length(text: str, kwargs: Kwargs) -> Outcome:
+    limit = kwargs["max_letters"]
+    longest = max(words(text), key=len, default="")
+    return len(longest) <= limit, f"longest word {longest[:40]!r} ({len(longest)} letters)"
+
+
+def words_starting_with(text: str, kwargs: Kwargs) -> Outcome:
+    letter = kwargs["letter"].lower()
+    count = sum(w[0].lower() == letter for w in words(text))
+    return _relation(count, "at least", kwargs["min_count"], f"words starting with {letter!r}")
+
+
+_REPEAT = re.compile(r"\b(\w+)\s+\1\b", re.IGNORECASE)
+
+
+def no_consecutive_repeats(text: str, kwargs: Kwargs) -> Outcome:
+    # "Twice in a row" means with only whitespace between: "It is. Is it?" is fine.
+    repeat = _REPEAT.search(text)
+    if repeat:
+        return False, f"{repeat.group(1)!r} twice in a row"
+    return True, "no word twice in a row"
+
+
+def sentence_max_words(text: str, kwargs: Kwargs) -> Outcome:
+    limit = kwargs["max_words"]
+    longest = max((count_words(s) for s in split_sentences(text)), default=0)
+    return longest <= limit, f"longest sentence {longest} words, needs at most {limit}"
+
+
+def keyword_in_nth_sentence(text: str, kwargs: Kwargs) -> Outcome:
+    sentences, nth, keyword = split_sentences(text), kwargs["nth_sentence"], kwargs["keyword"]
+    if nth > len(sentences):
+        return False, f"{len(sentences)} sentences, no sentence {nth}"
+    found = re.search(rf"\b{re.escape(keyword)}\b", sentences[nth - 1], re.IGNORECASE)
+    return bool(found), f"sentence {nth} {'has' if found else 'lacks'} {keyword!r}"
+
+
+_NUMBERED_ITEM = re.compile(r"^\s*\d+[.)]\s+\S", re.MULTILINE)
+
+
+def numbered_list(text: str, kwargs: Kwargs) -> Outcome:
+    count, wanted = len(_NUMBERED_ITEM.findall(text)), kwargs["num_items"]
+    return count == wanted, f"{count} numbered items, needs exactly {wanted}"
+
+
+_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE)
+
+
+def headings(text: str, kwargs: Kwargs) -> Outcome:
+    count = len(_HEADING.findall(text))
+    return _relation(count, "at least", kwargs["num_headings"], "markdown headings")
+
+
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+
+
+def _cells(line: str) -> list[str]:
+    return line.strip().strip("|").split("|")
+
+
+def markdown_table(text: str, kwargs: Kwargs) -> Outcome:
+    columns, rows = kwargs["num_columns"], kwargs["num_rows"]
+    lines = [line.strip() for line in text.splitlines()]
+    best = 0
+    for index in range(1, len(lines)):
+        rule = lines[index]
+        if not (_TABLE_RULE.match(rule) and "|" in lines[index - 1]):
+            continue
+        if not (len(_cells(lines[index - 1])) == len(_cells(rule)) == columns):
+            continue
+        body = 0
+        for line in lines[index + 1 :]:
+            if "|" not in line or len(_cells(line)) != columns:
+                break
+            body += 1
+        best = max(best, body)
+    if best >= rows:
+        return True, f"a table of {columns} columns and {best} rows"
+    return False, f"no table of {columns} columns with at least {rows} rows (best: {best})"
+
+
+def repeated_phrase(text: str, kwargs: Kwargs) -> Outcome:
+    phrase, times = kwargs["phrase"], kwargs["times"]
+    count = len(_literal(phrase).findall(text))
+    return count == times, f"{phrase!r} {count} times, needs exactly {times}"
+
+
+def first_word(text: str, kwargs: Kwargs) -> Outcome:
+    found = words(text)
+    first = found[0].lower() if found else ""
+    expected = kwargs["first_word"].lower()
+    return first == expected, f"starts with {first!r}, needs {expected!r}"
+
+
+# --- the table --------------------------------------------------------------------------------
+
+_INT1 = Arg("int", minimum=1)
+_INT0 = Arg("int", minimum=0)
+_RELATION = Arg("choice", RELATIONS)
+_TEXT = Arg("text")
+
+
+INSTRUCTIONS: dict[str, Instruction] = {
+    i.id: i
+    for i in [
+        # IFEval (the 25 ids of its published evaluation)
+        Instruction(
+            "keywords:existence",
+            {"keywords": Arg("texts")},
+            "Include the keywords {keywords} in your response.",
+            keywords_existence,
+            ifeval=True,
+        ),
+        Instruction(
+            "keywords:frequency",
+            {"keyword": _TEXT, "frequency": _INT1, "relation": _RELATION},
+            'In your response, the word "{keyword}" should appear {relation} {frequency} times.',
+            keywords_frequency,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "keywords:forbidden_words",
+            {"forbidden_words": Arg("texts")},
+            "Do not use the words {forbidden_words} anywhere in your response.",
+            forbidden_words,
+            ifeval=True,
+        ),
+        Instruction(
+            "keywords:letter_frequency",
+            {"letter": Arg("letter"), "let_frequency": _INT1, "let_relation": _RELATION},
+            'In your response, the letter "{letter}" should appear {let_relation} '
+            "{let_frequency} times.",
+            letter_frequency,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "language:response_language",
+            {"language": Arg("choice", tuple(LANGUAGES))},
+            "Your entire response must be in {language}; no other language is allowed.",
+            response_language,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "length_constraints:number_sentences",
+            {"num_sentences": _INT1, "relation": _RELATION},
+            "Your response should contain {relation} {num_sentences} sentences.",
+            number_sentences,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "length_constraints:number_paragraphs",
+            {"num_paragraphs": _INT1},
+            "Write exactly {num_paragraphs} paragraphs, separated from each other by the "
+            "markdown divider ***.",
+            number_paragraphs,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "length_constraints:number_words",
+            {"num_words": _INT1, "relation": _RELATION},
+            "Answer with {relation} {num_words} words.",
+            number_words,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "length_constraints:nth_paragraph_first_word",
+            {"num_paragraphs": _INT1, "nth_paragraph": _INT1, "first_word": _TEXT},
+            "Write exactly {num_paragraphs} paragraphs, separated from each other by one "
+            'blank line (two newlines), and start paragraph {nth_paragraph} with the word "'
+            '{first_word}".',
+            nth_paragraph_first_word,
+            hardness=3,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_content:number_placeholders",
+            {"num_placeholders": _INT1},
+            "Include at least {num_placeholders} placeholders in square brackets, like [address].",
+            number_placeholders,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_content:postscript",
+            {"postscript_marker": _TEXT},
+            'At the end of your response, add a postscript starting with "{postscript_marker}".',
+            postscript,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_format:number_bullet_lists",
+            {"num_bullets": _INT1},
+            "Your answer must contain exactly {num_bullets} bullet points, written as markdown "
+            "bullets:\n* This is one point.\n* This is another point.",
+            number_bullet_lists,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_format:constrained_response",
+            {},
+            "Answer with one of these options: " + ", ".join(f'"{o}"' for o in CONSTRAINED_OPTIONS),
+            constrained_response,
+            short_answer=True,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_format:number_highlighted_sections",
+            {"num_highlights": _INT1},
+            "Highlight at least {num_highlights} sections of your answer with markdown, as in "
+            "*highlighted section*.",
+            number_highlighted_sections,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_format:multiple_sections",
+            {"section_spliter": Arg("choice", SECTION_SPLITTERS), "num_sections": _INT1},
+            "Divide your response into {num_sections} sections, and begin each one with "
+            "{section_spliter} and its number, as in:\n{section_spliter} 1\n[content of the "
+            "first section]\n{section_spliter} 2\n[content of the second section]",
+            multiple_sections,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_format:json_format",
+            {},
+            "Wrap your entire output in JSON format; you may use markdown code fences (```).",
+            json_format,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "detectable_format:title",
+            {},
+            "Give your answer a title wrapped in double angular brackets, such as <<poem of joy>>.",
+            title,
+            ifeval=True,
+        ),
+        Instruction(
+            "combination:two_responses",
+            {},
+            "Give two different responses, separated by six asterisks (******) and nothing else.",
+            two_responses,
+            hardness=3,
+            ifeval=True,
+        ),
+        Instruction(
+            "combination:repeat_prompt",
+            {"prompt_to_repeat": _TEXT},
+            "First repeat the request above word for word without change, then give your "
+            "answer. Do not say anything before repeating the request, and do not repeat this "
+            "sentence.",
+            repeat_prompt,
+            hardness=3,
+            ifeval=True,
+        ),
+        Instruction(
+            "startend:end_checker",
+            {"end_phrase": _TEXT},
+            'Finish your response with the exact phrase "{end_phrase}". No other words should '
+            "follow it.",
+            end_checker,
+            ifeval=True,
+        ),
+        Instruction(
+            "change_case:capital_word_frequency",
+            {"capital_frequency": _INT0, "capital_relation": _RELATION},
+            "Words written entirely in capital letters should appear {capital_relation} "
+            "{capital_frequency} times in your response.",
+            capital_word_frequency,
+            hardness=3,
+            ifeval=True,
+        ),
+        Instruction(
+            "change_case:english_capital",
+            {},
+            "Your entire response should be in English, in capital letters only.",
+            english_capital,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "change_case:english_lowercase",
+            {},
+            "Your entire response should be in English, in lowercase letters only; no capital "
+            "letters are allowed.",
+            english_lowercase,
+            hardness=2,
+            ifeval=True,
+        ),
+        Instruction(
+            "punctuation:no_comma",
+            {},
+            "Do not use any commas in your entire response.",
+            no_comma,
+            ifeval=True,
+        ),
+        Instruction(
+            "startend:quotation",
+            {},
+            "Wrap your entire response in double quotation marks.",
+            quotation,
+            ifeval=True,
+        ),
+        # rlvr's own, in the spirit of IFBench
+        Instruction(
+            "count:words_between",
+            {"min_words": _INT1, "max_words": _INT1},
+            "Your response should be between {min_words} and {max_words} words long.",
+            words_between,
+            hardness=2,
+        ),
+        Instruction(
+            "count:unique_words",
+            {"min_unique": _INT1},
+            "Use at least {min_unique} different words in your response.",
+            unique_words,
+            hardness=2,
+        ),
+        Instruction(
+            "count:numbers",
+            {"num_numbers": _INT1, "relation": _RELATION},
+            "Your response should contain {relation} {num_numbers} numbers written in digits.",
+            count_numbers,
+            hardness=2,
+        ),
+        Instruction(
+            "count:questions",
+            {"num_questions": _INT1},
+            "Include at least {num_questions} questions (sentences ending with a question "
+            "mark) in your response.",
+            count_questions,
+            hardness=2,
+        ),
+        Instruction(
+            "ratio:stop_words",
+            {"max_percent": Arg("int", minimum=0)},
+            "Keep common function words (the, and, of, to, ...) to at most {max_percent}% of "
+            "the words in your response.",
+            stop_word_ratio,
+            hardness=3,
+        ),
+        Instruction(
+            "ratio:long_words",
+            {"min_length": _INT1, "min_percent": Arg("int", minimum=0)},
+            "At least {min_percent}% of the words in your response should have {min_length} or "
+            "more letters.",
+            long_word_ratio,
+            hardness=3,
+        ),
+        Instruction(
+            "words:max_length",
+            {"max_letters": _INT1},
+            "Do not use any word longer than {max_letters} letters.",
+            max_word_length,
+            hardness=3,
+        ),
+        Instruction(
+            "words:starting_with",
+            {"letter": Arg("letter"), "min_count": _INT1},
+            'Use at least {min_count} words that start with the letter "{letter}".',
+            words_starting_with,
+            hardness=2,
+        ),
+        Instruction(
+            "words:no_consecutive_repeats",
+            {},
+            "Never use the same word twice in a row.",
+            no_consecutive_repeats,
+        ),
+        Instruction(
+            "sentence:max_words",
+            {"max_words": _INT1},
+            "No sentence in your response may be longer than {max_words} words.",
+            sentence_max_words,
+            hardness=3,
+        ),
+        Instruction(
+            "sentence:keyword_in_nth",
+            {"nth_sentence": _INT1, "keyword": _TEXT},
+            'Sentence number {nth_sentence} of your response must contain the word "{keyword}".',
+            keyword_in_nth_sentence,
+            hardness=2,
+        ),
+        Instruction(
+            "format:numbered_list",
+            {"num_items": _INT1},
+            "Include a numbered list with exactly {num_items} items (1., 2., ...), one per line.",
+            numbered_list,
+            hardness=2,
+        ),
+        Instruction(
+            "format:headings",
+            {"num_headings": _INT1},
+            "Organise your response under at least {num_headings} markdown headings (lines "
+            "starting with #).",
+            headings,
+        ),
+        Instruction(
+            "format:markdown_table",
+            {"num_rows": _INT1, "num_columns": Arg("int", minimum=2)},
+            "Include a markdown table with {num_columns} columns and at least {num_rows} rows "
+            "below its header.",
+            markdown_table,
+            hardness=2,
+        ),
+        Instruction(
+            "repeat:phrase",
+            {"phrase": _TEXT, "times": _INT1},
+            'Use the exact phrase "{phrase}" exactly {times} times in your response.',
+            repeated_phrase,
+            hardness=2,
+        ),
+        Instruction(
+            "startend:first_word",
+            {"first_word": _TEXT},
+            'Start your response with the word "{first_word}".',
+            first_word,
+        ),
+    ]
+}
+"""Every constraint by id."""
+
+IFEVAL_IDS = tuple(i for i, instruction in INSTRUCTIONS.items() if instruction.ifeval)
+RLVR_IDS = tuple(i for i, instruction in INSTRUCTIONS.items() if not instruction.ifeval)
+
+
+# --- kwargs -----------------------------------------------------------------------------------
+
+
+def validate_kwargs(instruction_id: str, kwargs: Any) -> dict[str, Any]:
+    """The kwargs of one instruction, checked against its schema; raises `KwargsError`.
+
+    Keys whose value is null are dropped first: the Hugging Face copy of IFEval gives every
+    row every kwarg of every instruction, null where it does not apply.
+    """
+    instruction = INSTRUCTIONS.get(instruction_id)
+    if instruction is None:
+        raise KwargsError(f"unknown instruction id {instruction_id!r}")
+    if kwargs is None:
+        kwargs = {}
+    if not isinstance(kwargs, Mapping):
+        raise KwargsError(f"{instruction_id}: kwargs must be an object, got {kwargs!r}")
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    unknown = sorted(set(given) - set(instruction.args))
+    if unknown:
+        raise KwargsError(
+            f"{instruction_id}: unexpected kwargs {unknown}; it takes {sorted(instruction.args)}"
+        )
+    checked: dict[str, Any] = {}
+    for name, arg in instruction.args.items():
+        if name not in given:
+            raise KwargsError(f"{instruction_id}: missing kwarg {name!r}")
+        checked[name] = _checked(instruction_id, name, arg, given[name])
+    if instruction_id == "length_constraints:nth_paragraph_first_word" and (
+        checked["nth_paragraph"] > checked["num_paragraphs"]
+    ):
+        raise KwargsError(f"{instruction_id}: nth_paragraph is beyond num_paragraphs")
+    if instruction_id == "count:words_between" and checked["min_words"] > checked["max_words"]:
+        raise KwargsError(f"{instruction_id}: min_words is above max_words")
+    return checked
+
+
+def _checked(instruction_id: str, name: str, arg: Arg, value: Any) -> Any:
+    where = f"{instruction_id}: kwarg {name!r}"
+    if arg.kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < arg.minimum:
+            raise KwargsError(f"{where} must be an integer >= {arg.minimum}, got {value!r}")
+        return value
+    if arg.kind == "text":
+        if not (isinstance(value, str) and value.strip()):
+            raise KwargsError(f"{where} must be a non-empty string, got {value!r}")
+        return value
+    if arg.kind == "texts":
+        if not (
+            isinstance(value, list | tuple)
+            and value
+            and all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            raise KwargsError(f"{where} must be a list of non-empty strings, got {value!r}")
+        return list(value)
+    if arg.kind == "letter":
+        if not (isinstance(value, str) and len(value) == 1 and value.isascii() and value.isalpha()):
+            raise KwargsError(f"{where} must be one ASCII letter, got {value!r}")
+        return value
+    if value not in arg.choices:
+        raise KwargsError(f"{where} must be one of {list(arg.choices)}, got {value!r}")
+    return value
+
+
+# --- which constraints go together ------------------------------------------------------------
+
+_LITERAL_TEXT = frozenset(
+    {
+        "keywords:existence",
+        "keywords:frequency",
+        "startend:end_checker",
+        "length_constraints:nth_paragraph_first_word",
+        "sentence:keyword_in_nth",
+        "repeat:phrase",
+        "startend:first_word",
+        "words:starting_with",
+    }
+)
+"""Constraints that ask for given English words in the response."""
+
+EXCLUSIVE: dict[str, frozenset[str]] = {
+    "detectable_format:constrained_response": frozenset(),
+    "detectable_format:json_format": frozenset({"keywords:forbidden_words", "keywords:existence"}),
+    "combination:two_responses": frozenset(
+        {
+            "keywords:forbidden_words",
+            "keywords:existence",
+            "language:response_language",
+            "detectable_format:title",
+            "punctuation:no_comma",
+        }
+    ),
+    "combination:repeat_prompt": frozenset(
+        {"keywords:existence", "detectable_format:title", "punctuation:no_comma"}
+    ),
+    "language:response_language": frozenset(
+        {
+            "punctuation:no_comma",
+            "keywords:forbidden_words",
+            "detectable_content:number_placeholders",
+            "detectable_content:postscript",
+            "detectable_format:title",
+            "detectable_format:number_bullet_lists",
+            "detectable_format:number_highlighted_sections",
+            "length_constraints:number_paragraphs",
+            "startend:quotation",
+            "combination:two_responses",
+            "format:numbered_list",
+            "format:headings",
+            "format:markdown_table",
+            "count:numbers",
+        }
+    ),
+}
+"""Constraints that combine only with the ones listed (IFEval's own conflict table for the
+first four; a response in another language rules out English words, letters and counts)."""
+
+CONFLICTS: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair)
+    for pair in [
+        ("change_case:english_lowercase", "change_case:english_capital"),
+        ("change_case:english_lowercase", "detectable_format:multiple_sections"),
+        ("change_case:english_capital", "startend:quotation"),
+        ("length_constraints:number_paragraphs", "length_constraints:nth_paragraph_first_word"),
+        ("length_constraints:number_paragraphs", "length_constraints:number_sentences"),
+        ("length_constraints:number_words", "count:words_between"),
+        ("length_constraints:number_sentences", "sentence:max_words"),
+        ("length_constraints:number_sentences", "sentence:keyword_in_nth"),
+        ("length_constraints:number_sentences", "format:numbered_list"),
+        ("length_constraints:number_sentences", "count:questions"),
+        ("length_constraints:number_words", "sentence:max_words"),
+        ("count:words_between", "sentence:max_words"),
+        ("count:words_between", "count:unique_words"),
+        ("length_constraints:number_words", "count:unique_words"),
+        ("detectable_format:multiple_sections", "detectable_format:number_highlighted_sections"),
+        ("detectable_format:title", "startend:quotation"),
+        ("detectable_format:title", "startend:first_word"),
+        ("startend:first_word", "length_constraints:nth_paragraph_first_word"),
+        ("startend:first_word", "startend:quotation"),
+        ("detectable_format:number_bullet_lists", "format:numbered_list"),
+        ("ratio:stop_words", "ratio:long_words"),
+        ("ratio:long_words", "words:max_length"),
+        ("words:no_consecutive_repeats", "repeat:phrase"),
+        ("keywords:letter_frequency", "words:starting_with"),
+        ("change_case:capital_word_frequency", "startend:quotation"),
+    ]
+)
+"""Pairs that contradict each other or make each other's counts meaningless (two length
+rules, two paragraph definitions, a title and a first word both claiming the start)."""
+
+
+def compatible(first: tuple[str, Kwargs], second: tuple[str, Kwargs]) -> bool:
+    """Whether two constraints (id, kwargs) can both be followed by one response."""
+    (a, kwargs_a), (b, kwargs_b) = first, second
+    if a == b:
+        return False
+    for x, y in ((a, b), (b, a)):
+        if x in EXCLUSIVE and y not in EXCLUSIVE[x]:
+            return False
+    if frozenset((a, b)) in CONFLICTS:
+        return False
+    return _kwargs_compatible(a, kwargs_a, b, kwargs_b) and _kwargs_compatible(
+        b, kwargs_b, a, kwargs_a
+    )
+
+
+def _kwargs_compatible(a: str, kwargs_a: Kwargs, b: str, kwargs_b: Kwargs) -> bool:
+    capitals = "change_case:capital_word_frequency"
+    if a == "change_case:english_lowercase" and b == capitals:
+        return kwargs_b["capital_relation"] == "less than"
+    if a == "change_case:english_capital" and b == capitals:
+        return kwargs_b["capital_relation"] == "at least"
+    if a == "change_case:english_capital" and b == "detectable_format:multiple_sections":
+        return kwargs_b["section_spliter"] == "SECTION"
+    if a == "words:max_length" and b in _LITERAL_TEXT | {"combination:repeat_prompt"}:
+        return False
+    if a == "keywords:forbidden_words" and b in _LITERAL_TEXT:
+        banned = {w.lower() for w in kwargs_a["forbidden_words"]}
+        wanted = " ".join(str(v) for v in kwargs_b.values()).lower()
+        return not any(re.search(rf"\b{re.escape(w)}\b", wanted) for w in banned)
+    return True
+
+
+def all_compatible(constraints: Sequence[tuple[str, Kwargs]]) -> bool:
+    return all(
+        compatible(constraints[i], constraints[j])
+        for i in range(len(constraints))
+        for j in range(i + 1, len(constraints))
+    )
