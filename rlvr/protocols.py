@@ -33,6 +33,8 @@ class Verifier(Protocol):
       one is rejected before any scoring, naming the field.
     - `examples() -> Iterable[tuple[Problem, str, float]]` — (problem, completion, expected
       reward) triples, used by the conformance check.
+    - `chunk_rows: int` — at most this many of its rows go to a worker at once (`rlvr
+      verify`); a verifier whose rows take tens of milliseconds asks for few.
     """
 
     name: str

@@ -8,6 +8,8 @@ them onto the record fields and keeps the rest of the native row under `meta`.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import hashlib
 import json
 import re
@@ -85,24 +87,41 @@ def _humaneval(row: Mapping[str, Any]) -> Record:
     }
 
 
-_ASSERT_CALL = re.compile(r"assert\s+(?:not\s+)?\(?\s*(?:math\.isclose\()?\s*([A-Za-z_]\w*)\s*\(")
+def _tested_function(test: str) -> str | None:
+    """The function an MBPP assert tests: the first call of a name that is not a builtin
+    (`assert set(similar(a, b)) == ...` tests `similar`). Parsed, never run."""
+    try:
+        tree = ast.parse(test)
+    except SyntaxError:
+        return None
+    calls = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for call in calls:
+        if isinstance(call.func, ast.Name) and not hasattr(builtins, call.func.id):
+            return call.func.id
+    return None
 
 
 def _mbpp(row: Mapping[str, Any]) -> Record:
     tests = [str(t) for t in row["test_list"]]
-    called = _ASSERT_CALL.search(tests[0]) if tests else None
-    if called is None:
+    entry_point = _tested_function(tests[0]) if tests else None
+    if entry_point is None:
         raise RecordError("MBPP row's first test does not call a function", field="test_list")
-    setup = str(row.get("test_setup_code") or "")
-    prompt = f"{row['text']}\nYour code should pass this test:\n{tests[0]}"
-    meta = {k: row[k] for k in ("code", "challenge_test_list") if k in row}
+    # The sanitized variant says `prompt` for `text` and lists its imports in `test_imports`.
+    imports = [str(line) for line in row.get("test_imports") or ()]
+    setup = "\n".join([*imports, str(row.get("test_setup_code") or "")]).strip()
+    text = row["text"] if "text" in row else row["prompt"]
+    prompt = f"{text}\nYour code should pass this test:\n{tests[0]}"
+    meta = {k: row[k] for k in ("code", "challenge_test_list", "source_file") if k in row}
     return {
         "id": f"mbpp/{row['task_id']}",
         "env": "code",
         "language": "python",
         "prompt": prompt,
         "test": "\n".join([setup, *tests]).strip() + "\n",
-        "entry_point": called.group(1),
+        "entry_point": entry_point,
         "meta": meta,
     }
 
@@ -120,6 +139,7 @@ def _ifeval(row: Mapping[str, Any]) -> Record:
 FORMATS: dict[str, tuple[frozenset[str], Any]] = {
     "humaneval": (frozenset({"task_id", "prompt", "test", "entry_point"}), _humaneval),
     "mbpp": (frozenset({"task_id", "text", "test_list"}), _mbpp),
+    "mbpp-sanitized": (frozenset({"task_id", "prompt", "test_list"}), _mbpp),
     "ifeval": (frozenset({"key", "prompt", "instruction_id_list", "kwargs"}), _ifeval),
     "math": (frozenset({"problem", "solution"}), _math),
     "gsm8k": (frozenset({"question", "answer"}), _gsm8k),

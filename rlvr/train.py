@@ -206,7 +206,10 @@ def _prepare_run_dir(run: RunDir, resume: bool) -> tuple[int, Path] | None:
             )
         return None
     run.drop_incomplete()
-    return run.latest_checkpoint()
+    checkpoint = run.latest_checkpoint()
+    if checkpoint is None:
+        run.cut_after(0)  # no whole checkpoint to continue from: the run starts over
+    return checkpoint
 
 
 def _environment(name: str, env_config: Any, seed: int) -> tuple[Any, Any]:

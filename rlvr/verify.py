@@ -42,6 +42,9 @@ from rlvr.scoring import completion_text, score
 from rlvr.verdict import Verdict
 
 CHUNK_ROWS = 32
+"""Rows sent to a worker at once, unless a verifier asks for fewer (`chunk_rows`): rows that
+cost tens of milliseconds each (sandboxed code) need small chunks for the workers to finish
+together; cheap ones need large chunks to keep the round trips negligible."""
 CHUNKS_IN_FLIGHT_PER_WORKER = 4
 ROW_TIMEOUT_S = 60.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -107,6 +110,7 @@ class VerifierResolver:
         self.registry = registry
         self._by_env: dict[str, str] = {}
         self._required: dict[str, tuple[str, ...]] = {}
+        self._chunk_rows: dict[str, int] = {}
 
     def verifier_for(self, record: dict[str, Any]) -> str:
         name = record.get("verifier")
@@ -115,10 +119,15 @@ class VerifierResolver:
         if name not in self._required:
             factory = self.registry.factory("verifiers", name)
             self._required[name] = tuple(getattr(factory, "required_fields", ()))
+            self._chunk_rows[name] = max(1, int(getattr(factory, "chunk_rows", CHUNK_ROWS)))
         for required in self._required[name]:
             if required not in record:
                 raise RecordError(f"missing; verifier {name!r} needs it", field=required)
         return name
+
+    def chunk_rows(self, name: str) -> int:
+        """How many rows of this (resolved) verifier a chunk may hold."""
+        return self._chunk_rows.get(name, CHUNK_ROWS)
 
     def _env_verifier(self, env: str) -> str:
         if env not in self._by_env:
@@ -301,6 +310,7 @@ def _chunks(
 ) -> Iterator[tuple[list[tuple[dict[str, Any], str]], list[Item]]]:
     rows: list[tuple[dict[str, Any], str]] = []
     items: list[Item] = []
+    limit = CHUNK_ROWS
     for line_no, row in read_jsonl(path):
         try:
             record = normalise(row)
@@ -319,9 +329,10 @@ def _chunks(
         record.pop("completion", None)
         rows.append((row, record["env"]))
         items.append((verifier, record, text))
-        if len(items) == CHUNK_ROWS:
+        limit = min(limit, resolver.chunk_rows(verifier))
+        if len(items) >= limit:
             yield rows, items
-            rows, items = [], []
+            rows, items, limit = [], [], CHUNK_ROWS
     if items:
         yield rows, items
 

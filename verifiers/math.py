@@ -186,10 +186,13 @@ class MathVerifier:
         answer, so that a model that answers but does not box yet still gets a signal."""
         lenient = self.verify({**problem, "mode": "lenient"}, text)
         if lenient.reward == 1.0:
-            return Verdict(self.unboxed_credit, {**lenient.info, "status": "correct_unboxed",
-                                                 "mode": "strict"})
-        return Verdict(0.0, {**lenient.info, "status": "no_answer", "mode": "strict",
-                             "reason": "no boxed answer"})
+            return Verdict(
+                self.unboxed_credit, {**lenient.info, "status": "correct_unboxed", "mode": "strict"}
+            )
+        return Verdict(
+            0.0,
+            {**lenient.info, "status": "no_answer", "mode": "strict", "reason": "no boxed answer"},
+        )
 
     def examples(self) -> list[tuple[dict[str, Any], str, float]]:
         """(problem, completion, expected reward) for the conformance check."""

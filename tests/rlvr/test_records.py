@@ -460,3 +460,17 @@ def test_a_byte_order_mark_on_the_first_line_is_allowed(tmp_path: Path) -> None:
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b'\xef\xbb\xbf{"a": 1}\n{"b": 2}\n')
     assert [row for _, row in read_jsonl(path)] == [{"a": 1}, {"b": 2}]
+
+
+@pytest.mark.parametrize(
+    ("test", "entry_point"),
+    [
+        ("assert set(similar_elements((3, 4), (5, 4))) == set((4,))", "similar_elements"),
+        ("assert math.isclose(area(2), 12.5)", "area"),
+        ("assert not is_prime(4)", "is_prime"),
+        ("assert sorted(list(uniq([1, 1]))) == [1]", "uniq"),
+    ],
+)
+def test_mbpp_entry_point_skips_builtins(test: str, entry_point: str) -> None:
+    row = {"task_id": 7, "text": "t", "test_list": [test]}
+    assert normalise(row)["entry_point"] == entry_point

@@ -206,6 +206,19 @@ def test_an_incomplete_checkpoint_is_never_resumed_from(
     assert (out / "checkpoint-3" / COMPLETE).exists()
 
 
+def test_resume_without_a_complete_checkpoint_starts_over(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text('{"step": 1}\n{"step": 2}\n')  # killed before any save
+    (out / "checkpoint-4").mkdir()  # and during the first checkpoint's write
+    result = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 2, "--resume"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [m["step"] for m in rows(out / "metrics.jsonl")] == [1, 2]
+    assert not (out / "checkpoint-4").exists()
+
+
 def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     process = subprocess.Popen(

@@ -1,0 +1,156 @@
+"""Finding the program in a completion.
+
+A completion is judged on what follows its reasoning section. Inside that:
+
+1. Fenced blocks (```` ``` ```` or `~~~`, any length, an unclosed last block running to the
+   end) tagged with the problem's language, or untagged when none is tagged; blocks in other
+   languages (shell sessions, sample output) are never taken.
+2. Of those, the last one that defines the entry point (`def name(`), or for a program read
+   from stdin, the last one that looks like a whole program (`main(` in C and C++; input or
+   output calls in Python); else the longest.
+3. Without fences, the whole text; for Python, if the text does not parse, the longest run of
+   lines that does, starting at a line that begins a statement (`def`, `import`, ...), so that
+   prose around bare code is dropped. Text that parses nowhere is left as it is: it may be a
+   function body continuing the prompt (HumanEval's raw completions), which the verifier
+   tries.
+
+Only regular expressions and `ast.parse` (which runs nothing) look at the text here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from rlvr.text import REASONING_CLOSE, strip_reasoning
+
+LANGUAGE_TAGS = {
+    "python": frozenset({"python", "py", "python3", "py3", "pycon", "ipython"}),
+    "c": frozenset({"c", "h"}),
+    "cpp": frozenset({"cpp", "c++", "cc", "cxx", "hpp", "hxx"}),
+}
+MAX_PARSE_CHARS = 100_000
+"""Longer unfenced text is not searched line by line for a parsable run."""
+MAX_TRIMS = 30
+
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n`]*$")
+_CODE_START = re.compile(r"^(?:def |async def |class |import |from \S+ import |@|if __name__)")
+_C_MAIN = re.compile(r"\bmain\s*\(")
+_PY_PROGRAM = re.compile(r"\binput\s*\(|\bsys\.stdin\b|\bopen\(\s*0\b|\bprint\s*\(")
+
+
+@dataclass(frozen=True)
+class Block:
+    tag: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The code found (None when there is none) and how it was found, for `info`."""
+
+    code: str | None
+    how: str
+
+
+def fenced_blocks(text: str) -> list[Block]:
+    """Every fenced block in order; an unclosed last block runs to the end of the text."""
+    blocks: list[Block] = []
+    fence: str | None = None
+    tag = ""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if fence is None:
+            opened = _FENCE.match(line)
+            if opened:
+                fence, tag, lines = opened.group(1), opened.group(2).lower(), []
+            continue
+        stripped = line.strip()
+        if set(stripped) == {fence[0]} and len(stripped) >= len(fence):  # the closing fence
+            blocks.append(Block(tag, "\n".join(lines) + "\n"))
+            fence = None
+            continue
+        lines.append(line)
+    if fence is not None and lines:
+        blocks.append(Block(tag, "\n".join(lines) + "\n"))
+    return blocks
+
+
+def defines(code: str, name: str) -> bool:
+    """Whether Python `code` defines `name` at top level (a function, class or assignment)."""
+    escaped = re.escape(name)
+    pattern = rf"^(?:async\s+def|def|class)\s+{escaped}\b|^{escaped}\s*(?::[^=\n]*)?="
+    return re.search(pattern, code, re.MULTILINE) is not None
+
+
+def extract_code(
+    completion: str,
+    language: str = "python",
+    entry_point: str | None = None,
+    reasoning_close: tuple[str, ...] = REASONING_CLOSE,
+) -> Extraction:
+    """The program a completion gives for `language`; see the module docstring."""
+    text = strip_reasoning(completion, reasoning_close)
+    if text is None:
+        return Extraction(None, "the reasoning section was never closed")
+    blocks = fenced_blocks(text)
+    tagged = [b for b in blocks if b.tag in LANGUAGE_TAGS[language]]
+    pool = tagged or [b for b in blocks if not b.tag]
+    if blocks and not pool:
+        tags = ", ".join(sorted({b.tag for b in blocks}))
+        return Extraction(None, f"no {language} block (fenced blocks tagged: {tags})")
+    if pool:
+        kind = "tagged" if tagged else "untagged"
+        chosen, why = _choose(pool, language, entry_point)
+        position = pool.index(chosen) + 1
+        return Extraction(chosen.code, f"{kind} block {position} of {len(pool)} ({why})")
+    if not text.strip():
+        return Extraction(None, "empty")
+    if language == "python" and len(text) <= MAX_PARSE_CHARS and not _parses(text):
+        run = _parsable_run(text)
+        if run is not None:
+            return Extraction(run, "unfenced code amid text")
+    if language in ("c", "cpp"):
+        include = text.find("#include")
+        if include > 0:
+            return Extraction(text[include:], "unfenced, from the first #include")
+    return Extraction(text, "unfenced text")
+
+
+def _choose(pool: list[Block], language: str, entry_point: str | None) -> tuple[Block, str]:
+    if entry_point and language == "python":
+        defining = [b for b in pool if defines(b.code, entry_point)]
+        if defining:
+            return defining[-1], f"defines {entry_point}"
+    if language in ("c", "cpp"):
+        programs = [b for b in pool if _C_MAIN.search(b.code)]
+        if programs:
+            return programs[-1], "has main()"
+    elif entry_point is None:
+        programs = [b for b in pool if _PY_PROGRAM.search(b.code)]
+        if programs:
+            return max(reversed(programs), key=lambda b: len(b.code)), "reads or prints"
+    return max(reversed(pool), key=lambda b: len(b.code)), "the longest"
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return True
+
+
+def _parsable_run(text: str) -> str | None:
+    """The longest run of lines, starting where a statement does, that parses."""
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if _CODE_START.match(line)]
+    if not starts:
+        return None
+    start = starts[0]
+    for end in range(len(lines), max(start, len(lines) - MAX_TRIMS), -1):
+        candidate = "\n".join(lines[start:end]).rstrip() + "\n"
+        if candidate.strip() and _parses(candidate):
+            return candidate
+    return None

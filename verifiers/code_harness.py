@@ -1,0 +1,1017 @@
+"""The program that runs inside the code sandbox, and the value codec both sides share.
+
+`verifiers.sandbox` starts it as `python -I -S -c <this file> REQUEST_FD RESPONSE_FD`, PID 1
+of the sandbox, with the standard library only: nothing of the host is mounted, rlvr
+included. It reads one JSON configuration line from REQUEST_FD, sets its limits, says
+`{"started": true}` on RESPONSE_FD before any untrusted code runs, then serves its mode:
+
+- `exec`: write files, run an argv as a child, report its exit status and resource use.
+- `function`: execute the candidate's Python module, then answer each call request with the
+  return value, encoded (`encode`).
+- `stdio`: write the program, compile it (C, C++), then run it once per test on its stdin.
+- `check`: run a problem's assert-style tests with the candidate's names bound to proxies
+  that ask the judge, which relays each call to a `function` sandbox.
+
+Trust: in `function` and `stdio` mode untrusted code runs in this process or next to it and
+may rewrite any of it, so the judge reads what comes back as bounded JSON claims about the
+candidate's outputs (values it returned, text it printed) and decides itself; expected
+outputs never come in. `check` mode runs the problem's own test code and no untrusted code:
+the candidate reaches it only as plain values decoded from JSON. docs/sandbox.md has the
+whole security model.
+
+The judge imports the codec (`encode`, `decode`, `typed_equal`) and the reading of
+assert-style tests (`plan_tests`) from this module too, so both sides agree on them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import posix as os
+import resource
+import sys
+import time
+
+# Start-up time is most of a sandbox's cost, so this program imports only modules built into
+# the interpreter: `posix`, `_signal` and `_json` rather than `os`, `signal` and `json` (which
+# pull in collections.abc, enum and re), and typing only for the type checker.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+try:
+    import _signal as signals
+except ImportError:  # pragma: no cover - not CPython
+    import signal as signals
+
+MAX_DEPTH = 100
+"""Deepest nesting of a value that crosses the boundary."""
+DETAIL_CHARS = 2000
+"""Longest error text (traceback, compiler message) sent back per item."""
+TRACEBACK_FRAMES = 12
+MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
+TAGS = frozenset({"$tuple", "$set", "$frozenset", "$dict", "$bytes", "$float", "$complex"})
+STATUSES = frozenset({"passed", "wrong", "timeout", "crash", "memory"})
+
+
+# --- the value codec ----------------------------------------------------------------------------
+# Plain JSON means itself (array: list, object: dict with string keys, 1 vs 1.0 vs true kept
+# apart); what JSON cannot say is an object with a single "$" key: {"$tuple": [...]},
+# {"$set": [...]}, {"$frozenset": [...]}, {"$dict": [[key, value], ...]} (keys that are not
+# strings, or start with "$"), {"$bytes": "hex"}, {"$float": "nan" | "inf" | "-inf"},
+# {"$complex": [re, im]}. Problem records write expected values the same way.
+
+
+class Unencodable(ValueError):
+    """A value that cannot cross the boundary: not of a plain built-in type, or too deep."""
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """`value` as JSON data. Only exact built-in types are accepted (`type(x) is int`), so a
+    subclass with a doctored `__eq__` or `__str__` is refused, never trusted."""
+    if depth > MAX_DEPTH:
+        raise Unencodable(f"a value nested more than {MAX_DEPTH} deep")
+    kind = type(value)
+    if value is None or kind is bool or kind is str or kind is int:
+        return value
+    if kind is float:
+        if math.isnan(value):
+            return {"$float": "nan"}
+        if math.isinf(value):
+            return {"$float": "inf" if value > 0 else "-inf"}
+        return value
+    if kind is list:
+        return [encode(item, depth + 1) for item in value]
+    if kind is tuple:
+        return {"$tuple": [encode(item, depth + 1) for item in value]}
+    if kind is set or kind is frozenset:
+        return {f"${kind.__name__}": [encode(item, depth + 1) for item in value]}
+    if kind is dict:
+        if all(type(key) is str and not key.startswith("$") for key in value):
+            return {key: encode(item, depth + 1) for key, item in value.items()}
+        return {
+            "$dict": [
+                [encode(key, depth + 1), encode(item, depth + 1)] for key, item in value.items()
+            ]
+        }
+    if kind is bytes:
+        return {"$bytes": value.hex()}
+    if kind is complex:
+        return {"$complex": [encode(value.real, depth + 1), encode(value.imag, depth + 1)]}
+    raise Unencodable(f"a value of type {kind.__name__!s:.60}")
+
+
+def decode(data: Any, depth: int = 0) -> Any:
+    """The value `encode` made `data` from. Raises ValueError on anything it cannot make."""
+    if depth > MAX_DEPTH + 1:
+        raise ValueError(f"a value nested more than {MAX_DEPTH} deep")
+    kind = type(data)
+    if data is None or kind in (bool, int, float, str):
+        return data
+    if kind is list:
+        return [decode(item, depth + 1) for item in data]
+    if kind is not dict:
+        raise ValueError(f"not JSON data: {kind.__name__}")
+    tags = [key for key in data if key.startswith("$")]
+    if not tags:
+        return {key: decode(item, depth + 1) for key, item in data.items()}
+    if len(data) != 1 or tags[0] not in TAGS:
+        raise ValueError(f"unknown or mixed tag {tags[0]!r}: keys starting with $ are reserved")
+    tag, body = tags[0], data[tags[0]]
+    try:
+        if tag == "$float":
+            if body not in ("nan", "inf", "-inf"):
+                raise ValueError(f"$float must be nan, inf or -inf, got {body!r}")
+            return float(body)
+        if tag == "$bytes":
+            return bytes.fromhex(body)
+        if type(body) is not list:
+            raise ValueError(f"{tag} needs a list")
+        items = [decode(item, depth + 1) for item in body]
+        if tag == "$tuple":
+            return tuple(items)
+        if tag == "$set":
+            return set(items)
+        if tag == "$frozenset":
+            return frozenset(items)
+        if tag == "$complex":
+            real, imag = items
+            if type(real) not in (int, float) or type(imag) not in (int, float):
+                raise ValueError("$complex needs two numbers")
+            return complex(real, imag)
+        pairs = [(pair[0], pair[1]) for pair in items if type(pair) is list and len(pair) == 2]
+        if len(pairs) != len(items):
+            raise ValueError("$dict needs [key, value] pairs")
+        return dict(pairs)
+    except TypeError as exc:  # an unhashable set member or dict key
+        raise ValueError(f"{tag}: {exc}") from None
+
+
+def typed_equal(expected: Any, actual: Any, tolerance: float = 0.0) -> bool:
+    """Equality that keeps types apart: 1, 1.0 and True differ, so do a list and a tuple.
+
+    Floats are equal when they are, when both are NaN, or within `tolerance` relative to the
+    larger magnitude (at least 1, so also absolute near zero). Set members and dict keys are
+    matched exactly, by type and value.
+    """
+    kind = type(expected)
+    if kind is not type(actual):
+        return False
+    if kind is float:
+        if expected == actual or (math.isnan(expected) and math.isnan(actual)):
+            return True
+        scale = max(1.0, abs(expected), abs(actual))
+        return tolerance > 0 and abs(expected - actual) <= tolerance * scale
+    if kind is complex:
+        return typed_equal(expected.real, actual.real, tolerance) and typed_equal(
+            expected.imag, actual.imag, tolerance
+        )
+    if kind is list or kind is tuple:
+        return len(expected) == len(actual) and all(
+            typed_equal(e, a, tolerance) for e, a in zip(expected, actual, strict=True)
+        )
+    if kind is dict:
+        keys = {typed_key(key): key for key in expected}
+        other = {typed_key(key): key for key in actual}
+        return keys.keys() == other.keys() and all(
+            typed_equal(expected[keys[k]], actual[other[k]], tolerance) for k in keys
+        )
+    if kind is set or kind is frozenset:
+        return {typed_key(x) for x in expected} == {typed_key(x) for x in actual}
+    return bool(expected == actual)
+
+
+def typed_key(value: Any) -> Any:
+    """A hashable stand-in for `value` under which only `typed_equal` values collide."""
+    kind = type(value)
+    if kind is tuple:
+        return ("tuple", tuple(typed_key(x) for x in value))
+    if kind is frozenset:
+        return ("frozenset", frozenset(typed_key(x) for x in value))
+    if kind is float and math.isnan(value):
+        return ("float", "nan")
+    return (kind.__name__, value)
+
+
+def _refuse_default(value: Any) -> Any:
+    raise TypeError(f"not JSON data: {type(value).__name__}")
+
+
+class _ScanContext:
+    """The settings `_json.make_scanner` reads: strict JSON, no NaN or Infinity literals."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+
+    @staticmethod
+    def parse_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+
+try:
+    import _json
+
+    _scan = _json.make_scanner(_ScanContext())  # type: ignore[arg-type]
+    _encode = _json.make_encoder(
+        None, _refuse_default, _json.encode_basestring_ascii, None, ":", ",", False, False, False
+    )
+
+    def dumps(message: Any) -> bytes:
+        """One protocol line: compact JSON, ASCII only, no NaN literals."""
+        return "".join(_encode(message, 0)).encode()
+
+    def loads(line: bytes) -> Any:
+        text = line.decode()
+        try:
+            value, end = _scan(text, 0)
+        except StopIteration as exc:
+            raise ValueError(f"not JSON at character {exc.value}") from None
+        if end != len(text):
+            raise ValueError(f"extra data at character {end}")
+        return value
+
+except (ImportError, AttributeError, TypeError):  # pragma: no cover - not CPython
+    import json
+
+    def dumps(message: Any) -> bytes:
+        return json.dumps(
+            message, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode()
+
+    def loads(line: bytes) -> Any:
+        return json.loads(line)
+
+
+# --- reading assert-style tests -----------------------------------------------------------------
+# A test is a statement holding an `assert` (outside nested functions) whose condition is not
+# a true constant: a top-level statement of HumanEval's `check(candidate)`, or of an MBPP-style
+# module of asserts. Other statements are setup. Both sides count tests the same way.
+
+
+def plan_tests(test_code: str) -> tuple[str, Any, list[int]]:
+    """(style, syntax tree, indices of the test statements) of assert-style test code.
+
+    style is "module" (asserts at top level, MBPP) or "check" (a `check(candidate)`
+    function, HumanEval). Raises SyntaxError or ValueError for code that is neither.
+    """
+    import ast
+
+    tree = ast.parse(test_code)
+    tests = [i for i, stmt in enumerate(tree.body) if is_test_statement(stmt)]
+    if tests:
+        return "module", tree, tests
+    check = check_function(tree)
+    if check is None:
+        raise ValueError("the test code has no top-level assert and no check(candidate) function")
+    return "check", tree, [i for i, stmt in enumerate(check.body) if is_test_statement(stmt)]
+
+
+def count_tests(style: str, tests: list[int]) -> int:
+    """How many tests the plan reports: a check function without asserts of its own is one."""
+    return len(tests) if tests or style == "module" else 1
+
+
+def check_function(tree: Any) -> Any:
+    """The last top-level `def check(candidate, ...)`, or None."""
+    import ast
+
+    found = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "check" and stmt.args.args:
+            found = stmt
+    return found
+
+
+def is_test_statement(stmt: Any) -> bool:
+    import ast
+
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return False  # a definition runs none of its asserts
+    todo = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Assert) and not (
+            isinstance(node.test, ast.Constant) and node.test.value
+        ):
+            return True  # `assert True` tests nothing; `assert False` fails
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                todo.append(child)
+    return False
+
+
+# --- the channel and limits -------------------------------------------------------------------
+
+
+class Channel:
+    """JSON lines over two pipe ends."""
+
+    def __init__(self, read_fd: int, write_fd: int, limit: int) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self.limit = limit
+        self.buffer = b""
+
+    def send(self, message: Any) -> None:
+        self.send_line(dumps(message))
+
+    def send_line(self, line: bytes) -> None:
+        data = line + b"\n"
+        while data:
+            data = data[os.write(self.write_fd, data) :]
+
+    def receive(self) -> Any:
+        """The next message, or None when the other side has closed."""
+        while b"\n" not in self.buffer:
+            chunk = os.read(self.read_fd, 1 << 16)
+            if not chunk:
+                return None
+            self.buffer += chunk
+            if len(self.buffer) > self.limit:
+                raise ValueError("message too large")
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return loads(line)
+
+
+RLIMITS = {
+    "cpu_s": resource.RLIMIT_CPU,
+    "memory_bytes": resource.RLIMIT_AS,
+    "processes": resource.RLIMIT_NPROC,
+    "file_bytes": resource.RLIMIT_FSIZE,
+    "open_files": resource.RLIMIT_NOFILE,
+}
+SHARED_LIMITS = ("processes", "file_bytes", "open_files")
+"""Set once on this process, inherited by everything it starts."""
+OWN_LIMITS = ("memory_bytes", "cpu_s")
+"""Set on whatever runs untrusted code: children in exec and stdio mode, this process in
+function mode (and in check mode, which runs the problem's test code)."""
+
+
+def apply_limits(limits: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Soft and hard limits at once: nothing started later can raise them again."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for key in keys:
+        value = limits.get(key)
+        if value is None:
+            continue
+        which = RLIMITS[key]
+        soft = -(-int(value * 1000) // 1000) if key == "cpu_s" else int(value)
+        hard = soft + 1 if key == "cpu_s" else soft  # SIGXCPU first, then SIGKILL
+        if key == "processes":
+            soft = hard = soft + limits.get("processes_base", 0)
+        current = resource.getrlimit(which)[1]
+        if current != resource.RLIM_INFINITY:
+            hard = min(hard, current)
+            soft = min(soft, hard)
+        resource.setrlimit(which, (soft, hard))
+
+
+def user_task_count() -> int:
+    """Tasks (processes and threads) of this uid on the machine: RLIMIT_NPROC counts them all
+    when there is no user namespace of our own (the weaker mode)."""
+    uid, count = os.getuid(), 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if os.stat(f"/proc/{name}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{name}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def excerpt(text: str, limit: int = DETAIL_CHARS) -> str:
+    """Head and tail of a long text: a compiler's first error and a traceback's last line."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - limit} characters left out ...]\n{text[-half:]}"
+
+
+def describe(exc: BaseException) -> str:
+    """A traceback excerpt without this program's own frames; the exception may be hostile,
+    so nothing here may raise."""
+    try:
+        import traceback
+
+        here = describe.__code__.co_filename
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == here:
+            tb = tb.tb_next
+        # The innermost frames only: a recursion a million deep must not take seconds here.
+        lines = traceback.format_exception(type(exc), exc, tb, limit=-TRACEBACK_FRAMES)
+        return excerpt("".join(lines))
+    except BaseException:
+        try:
+            return excerpt(f"{type(exc).__name__}: {exc}")
+        except BaseException:
+            return type(exc).__name__
+
+
+def status_of(exc: BaseException) -> str:
+    return "memory" if isinstance(exc, MemoryError) else "crash"
+
+
+# --- running a child ----------------------------------------------------------------------------
+
+
+def spawn(
+    argv: list[str],
+    limits: dict[str, Any],
+    *,
+    cwd: str,
+    stdin: str | None = None,
+    capture: bool = True,
+    timeout_s: float | None = None,
+) -> dict[str, Any]:
+    """Run `argv` in a session of its own under `limits`; report how it ended.
+
+    With `capture`, its stdout (up to `limits["output_bytes"]`, killed beyond) and stderr are
+    read back and its stdin is `stdin` (or empty); otherwise it shares this process's own.
+    """
+    cap = int(limits.get("output_bytes") or 1 << 20)
+    pipes: dict[str, tuple[int, int]] = {}
+    if stdin is not None:
+        pipes["stdin"] = os.pipe()
+    if capture:
+        pipes["stdout"] = os.pipe()
+        pipes["stderr"] = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: no return from here
+        try:
+            if SESSIONS[0]:
+                os.setsid()
+            if "stdin" in pipes:
+                os.dup2(pipes["stdin"][0], 0)
+            elif capture:
+                os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
+            if capture:
+                os.dup2(pipes["stdout"][1], 1)
+                os.dup2(pipes["stderr"][1], 2)
+            os.closerange(3, 1 << 16)
+            os.chdir(cwd)
+            apply_limits(limits, OWN_LIMITS)
+            execvp(argv[0], argv)
+        except BaseException as exc:
+            os.write(2, f"cannot run {argv[0]}: {exc}\n".encode())
+        os._exit(127)
+    for name, (read_end, write_end) in pipes.items():
+        os.close(read_end if name == "stdin" else write_end)  # keep this side's end only
+    child = _Child(pid, {name: pair[1 if name == "stdin" else 0] for name, pair in pipes.items()})
+    child.feed((stdin or "").encode("utf-8", "surrogateescape"))
+    child.watch(cap, None if timeout_s is None else started + timeout_s)
+    report = child.finish(cap)
+    report["wall_s"] = round(time.monotonic() - started, 4)
+    reap_orphans()
+    return report
+
+
+class _Child:
+    """A started child's pipes and exit, watched with poll(2) until it ends or must be ended."""
+
+    def __init__(self, pid: int, fds: dict[str, int]) -> None:
+        import select
+
+        self.pid = pid
+        self.poller = select.poll()
+        self.names = {fd: name for name, fd in fds.items()}
+        self.output = {name: bytearray() for name in fds if name != "stdin"}
+        self.pending = b""
+        self.status: int | None = None
+        self.usage: Any = None
+        self.timed_out = self.output_exceeded = False
+        for fd, name in self.names.items():
+            os.set_blocking(fd, False)
+            self.poller.register(fd, select.POLLOUT if name == "stdin" else select.POLLIN)
+        try:  # readable once the child has exited
+            self.exit_fd = os.pidfd_open(pid)
+            self.poller.register(self.exit_fd, select.POLLIN)
+        except (AttributeError, OSError):
+            self.exit_fd = -1
+
+    def feed(self, data: bytes) -> None:
+        self.pending = data
+        if not data:
+            self._drop("stdin")
+
+    def _drop(self, name: str) -> None:
+        for fd, known in list(self.names.items()):
+            if known == name:
+                self.poller.unregister(fd)
+                os.close(fd)
+                del self.names[fd]
+
+    def watch(self, cap: int, deadline: float | None) -> None:
+        """Until the child exits, overruns its time, or prints more than `cap` bytes."""
+        while not self._exited():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                self.timed_out = True
+                return
+            wait_ms = None if left is None else int(left * 1000) + 1
+            if self.exit_fd < 0:  # no pidfd: poll for the exit now and then
+                wait_ms = 20 if wait_ms is None else min(wait_ms, 20)
+            for fd, _event in self.poller.poll(wait_ms):
+                name = self.names.get(fd)
+                if name == "stdin":
+                    self._write(fd)
+                elif name is not None:
+                    self._read(fd, name)
+            if sum(len(data) for data in self.output.values()) > cap:
+                self.output_exceeded = True
+                return
+
+    def _exited(self) -> bool:
+        if self.status is None:
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            if pid == 0:
+                return False
+            self.status, self.usage = status, usage
+        return True
+
+    def _write(self, fd: int) -> None:
+        try:
+            self.pending = self.pending[os.write(fd, self.pending[: 1 << 16]) :]
+        except BlockingIOError:
+            return
+        except OSError:  # the program closed its stdin early
+            self.pending = b""
+        if not self.pending:
+            self._drop("stdin")
+
+    def _read(self, fd: int, name: str) -> None:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if chunk:
+            self.output[name] += chunk
+        else:
+            self._drop(name)
+
+    def finish(self, cap: int) -> dict[str, Any]:
+        """Kill what is left of the child's session, collect its status and output."""
+        _kill_group(self.pid)
+        for fd, name in list(self.names.items()):
+            if name != "stdin":  # what is already buffered, without waiting for more
+                while len(self.output[name]) <= cap:
+                    before = len(self.output[name])
+                    self._read(fd, name)
+                    if len(self.output[name]) == before:
+                        break
+            if fd in self.names:
+                self._drop(name)
+        if self.exit_fd >= 0:
+            os.close(self.exit_fd)
+        if self.status is None:
+            _, self.status, self.usage = os.wait4(self.pid, 0)
+        status, usage = self.status, self.usage
+        report: dict[str, Any] = {
+            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "timed_out": self.timed_out,
+            "output_exceeded": self.output_exceeded,
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 4),
+            "max_rss": usage.ru_maxrss * 1024,
+        }
+        for name, data in self.output.items():
+            report[name] = bytes(data[:cap]).decode("utf-8", "replace")
+        return report
+
+
+def execvp(program: str, argv: list[str]) -> None:
+    """`os.execvp` without importing `os`: the program as given, or found on PATH."""
+    if "/" in program:
+        os.execv(program, argv)
+    error: OSError = FileNotFoundError(2, "not found on PATH", program)
+    for folder in os.environ.get(b"PATH", b"/usr/bin:/bin").decode().split(":"):
+        try:
+            os.execv(f"{folder}/{program}", argv)
+        except OSError as exc:
+            error = exc
+    raise error
+
+
+SESSIONS = [True]
+"""Whether each child gets a session of its own, killed whole when it ends. Not in the weaker
+mode (no namespace): there every child stays in this process's group, the one the judge
+kills at the end, so that a child cannot outlive the run by being in another."""
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        if SESSIONS[0]:
+            os.killpg(pid, signals.SIGKILL)
+        else:
+            os.kill(pid, signals.SIGKILL)
+    except OSError:  # already gone
+        return
+
+
+def reap_orphans() -> None:
+    """As PID 1 this process inherits every orphan; collect the dead ones."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def out_of_memory(report: dict[str, Any], limits: dict[str, Any]) -> bool:
+    """Whether a failed run most likely hit its memory limit: a known message, or a peak
+    resident size close to the address-space limit."""
+    if report.get("exit_code") == 0:
+        return False
+    limit = limits.get("memory_bytes") or 0
+    if limit and report.get("max_rss", 0) >= 0.8 * limit:
+        return True
+    return any(marker in report.get("stderr", "") for marker in MEMORY_MARKERS)
+
+
+# --- modes -----------------------------------------------------------------------------------
+
+
+def serve_exec(channel: Channel, config: dict[str, Any]) -> None:
+    workdir = config["workdir"]
+    write_files(workdir, config.get("files") or {})
+    channel.send({"started": True})
+    report = spawn(config["argv"], config["limits"], cwd=workdir, capture=False)
+    report["memory"] = out_of_memory(report, config["limits"])
+    channel.send({"exit": report})
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return bool(os.stat(path).st_mode & 0o040000)
+    except OSError:
+        return False
+
+
+def write_files(workdir: str, files: dict[str, Any]) -> None:
+    """Text files as given; files given as bytes ({"$bytes": hex}) are programs, made executable."""
+    for name, content in files.items():
+        path = f"{workdir}/{name}"
+        folder = path.rpartition("/")[0]
+        for depth in range(len(workdir), len(folder) + 1):
+            if (depth == len(folder) or folder[depth] == "/") and not _is_dir(folder[:depth]):
+                os.mkdir(folder[:depth])
+        binary = isinstance(content, dict)
+        with open(path, "wb") as handle:
+            handle.write(bytes.fromhex(content["$bytes"]) if binary else content.encode())
+        if binary:
+            os.chmod(path, 0o755)
+
+
+def serve_function(channel: Channel, config: dict[str, Any]) -> None:
+    path = f"{config['workdir']}/solution.py"
+    source = config["source"]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(source)  # for tracebacks with source lines
+    limits = config["limits"]
+    message_limit = int(config["message_bytes"])
+    apply_limits(limits, OWN_LIMITS)
+    channel.send({"started": True})
+    namespace: dict[str, Any] = {"__name__": "solution", "__file__": path, "__builtins__": builtins}
+    try:
+        code = compile(source, path, "exec")
+    except BaseException as exc:  # SyntaxError, ValueError (NUL bytes), RecursionError
+        channel.send({"ready": False, "status": "compile_error", "detail": describe(exc)})
+        return
+    try:
+        exec(code, namespace)
+    except BaseException as exc:
+        channel.send({"ready": False, "status": status_of(exc), "detail": describe(exc)})
+        return
+    names = [k for k, v in list(namespace.items()) if type(k) is str and callable(v)]
+    channel.send({"ready": True, "names": [n for n in names if not n.startswith("__")][:1000]})
+    while True:
+        request = channel.receive()
+        if request is None:
+            return
+        function = namespace.get(request["call"])
+        if not callable(function):
+            channel.send(
+                {"error": {"status": "crash", "detail": f"no function {request['call']!r}"}}
+            )
+            continue
+        args = [decode(arg) for arg in request.get("args", [])]
+        kwargs = {key: decode(arg) for key, arg in request.get("kwargs", {}).items()}
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as exc:
+            channel.send(
+                {
+                    "error": {
+                        "status": status_of(exc),
+                        "raised": type(exc).__name__[:100],
+                        "detail": describe(exc),
+                    }
+                }
+            )
+            continue
+        try:
+            line = dumps({"ok": encode(result)})
+            if len(line) > message_limit:
+                raise Unencodable(f"a return value of {len(line)} bytes")
+        except (Unencodable, ValueError, RecursionError, MemoryError) as exc:
+            detail = (
+                f"returned {exc}, which cannot be compared"
+                if isinstance(exc, Unencodable)
+                else str(exc)
+            )
+            channel.send({"error": {"status": "unencodable", "detail": detail[:DETAIL_CHARS]}})
+            continue
+        channel.send_line(line)
+
+
+def serve_stdio(channel: Channel, config: dict[str, Any]) -> None:
+    workdir, source = config["workdir"], config["source"]
+    path = f"{workdir}/{config['filename']}"
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(source)
+    channel.send({"started": True})
+    compile_argv = config.get("compile")
+    if compile_argv:
+        report = spawn(
+            compile_argv,
+            config["compile_limits"],
+            cwd=workdir,
+            timeout_s=config["compile_timeout_s"],
+        )
+        if report["exit_code"] != 0:
+            if report["timed_out"]:
+                detail = "the compiler ran out of time"
+            else:
+                detail = report["stderr"] or report["stdout"]
+            channel.send({"ready": False, "status": "compile_error", "detail": excerpt(detail)})
+            return
+    else:
+        try:
+            compile(source, path, "exec")
+        except BaseException as exc:
+            channel.send({"ready": False, "status": "compile_error", "detail": describe(exc)})
+            return
+    channel.send({"ready": True})
+    limits = config["limits"]
+    while True:
+        request = channel.receive()
+        if request is None:
+            return
+        report = spawn(
+            config["run"],
+            limits,
+            cwd=workdir,
+            stdin=request["stdin"],
+            timeout_s=config["timeout_s"],
+        )
+        report["memory"] = out_of_memory(report, limits)
+        report["stderr"] = excerpt(report.get("stderr", ""))
+        channel.send({"run": report})
+
+
+class CandidateFailure(BaseException):
+    """The candidate did not return a value (it timed out, crashed, ran out of memory, or
+    returned something that cannot cross the boundary). A BaseException, so that test code
+    catching `Exception` around a call cannot turn it into a pass."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class Unsupported(BaseException):
+    """The test needs something that cannot cross the boundary (an argument of an unsupported
+    type, an object of a class the candidate defines): the verifier's limit, not a fault of
+    the candidate."""
+
+
+class SetupFailed(BaseException):
+    """A setup statement of the test code failed: the remaining tests cannot run."""
+
+
+class Proxy:
+    """Stands for one of the candidate's functions inside the checker: a call is encoded,
+    relayed by the judge to the candidate's sandbox, and its result decoded into plain values.
+    """
+
+    def __init__(self, name: str, checker: Checker, *, entry_point: bool) -> None:
+        self.name = name
+        self.checker = checker
+        self.entry_point = entry_point
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            request = {
+                "call": self.name,
+                "args": [encode(arg) for arg in args],
+                "kwargs": {key: encode(arg) for key, arg in kwargs.items()},
+            }
+        except Unencodable as exc:
+            raise Unsupported(f"the test passes {exc} to {self.name}()") from None
+        reply = self.checker.call(request)
+        if "ok" in reply:
+            return decode(reply["ok"])
+        error = reply.get("error") or {}
+        status, detail = str(error.get("status", "crash")), str(error.get("detail", ""))
+        if status == "unencodable" and not self.entry_point:
+            raise Unsupported(f"{self.name}() {detail}")
+        if status == "unencodable":
+            raise CandidateFailure("wrong", detail)
+        raised = error.get("raised")
+        kind = getattr(builtins, str(raised), None) if raised else None
+        if status == "crash" and isinstance(kind, type) and issubclass(kind, Exception):
+            # The same built-in exception type, so that a test expecting it still works.
+            exception = kind(detail)
+            self.checker.raised.add(id(exception))
+            self.checker.keep.append(exception)
+            raise exception
+        raise CandidateFailure(status if status in STATUSES else "crash", detail)
+
+
+class Checker:
+    """Runs the problem's test statements one by one and reports each outcome."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.raised: set[int] = set()
+        self.keep: list[BaseException] = []
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.channel.send(request)
+        reply = self.channel.receive()
+        if reply is None:  # the judge is gone: nothing left to report to
+            os._exit(0)
+        return dict(reply)
+
+    def passed(self, index: int) -> None:
+        self.channel.send({"test": index, "status": "passed"})
+
+    def failed(self, index: int, exc: BaseException) -> None:
+        if isinstance(exc, Unsupported | SetupFailed):
+            raise exc
+        if isinstance(exc, CandidateFailure):
+            status, detail = exc.status, exc.detail
+        elif id(exc) in self.raised:
+            status, detail = "crash", f"{type(exc).__name__}: {exc}"
+        else:
+            status, detail = "wrong", describe(exc)
+        self.channel.send({"test": index, "status": status, "detail": excerpt(detail, 500)})
+
+    def setup_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, Unsupported | SetupFailed):
+            raise exc
+        status = exc.status if isinstance(exc, CandidateFailure) else "crash"
+        raise SetupFailed(status, excerpt(describe(exc), 500))
+
+
+def instrument(body: list[Any], tests: list[int]) -> list[Any]:
+    """Each test statement reports its own outcome; a failing setup statement stops the run.
+    `==` and `!=` in tests become `typed_equal`, so True does not pass for 1."""
+    import ast
+
+    def report(call: str, *args: ast.expr) -> ast.stmt:
+        hook = ast.Attribute(ast.Name("__rlvr_checker__", ast.Load()), call, ast.Load())
+        return ast.Expr(ast.Call(hook, list(args), []))
+
+    out: list[Any] = []
+    exc = ast.Name("__rlvr_exc__", ast.Load())
+    for i, original in enumerate(body):
+        if isinstance(original, ast.Global | ast.Nonlocal):
+            out.append(original)
+            continue
+        if i in tests:
+            stmt = strict_equality(original)
+            handler = ast.ExceptHandler(
+                ast.Name("BaseException", ast.Load()),
+                "__rlvr_exc__",
+                [report("failed", ast.Constant(tests.index(i)), exc)],
+            )
+            out.append(
+                ast.Try([stmt], [handler], [report("passed", ast.Constant(tests.index(i)))], [])
+            )
+        else:
+            handler = ast.ExceptHandler(
+                ast.Name("BaseException", ast.Load()), "__rlvr_exc__", [report("setup_failed", exc)]
+            )
+            out.append(ast.Try([original], [handler], [], []))
+    return out
+
+
+def strict_equality(node: Any) -> Any:
+    """`node` with each single `a == b` turned into `typed_equal(a, b)` (`!=` likewise)."""
+    import ast
+
+    class StrictEquality(ast.NodeTransformer):
+        def visit_Compare(self, node: ast.Compare) -> ast.expr:
+            self.generic_visit(node)
+            if len(node.ops) != 1 or not isinstance(node.ops[0], ast.Eq | ast.NotEq):
+                return node
+            hook = ast.Attribute(ast.Name("__rlvr_checker__", ast.Load()), "equal", ast.Load())
+            call = ast.Call(hook, [node.left, node.comparators[0]], [])
+            return call if isinstance(node.ops[0], ast.Eq) else ast.UnaryOp(ast.Not(), call)
+
+    return StrictEquality().visit(node)
+
+
+def instrumented_tests(test_code: str) -> dict[str, Any]:
+    """Assert-style test code rewritten so that each test reports its own outcome: the
+    program a `check` sandbox runs. Done by the judge, so that the sandbox needs no `ast`."""
+    import ast
+
+    style, tree, tests = plan_tests(test_code)
+    check = None
+    if style == "module":
+        tree.body = instrument(tree.body, tests)
+    else:
+        check = check_function(tree)
+        check.body = instrument(check.body, tests) or [ast.Pass()]
+    ast.fix_missing_locations(tree)
+    return {
+        "style": style,
+        "source": ast.unparse(tree),
+        "check": check.name if check is not None else None,
+        "count": count_tests(style, tests),
+        "whole": style == "check" and not tests,
+    }
+
+
+def serve_check(channel: Channel, config: dict[str, Any]) -> None:
+    apply_limits(config["limits"], OWN_LIMITS)
+    channel.send({"started": True})
+    checker = Checker(channel)
+    checker.equal = typed_equal  # type: ignore[attr-defined]
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    plan = config["plan"]
+    try:
+        exec(compile(config.get("context") or "", "prompt.py", "exec"), namespace)
+        code = compile(plan["source"], "test.py", "exec")
+    except BaseException as exc:
+        channel.send({"unsupported": f"the problem's prompt or test code fails: {describe(exc)}"})
+        return
+    entry_point = config["entry_point"]
+    defined = set(namespace)
+    for name in config.get("names", []):
+        if name not in defined or name == entry_point:
+            namespace[name] = Proxy(name, checker, entry_point=name == entry_point)
+    namespace[entry_point] = Proxy(entry_point, checker, entry_point=True)
+    namespace["__rlvr_checker__"] = checker
+    try:
+        exec(code, namespace)
+        if plan["whole"]:  # no assert of its own to split on: the whole check is one test
+            try:
+                namespace[plan["check"]](namespace[entry_point])
+            except BaseException as exc:
+                checker.failed(0, exc)
+            else:
+                checker.passed(0)
+        elif plan["check"]:
+            namespace[plan["check"]](namespace[entry_point])
+    except Unsupported as exc:
+        channel.send({"unsupported": str(exc)})
+        return
+    except SetupFailed as exc:
+        status, detail = exc.args
+        channel.send({"stopped": status, "detail": detail})
+        return
+    except BaseException as exc:  # the check function itself, outside any statement
+        channel.send({"stopped": "crash", "detail": excerpt(describe(exc), 500)})
+        return
+    channel.send({"done": True})
+
+
+MODES = {"exec": serve_exec, "function": serve_function, "stdio": serve_stdio, "check": serve_check}
+
+
+def main(argv: list[str]) -> None:
+    # As PID 1 of its namespace, this process only receives signals it handles: with SIGINT
+    # back to the default, nothing inside the sandbox can signal it at all.
+    signals.signal(signals.SIGINT, signals.SIG_DFL)
+    # Imports come from the interpreter's own library only, never from the scratch directory
+    # that untrusted code can write to (PYTHONSAFEPATH does this from Python 3.11 on).
+    sys.path[:] = [path for path in sys.path if path.startswith("/")]
+    request_fd, response_fd = int(argv[1]), int(argv[2])
+    keep = sorted({0, 1, 2, request_fd, response_fd})
+    for low, high in zip(keep, [*keep[1:], 1 << 16], strict=True):
+        os.closerange(low + 1, high)  # the sandbox's info pipe and anything else inherited
+    channel = Channel(request_fd, response_fd, 1 << 30)
+    config = channel.receive()
+    if config is None:
+        return
+    if config.get("count_user_tasks"):  # the weaker mode: no namespace of its own
+        config["limits"]["processes_base"] = user_task_count()
+        SESSIONS[0] = False
+    apply_limits(config["limits"], SHARED_LIMITS)
+    os.chdir(config["workdir"])
+    MODES[config["mode"]](channel, config)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
