@@ -95,7 +95,8 @@ class ProblemRewards:
         **kwargs: Any,
     ) -> list[float | None]:
         rewards: list[float | None] = []
-        every = max(1, len(completions) // max(1, self.samples_per_call))  # spread over groups
+        # spread over the batch, so that every environment's groups are seen
+        every = max(1, -(-len(completions) // max(1, self.samples_per_call)))
         for i, (pid, completion) in enumerate(zip(problem_id, completions, strict=True)):
             problem = self.problems[pid]
             env = problem["env"]

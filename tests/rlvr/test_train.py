@@ -76,6 +76,35 @@ def test_a_run_leaves_config_metrics_samples_and_a_complete_checkpoint(
     assert "step 3/3" in result.stderr
 
 
+def test_math_code_and_if_train_together(run_cli: RunCli, tiny_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = run_cli(
+        "train",
+        "--envs",
+        "math,code,if",
+        "--model",
+        tiny_model,
+        "--output-dir",
+        out,
+        "--max-steps",
+        2,
+        "--problems-per-step",
+        3,
+        "--group-size",
+        2,
+        "--max-completion-length",
+        12,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = rows(out / "metrics.jsonl")
+    for row in metrics:
+        for env in ("math", "code", "if"):
+            assert row[f"env/{env}/completions"] == 2.0  # one problem each, two completions
+            assert row[f"env/{env}/errors"] == 0.0  # the sandbox ran every code completion
+    assert {s["env"] for s in rows(out / "samples.jsonl")} == {"math", "code", "if"}
+    assert "step 2/2" in result.stderr
+
+
 def test_a_custom_environment_from_a_config_trains_alongside_math(
     run_cli: RunCli, tiny_model: Path, tmp_path: Path
 ) -> None:

@@ -1,0 +1,283 @@
+"""The `code` environment: a fixed set of programming problems, or your own code rows.
+
+The built-in set (`environments.code_problems`, `environments.code_programs`) is written for
+rlvr: Python functions judged by I/O tests on their return values, and stdio programs in
+Python, C and C++, at difficulties 1 (one-liners) to 5 (the algorithm is the problem). It is
+fixed, not generated: `seed` changes nothing, and a problem's id is `code/<slug>` in every run.
+Its large tests are generated from a fixed seed and their expected outputs computed the
+first time the set is built (about a second), then kept for the process.
+
+With `data=FILE`, the rows of that file are the problems instead: HumanEval (`task_id`,
+`prompt`, `test`, `entry_point`), MBPP (`task_id`, `text` or `prompt`, `test_list`) or rlvr
+code records (`language`, and `tests` or `test` + `entry_point`; see docs/code.md). Every row
+is checked against the verifier's reading of it when the file is loaded.
+
+Prompts say the language and ask for one fenced code block; by default they follow one worked
+exchange (`shots`) in the same form. The trainer renders them with the model's chat template.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from environments.code_problems import FUNCTIONS, FunctionProblem, ProgramProblem
+from environments.code_programs import PROGRAMS
+from rlvr.errors import RecordError
+from rlvr.protocols import Message, Split
+from rlvr.records import Record, load_records, read_jsonl, split_of
+from verifiers.code_extract import defines
+from verifiers.code_harness import encode
+from verifiers.code_task import LANGUAGE_ALIASES, LANGUAGES, TaskError, read_task
+
+LANGUAGE_NAMES = {"python": "Python", "c": "C", "cpp": "C++"}
+MAX_DIFFICULTY = 5
+
+
+def instruction(language: str, kind: str) -> str:
+    """How to answer: what to write, in one fenced block tagged with the language."""
+    what = "function" if kind == "function" else "program"
+    return f"Answer with the complete {what} in one ```{language} code block."
+
+
+def _shot(language: str, kind: str, question: str, answer: str) -> list[Message]:
+    return [
+        {"role": "user", "content": f"{question}\n\n{instruction(language, kind)}"},
+        {"role": "assistant", "content": f"```{language}\n{answer}```"},
+    ]
+
+
+_LARGER = (
+    "Print the larger of two integers.\n\n"
+    "Input: a and b on one line.\nOutput: the larger one.\n\n"
+    "Example input:\n3 7\nExample output:\n7"
+)
+SHOTS: dict[tuple[str, str], list[Message]] = {
+    ("python", "function"): _shot(
+        "python",
+        "function",
+        "Write a Python function `double(x: int) -> int`. It returns twice x.\n\n"
+        "Example: `double(3)` returns `6`.",
+        "def double(x: int) -> int:\n    return 2 * x\n",
+    ),
+    ("python", "stdio"): _shot(
+        "python",
+        "stdio",
+        f"Write a Python program. {_LARGER}",
+        "a, b = map(int, input().split())\nprint(max(a, b))\n",
+    ),
+    ("c", "stdio"): _shot(
+        "c",
+        "stdio",
+        f"Write a C program. {_LARGER}",
+        "#include <stdio.h>\n\nint main(void) {\n    long long a, b;\n"
+        '    scanf("%lld %lld", &a, &b);\n    printf("%lld\\n", a > b ? a : b);\n'
+        "    return 0;\n}\n",
+    ),
+    ("cpp", "stdio"): _shot(
+        "cpp",
+        "stdio",
+        f"Write a C++ program. {_LARGER}",
+        "#include <algorithm>\n#include <iostream>\n\nint main() {\n    long long a, b;\n"
+        '    std::cin >> a >> b;\n    std::cout << std::max(a, b) << "\\n";\n}\n',
+    ),
+}
+"""One worked exchange per language and kind: a problem that is not in the set (nothing to
+copy), answered in the exact form the verifier reads (tests/environments/test_code.py scores
+each answer)."""
+
+
+class CodeEnvironment:
+    name = "code"
+    verifier = "code"
+    # The verifier's default reward is already partial credit (the fraction of tests
+    # passed), so training and evaluation score alike.
+    training_verifier_options: Mapping[str, Any] = {}
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        data: str | Path | None = None,
+        heldout_fraction: float = 0.2,
+        languages: Sequence[str] | None = None,
+        max_difficulty: int | None = None,
+        shots: int = 1,
+    ) -> None:
+        if languages is not None:
+            if isinstance(languages, str):
+                languages = [languages]
+            unknown = sorted(set(map(_language, languages)) - set(LANGUAGES))
+            if unknown:
+                raise ValueError(f"unknown languages {unknown}; known: {list(LANGUAGES)}")
+        if not 0 <= heldout_fraction < 1:
+            raise ValueError(f"heldout_fraction must be in [0, 1), got {heldout_fraction}")
+        if max_difficulty is not None and not 1 <= max_difficulty <= MAX_DIFFICULTY:
+            raise ValueError(f"max_difficulty must be 1 to {MAX_DIFFICULTY}, got {max_difficulty}")
+        if shots not in (0, 1):
+            raise ValueError(f"shots must be 0 or 1, got {shots}")
+        self.seed = seed
+        self.data = data
+        self.heldout_fraction = heldout_fraction
+        self.languages = None if languages is None else {_language(x) for x in languages}
+        self.max_difficulty = max_difficulty
+        self.shots = shots
+        self._pool: list[Record] | None = None
+
+    def problems(self, split: Split = "train") -> list[Record]:
+        return [p for p in self._all() if split_of(str(p["id"]), self.heldout_fraction) == split]
+
+    def prompt(self, problem: Mapping[str, Any]) -> list[Message]:
+        text = problem["prompt"]
+        if isinstance(text, list):
+            return [dict(m) for m in text]
+        language, kind = _language(problem.get("language") or "python"), kind_of(problem)
+        entry_point = problem.get("entry_point")
+        if language == "python" and isinstance(entry_point, str) and _is_stub(text, entry_point):
+            # HumanEval: the prompt is the function's signature and docstring
+            text = f"Complete this Python function:\n```python\n{text.rstrip()}\n```"
+        shot = [dict(m) for m in SHOTS.get((language, kind), [])] if self.shots else []
+        return [*shot, {"role": "user", "content": f"{text}\n\n{instruction(language, kind)}"}]
+
+    def _all(self) -> list[Record]:
+        if self._pool is None:
+            records = self._load() if self.data else builtin_records()
+            self._pool = [r for r in records if self._wanted(r)]
+        return self._pool
+
+    def _wanted(self, record: Mapping[str, Any]) -> bool:
+        language = _language(record.get("language") or "python")
+        if self.languages is not None and language not in self.languages:
+            return False
+        difficulty = record.get("difficulty")
+        return not (
+            self.max_difficulty is not None
+            and difficulty is not None
+            and difficulty > self.max_difficulty
+        )
+
+    def _load(self) -> list[Record]:
+        assert self.data is not None
+        records = []
+        # load_records yields one record per non-blank line, in order: pair them to say where
+        lines = (line_no for line_no, _ in read_jsonl(self.data))
+        for line_no, record in zip(lines, load_records(self.data, env="code"), strict=False):
+            try:
+                read_task(record, "python", 0.0)
+            except TaskError as exc:
+                raise RecordError(str(exc), path=self.data, line=line_no, field=exc.field) from None
+            records.append(record)
+        return records
+
+
+def kind_of(problem: Mapping[str, Any]) -> str:
+    """A problem's kind: `stdio` for a program judged on its output, else `function`."""
+    tests = problem.get("tests")
+    if isinstance(tests, list) and tests and isinstance(tests[0], Mapping) and "stdin" in tests[0]:
+        return "stdio"
+    return "function"
+
+
+def _language(name: Any) -> str:
+    text = str(name).lower()
+    return LANGUAGE_ALIASES.get(text, text)
+
+
+def _is_stub(text: str, entry_point: str) -> bool:
+    """Python source that declares the entry point (a HumanEval prompt), not prose."""
+    if not defines(text, entry_point):
+        return False
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+# --- the built-in set -------------------------------------------------------------------------
+
+
+@cache
+def builtin_records() -> tuple[Record, ...]:
+    """Every built-in problem as a record, large tests computed; built once per process."""
+    return tuple([function_record(p) for p in FUNCTIONS] + [program_record(p) for p in PROGRAMS])
+
+
+def function_prompt(problem: FunctionProblem) -> str:
+    args, expected = problem.tests[0]
+    call = f"{problem.entry_point}({', '.join(map(repr, args))})"
+    return (
+        f"Write a Python function `{problem.signature}`. {problem.description}\n\n"
+        f"Example: `{call}` returns `{expected!r}`."
+    )
+
+
+def program_prompt(problem: ProgramProblem) -> str:
+    stdin, stdout = problem.example
+    return (
+        f"Write a {LANGUAGE_NAMES[problem.language]} program. {problem.description}\n\n"
+        f"Input: {_sentence(problem.input_format)}\n"
+        f"Output: {_sentence(problem.output_format)}\n\n"
+        f"Example input:\n{stdin}Example output:\n{stdout}"
+    ).rstrip()
+
+
+def function_record(problem: FunctionProblem) -> Record:
+    tests = [
+        {"input": encode(list(args)), "output": encode(expected)}
+        for args, expected in problem.tests
+    ]
+    if problem.large is not None:
+        reference = _compiled(problem.reference, problem.entry_point)
+        for args in problem.large(random.Random(f"rlvr-code/{problem.slug}")):
+            encoded = encode(list(args))  # taken before the reference could mutate the arguments
+            tests.append({"input": encoded, "output": encode(reference(*args))})
+    return {
+        "id": f"code/{problem.slug}",
+        "env": "code",
+        "language": "python",
+        "prompt": function_prompt(problem),
+        "entry_point": problem.entry_point,
+        "tests": tests,
+        "difficulty": problem.difficulty,
+        "meta": _meta(problem, "function"),
+    }
+
+
+def program_record(problem: ProgramProblem) -> Record:
+    stdins = [problem.example[0], *problem.inputs]
+    if problem.large is not None:
+        stdins += problem.large(random.Random(f"rlvr-code/{problem.slug}"))
+    return {
+        "id": f"code/{problem.slug}",
+        "env": "code",
+        "language": problem.language,
+        "prompt": program_prompt(problem),
+        "tests": [{"stdin": stdin, "stdout": problem.solve(stdin)} for stdin in stdins],
+        "difficulty": problem.difficulty,
+        "meta": _meta(problem, "stdio"),
+    }
+
+
+def _meta(problem: FunctionProblem | ProgramProblem, kind: str) -> dict[str, Any]:
+    return {
+        "title": problem.title,
+        "kind": kind,
+        "reference": problem.reference,
+        "wrong": list(problem.wrong),
+    }
+
+
+def _compiled(source: str, entry_point: str) -> Callable[..., Any]:
+    """A reference solution as a function of this process: our own code, never a completion."""
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<reference {entry_point}>", "exec"), namespace)
+    return namespace[entry_point]
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else f"{text}."
