@@ -1,0 +1,473 @@
+"""The `pass_rate` curriculum (rlvr's default): train where a GRPO group still teaches something.
+
+A group whose completions all get the same reward has zero advantage everywhere: GRPO learns
+nothing from it. That happens to problems the policy always solves or never solves, so this
+curriculum estimates each problem's pass rate from the rollouts it has seen and draws problems
+around a target pass rate, one instance per environment (`rlvr.batches` holds every
+environment's share of each batch fixed).
+
+Each batch of `size` problems is filled in this order:
+1. revisit: a `revisit_fraction` of the slots goes to parked problems, the one that has
+   waited longest first. A problem is parked once its last `park_after` rewards were all
+   equal (always solved, never solved); a revisit with a mixed outcome brings it back.
+2. explore: an `explore_fraction` of the slots goes to problems never tried, while any remain.
+3. target: the rest is drawn without replacement among the problems not parked (tried or
+   not), with probabilities from a Gaussian over the estimated pass rate around a target
+   (standard deviation `target_width`), of which a `uniform_share` is spread evenly so that
+   no problem starves. The target moves linearly from `target_start` (easier) at step 0 to
+   `target_end` (harder) at `total_steps - 1`, as Nemotron-3-Nano shifted the mean of a
+   Gaussian over pass rate; without `total_steps` it stays half-way between them.
+4. only when the pool runs short: more parked problems, then (a batch larger than the pool)
+   the same order again.
+Fractions of slots are kept over the run, not per batch: with 1 problem per step and
+`explore_fraction=0.1`, every tenth step explores.
+
+The pass-rate estimate is the mean of a Beta posterior: `prior_strength` pseudo-rollouts at
+a prior pass rate (from the record's `difficulty` 1-5, else 0.5) plus the problem's
+rollouts, where earlier groups count `history_decay` times less at each new group, because
+the policy the old rollouts came from has since changed. A per-problem pass-rate file from
+`rlvr eval` (`pass_rates=`) counts as each problem's first group, so problems the starting
+model always or never solves (at least `park_after` rollouts) start parked.
+
+Determinism (several training processes, resume): `next_batch(size, step)` is a pure
+function of (state, size, step, seed). Its randomness comes from a generator seeded by
+(seed, step) that draws one number per problem in sorted-id order; nothing else is random,
+and `next_batch` changes nothing in the state (it notes the step, for `metrics` only).
+`observe` visits problems in sorted order. The state is plain JSON, so a run resumed from a
+checkpoint continues the same schedule.
+
+The pure functions (`pass_rate_estimate`, `target_pass_rate`, `problem_weights`,
+`weighted_order`, `slots_for_step`, `difficulty_prior`) hold the math; the class keeps state.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from rlvr.errors import RecordError
+from rlvr.records import read_jsonl
+
+STATE_VERSION = 1
+
+# -- the math: pure functions ---------------------------------------------------------------------
+
+
+def pass_rate_estimate(
+    successes: float, attempts: float, *, prior_mean: float, prior_strength: float
+) -> float:
+    """Posterior mean of a Beta prior (`prior_strength` pseudo-rollouts at `prior_mean`) after
+    `successes` out of `attempts` (rewards in [0, 1] add up as fractional successes).
+
+    With few rollouts it stays near the prior: 0 of 4 with a prior of 2 at 0.5 is 1/6, not 0.
+    """
+    return (successes + prior_strength * prior_mean) / (attempts + prior_strength)
+
+
+def difficulty_prior(difficulty: Any) -> float:
+    """A weak prior pass rate from a record's `difficulty` (1 easy .. 5 hard): 0.8 down to 0.2
+    in equal steps, clamped; 0.5 when the record has none."""
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int | float):
+        return 0.5
+    if math.isnan(difficulty):
+        return 0.5
+    level = min(5.0, max(1.0, float(difficulty)))
+    return 0.8 - 0.15 * (level - 1.0)
+
+
+def target_pass_rate(step: int, total_steps: int | None, *, start: float, end: float) -> float:
+    """The pass rate the curriculum aims at on `step`: linear from `start` at step 0 to `end`
+    at the last step (`total_steps - 1`), then held; the mid-point when the length is unknown."""
+    if total_steps is None:
+        return (start + end) / 2
+    progress = min(1.0, max(0, step) / max(1, total_steps - 1))
+    return start + (end - start) * progress
+
+
+def problem_weights(
+    estimates: Sequence[float], *, target: float, width: float, uniform_share: float
+) -> list[float]:
+    """Sampling probabilities: a Gaussian of each estimate around `target` (standard deviation
+    `width`), normalised, mixed with an even spread that gets `uniform_share` of the mass (so
+    every problem keeps a chance of at least uniform_share / n). Sums to 1; empty in, empty out.
+    """
+    if not estimates:
+        return []
+    gaussian = [math.exp(-0.5 * ((p - target) / width) ** 2) for p in estimates]
+    total = sum(gaussian)
+    even = 1.0 / len(estimates)
+    if total == 0.0:  # every estimate too far from the target to register: spread evenly
+        return [even] * len(estimates)
+    return [(1.0 - uniform_share) * g / total + uniform_share * even for g in gaussian]
+
+
+def weighted_order(weights: Sequence[float], uniforms: Sequence[float]) -> list[int]:
+    """Indices in the order of a weighted draw without replacement (Efraimidis-Spirakis keys
+    log(u) / w, largest first): the first k are a weighted sample of k. `uniforms` are
+    numbers in [0, 1), one per weight; a weight of 0 comes last; ties go to the lower index."""
+    keys = [
+        math.log1p(-u) / w if w > 0 else -math.inf for u, w in zip(uniforms, weights, strict=True)
+    ]
+    return sorted(range(len(keys)), key=lambda i: (-keys[i], i))
+
+
+def slots_for_step(step: int, size: int, fraction: float) -> int:
+    """How many of `size` slots a share of `fraction` gets on `step`: steps 0..n-1 together get
+    floor(n * size * fraction), so a share smaller than one slot a step still adds up."""
+    share = Fraction(fraction).limit_denominator(1_000_000) * size
+    return math.floor((step + 1) * share) - math.floor(step * share)
+
+
+# -- state ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProblemStats:
+    """What the curriculum remembers of one problem it has seen rollouts of."""
+
+    attempts: float = 0.0
+    """Rollouts, earlier groups discounted by `history_decay` at each new group."""
+    successes: float = 0.0
+    """Sum of their rewards, discounted alike."""
+    same_reward: float | None = None
+    """The reward of the current run of identical rewards (None: the last group was mixed)."""
+    same_count: int = 0
+    """How many rewards in a row were `same_reward`."""
+    last_seen: int = 0
+    """The `observe` call (counted from 1) that last brought this problem's rollouts; 0: the
+    eval file."""
+
+    def to_json(self) -> list[Any]:
+        return [self.attempts, self.successes, self.same_reward, self.same_count, self.last_seen]
+
+    @classmethod
+    def from_json(cls, row: Any) -> ProblemStats:
+        attempts, successes, same_reward, same_count, last_seen = row
+        return cls(
+            float(attempts),
+            float(successes),
+            None if same_reward is None else float(same_reward),
+            int(same_count),
+            int(last_seen),
+        )
+
+
+OPTIONS = (
+    "total_steps",
+    "pass_rates",
+    "target_start",
+    "target_end",
+    "target_width",
+    "uniform_share",
+    "explore_fraction",
+    "revisit_fraction",
+    "park_after",
+    "history_decay",
+    "prior_strength",
+)
+
+
+class PassRateCurriculum:
+    """Draws problems around a target pass rate that moves from easy to hard; see the module
+    docstring for how a batch is filled and what each option does."""
+
+    name = "pass_rate"
+
+    def __init__(
+        self,
+        problems: Sequence[Mapping[str, Any]],
+        *,
+        seed: int = 0,
+        total_steps: int | None = None,
+        pass_rates: str | PathLike[str] | None = None,
+        target_start: float = 0.6,
+        target_end: float = 0.3,
+        target_width: float = 0.1,
+        uniform_share: float = 0.03,
+        explore_fraction: float = 0.1,
+        revisit_fraction: float = 0.03,
+        park_after: int = 16,
+        history_decay: float = 0.5,
+        prior_strength: float = 2.0,
+        **unknown: Any,
+    ) -> None:
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) {', '.join(sorted(unknown))}; "
+                f"the pass_rate curriculum takes {', '.join(OPTIONS)}"
+            )
+        _check_int("seed", seed)
+        if total_steps is not None:
+            _check_int("total_steps", total_steps, minimum=1)
+        for option, value in (
+            ("target_start", target_start),
+            ("target_end", target_end),
+            ("explore_fraction", explore_fraction),
+            ("revisit_fraction", revisit_fraction),
+            ("uniform_share", uniform_share),
+        ):
+            _check_number(option, value, low=0.0, high=1.0)
+        _check_number("target_width", target_width, low=0.0, high=None, open_low=True)
+        _check_number("history_decay", history_decay, low=0.0, high=1.0, open_low=True)
+        _check_number("prior_strength", prior_strength, low=0.0, high=None, open_low=True)
+        _check_int("park_after", park_after, minimum=1)
+        if explore_fraction + revisit_fraction > 1:
+            raise ValueError(
+                f"explore_fraction + revisit_fraction must be at most 1, got "
+                f"{explore_fraction} + {revisit_fraction}"
+            )
+
+        self.ids = sorted(str(p["id"]) for p in problems)
+        if len(set(self.ids)) != len(self.ids):
+            raise ValueError("problem ids must be unique")
+        difficulty = {str(p["id"]): p.get("difficulty") for p in problems}
+        self.prior = {pid: difficulty_prior(difficulty[pid]) for pid in self.ids}
+        self.seed = seed
+        self.total_steps = total_steps
+        self.target_start = float(target_start)
+        self.target_end = float(target_end)
+        self.target_width = float(target_width)
+        self.uniform_share = float(uniform_share)
+        self.explore_fraction = float(explore_fraction)
+        self.revisit_fraction = float(revisit_fraction)
+        self.park_after = park_after
+        self.history_decay = float(history_decay)
+        self.prior_strength = float(prior_strength)
+
+        self.stats: dict[str, ProblemStats] = {}
+        self.updates = 0
+        self.last_zero_variance: float | None = None
+        self.last_step: int | None = None  # for metrics() only: not state, never drawn from
+        if pass_rates is not None:
+            self._seed_from_file(Path(pass_rates), {str(p.get("env")) for p in problems})
+
+    # -- the protocol ---------------------------------------------------------------------------
+
+    def next_batch(self, size: int, step: int) -> list[str]:
+        if not self.ids:
+            raise ValueError("the pass_rate curriculum has no problems to draw from")
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, got {size}")
+        self.last_step = step
+        uniforms = self._uniforms(step)
+        parked, unseen, active = [], [], []
+        for index, pid in enumerate(self.ids):
+            stats = self.stats.get(pid)
+            if stats is None:
+                unseen.append(index)
+            elif self._is_parked(stats):
+                parked.append(index)
+            else:
+                active.append(index)
+
+        # parked: the longest wait first, ties by id
+        parked.sort(key=lambda i: (self.stats[self.ids[i]].last_seen, i))
+        revisits = parked[: slots_for_step(step, size, self.revisit_fraction)]
+        drawable = sorted(unseen + active)
+        estimates = [self.estimate(self.ids[i]) for i in drawable]
+        weights = problem_weights(
+            estimates,
+            target=self.target(step),
+            width=self.target_width,
+            uniform_share=self.uniform_share,
+        )
+        ranked = [drawable[j] for j in weighted_order(weights, [uniforms[i] for i in drawable])]
+        unseen_set = set(unseen)
+        explores = [i for i in ranked if i in unseen_set]
+        explores = explores[: slots_for_step(step, size, self.explore_fraction)]
+        taken = set(revisits) | set(explores)
+        chosen = revisits + explores + [i for i in ranked if i not in taken]
+        chosen += [i for i in parked if i not in taken]  # only reached when too few others
+        batch = chosen[:size]
+        while len(batch) < size:  # a batch larger than the pool: every problem again, in order
+            batch += chosen[: size - len(batch)]
+        return [self.ids[i] for i in batch]
+
+    def observe(self, outcomes: Mapping[str, Sequence[float]]) -> None:
+        # None is an infrastructure fault (no verdict): it says nothing about the problem
+        scored = {pid: [r for r in rewards if r is not None] for pid, rewards in outcomes.items()}
+        groups = {pid: rewards for pid, rewards in scored.items() if rewards}
+        for pid in sorted(groups):
+            if pid not in self.prior:
+                raise ValueError(f"outcomes for {pid!r}, which is not one of this curriculum's")
+            bad = [r for r in groups[pid] if not 0.0 <= r <= 1.0]
+            if bad:
+                raise ValueError(f"rewards must be in [0, 1]; {pid!r} got {bad[0]}")
+        if not groups:
+            return
+        self.updates += 1
+        for pid in sorted(groups):
+            rewards = [float(r) for r in groups[pid]]
+            stats = self.stats.setdefault(pid, ProblemStats())
+            stats.attempts = self.history_decay * stats.attempts + len(rewards)
+            stats.successes = self.history_decay * stats.successes + sum(rewards)
+            if max(rewards) != min(rewards):
+                stats.same_reward, stats.same_count = None, 0
+            elif stats.same_reward == rewards[0]:
+                stats.same_count += len(rewards)
+            else:
+                stats.same_reward, stats.same_count = rewards[0], len(rewards)
+            stats.last_seen = self.updates
+        comparable = [g for g in groups.values() if len(g) > 1]
+        if comparable:
+            self.last_zero_variance = sum(max(g) == min(g) for g in comparable) / len(comparable)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "curriculum": self.name,
+            "version": STATE_VERSION,
+            "seed": self.seed,
+            "n_problems": len(self.ids),
+            "updates": self.updates,
+            "last_zero_variance": self.last_zero_variance,
+            "problems": {pid: self.stats[pid].to_json() for pid in sorted(self.stats)},
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        if state.get("curriculum") != self.name or state.get("version") != STATE_VERSION:
+            raise ValueError(
+                f"the curriculum state was not written by pass_rate (state version "
+                f"{STATE_VERSION}): it names curriculum {state.get('curriculum')!r}, version "
+                f"{state.get('version')!r}; was the run started with another curriculum?"
+            )
+        if state.get("n_problems") != len(self.ids):
+            raise ValueError(
+                f"curriculum state is for {state.get('n_problems')} problems, "
+                f"this run has {len(self.ids)}"
+            )
+        foreign = sorted(set(state["problems"]) - set(self.prior))
+        if foreign:
+            raise ValueError(
+                f"curriculum state has statistics for {len(foreign)} problem(s) this run does "
+                f"not have, e.g. {foreign[0]!r}"
+            )
+        try:
+            stats = {pid: ProblemStats.from_json(row) for pid, row in state["problems"].items()}
+            seed, updates = int(state["seed"]), int(state["updates"])
+            last_zero = state.get("last_zero_variance")
+            last_zero_variance = None if last_zero is None else float(last_zero)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed pass_rate curriculum state ({exc!r})") from None
+        # assigned only once everything parsed: a bad state leaves the curriculum as it was
+        self.stats, self.seed, self.updates = stats, seed, updates
+        self.last_zero_variance = last_zero_variance
+
+    # -- beyond the protocol --------------------------------------------------------------------
+
+    def metrics(self) -> dict[str, float]:
+        """What the trainer logs under env/<name>/curriculum/: the target of the last batch
+        drawn, how many problems are parked, unseen and active, their mean estimated pass
+        rate (problems seen), and the share of zero-variance groups in the last observe."""
+        parked = sum(self._is_parked(s) for s in self.stats.values())
+        out: dict[str, float] = {
+            "target_pass_rate": self.target(self.last_step or 0),
+            "parked": float(parked),
+            "unseen": float(len(self.ids) - len(self.stats)),
+            "active": float(len(self.stats) - parked),
+        }
+        if self.stats:
+            out["estimated_pass_rate"] = sum(self.estimate(pid) for pid in self.stats) / len(
+                self.stats
+            )
+        if self.last_zero_variance is not None:
+            out["zero_variance_groups"] = self.last_zero_variance
+        return out
+
+    def estimate(self, pid: str) -> float:
+        """The estimated pass rate of one problem (its prior if never seen)."""
+        stats = self.stats.get(pid, ProblemStats())
+        return pass_rate_estimate(
+            stats.successes,
+            stats.attempts,
+            prior_mean=self.prior[pid],
+            prior_strength=self.prior_strength,
+        )
+
+    def target(self, step: int) -> float:
+        return target_pass_rate(
+            step, self.total_steps, start=self.target_start, end=self.target_end
+        )
+
+    def parked_problems(self) -> list[str]:
+        """The problems set aside (their last `park_after` rewards all equal), sorted."""
+        return [pid for pid in sorted(self.stats) if self._is_parked(self.stats[pid])]
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _is_parked(self, stats: ProblemStats) -> bool:
+        return stats.same_reward is not None and stats.same_count >= self.park_after
+
+    def _uniforms(self, step: int) -> list[float]:
+        """One number in [0, 1) per problem (sorted ids), from (seed, step) alone."""
+        rng = random.Random(f"pass_rate/{self.seed}/{step}")
+        return [rng.random() for _ in self.ids]
+
+    def _seed_from_file(self, path: Path, envs: set[str]) -> None:
+        """Prior counts from `rlvr eval`'s per-problem pass rates: each row counts as one group
+        of `n` rollouts seen before step 0. Rows for other problems (other environments,
+        held-out ones) are skipped, but a file with rows for this environment and none of
+        its training problems is refused: it was most likely profiled on the held-out split."""
+        matched, missed = 0, 0
+        for line, row in read_jsonl(path):
+            for field in ("id", "n", "correct"):
+                if field not in row:
+                    raise RecordError("missing", path=path, line=line, field=field)
+            pid = str(row["id"])
+            n, correct = row["n"], row["correct"]
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise RecordError(
+                    f"must be a whole number >= 1, got {n!r}", path=path, line=line, field="n"
+                )
+            if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct <= n:
+                raise RecordError(
+                    f"must be a whole number from 0 to n ({n}), got {correct!r}",
+                    path=path,
+                    line=line,
+                    field="correct",
+                )
+            if pid not in self.prior:
+                missed += row.get("env") in envs
+                continue
+            matched += 1
+            same = 1.0 if correct == n else 0.0 if correct == 0 else None
+            self.stats[pid] = ProblemStats(
+                attempts=float(n),
+                successes=float(correct),
+                same_reward=same,
+                same_count=n if same is not None else 0,
+                last_seen=0,
+            )
+        if missed and not matched:
+            env = " / ".join(sorted(envs))
+            raise ValueError(
+                f"pass_rates {path}: {missed} row(s) of environment {env!r}, none of them a "
+                "training problem of this run (rlvr eval scores the held-out split unless "
+                f"given --data): profile the training problems with `rlvr problems {env} "
+                f"--split train > train.jsonl` and `rlvr eval --data train.jsonl --per-problem`"
+            )
+
+
+def _check_int(option: str, value: Any, *, minimum: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{option} must be a whole number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{option} must be at least {minimum}, got {value}")
+
+
+def _check_number(
+    option: str, value: Any, *, low: float, high: float | None, open_low: bool = False
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ValueError(f"{option} must be a number, got {value!r}")
+    too_low = value <= low if open_low else value < low
+    too_high = high is not None and value > high
+    if too_low or too_high or math.isinf(value):
+        bracket = "(" if open_low else "["
+        upper = f"{high}]" if high is not None else "inf)"
+        raise ValueError(f"{option} must be in {bracket}{low}, {upper}, got {value}")
