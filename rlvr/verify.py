@@ -14,10 +14,15 @@ are retried, split into single rows on a second failure, and on a third each row
 in a worker of its own, timed from here. Only a row that kills a worker by itself ends as an
 infrastructure error (`reward: null`), and only one that runs past `row_timeout` by itself
 scores 0 with `info.status = "timeout"`. Workers die with this process (PR_SET_PDEATHSIG).
+
+Given a Ray cluster (`ray_address`, RAY_ADDRESS) or asked to (`use_ray`), the rows go to an
+`EnvironmentPool` (rlvr/pool.py) instead: Ray actors per verifier, whose verifier processes
+run the same per-row code (`score_row`, under the same alarm).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import json
@@ -28,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -74,6 +79,7 @@ class Summary:
     errors: int = 0
     seconds: float = 0.0
     workers: int = 1
+    on_ray: bool = False
     by_env: dict[str, EnvTally] = field(default_factory=dict)
 
     def add(self, env: str, verdict: Verdict) -> None:
@@ -91,7 +97,8 @@ class Summary:
         rate = self.rows / self.seconds if self.seconds > 0 else float("inf")
         out = [
             f"rlvr verify: {self.rows} rows in {self.seconds:.1f} s ({rate:,.0f} rows/s, "
-            f"{self.workers} worker{'s' * (self.workers != 1)}), {self.errors} errors"
+            f"{self.workers} {'Ray actor' if self.on_ray else 'worker'}"
+            f"{'s' * (self.workers != 1)}), {self.errors} errors"
         ]
         for env, tally in sorted(self.by_env.items()):
             mean = "n/a" if tally.mean_reward is None else f"{tally.mean_reward:.3f}"
@@ -183,14 +190,21 @@ def score_items(items: Sequence[Item]) -> list[Verdict]:
         verifier = _worker_verifiers.get(name)
         if verifier is None:
             verifier = _worker_verifiers[name] = default_registry().create("verifiers", name)
-        if _worker_row_alarm_s:
-            signal.setitimer(signal.ITIMER_REAL, _worker_row_alarm_s)
-        try:
-            verdicts.append(score(verifier, problem, completion))
-        finally:
-            if _worker_row_alarm_s:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+        verdicts.append(score_row(verifier, problem, completion, _worker_row_alarm_s))
     return verdicts
+
+
+def score_row(verifier: Any, problem: Any, completion: str, alarm_s: float) -> Verdict:
+    """One row in a worker process (here, or a Ray actor's verifier process), under an OS
+    alarm: past `alarm_s` seconds SIGALRM's default action ends the process, even inside a C
+    call holding the GIL. The process must have SIGALRM at its default action; 0: no alarm."""
+    if alarm_s:
+        signal.setitimer(signal.ITIMER_REAL, alarm_s)
+    try:
+        return score(verifier, problem, completion)
+    finally:
+        if alarm_s:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 # -- driver ------------------------------------------------------------------------------------
@@ -344,14 +358,19 @@ def verify_file(
     workers: int | None = None,
     plugin_files: Sequence[str | Path] = (),
     row_timeout: float = ROW_TIMEOUT_S,
+    ray_address: str | None = None,
+    use_ray: bool = False,
 ) -> Summary:
-    """Score every row of `in_path` into `out_path` (atomically); see the module docstring."""
+    """Score every row of `in_path` into `out_path` (atomically); see the module docstring.
+    `workers`: worker processes, or on Ray actors per verifier."""
     in_path, out_path = Path(in_path), Path(out_path)
     registry = default_registry()
     for plugin in plugin_files:
         registry.load_file(plugin)
+    on_ray = use_ray or bool(ray_address or os.environ.get("RAY_ADDRESS"))
+    actors_per_verifier = workers
     workers = max(1, workers or len(os.sched_getaffinity(0)))
-    summary = Summary(workers=workers)
+    summary = Summary(workers=workers, on_ray=on_ray)
     started = time.perf_counter()
     out_dir = out_path.parent if str(out_path.parent) else Path(".")
     if not out_dir.is_dir():
@@ -359,54 +378,108 @@ def verify_file(
     if out_path.resolve() == in_path.resolve():
         raise RecordError("--out must differ from --in", path=out_path)
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{out_path.name}.", suffix=".tmp")
-    pool = _Pool(workers, [str(p) for p in registry.plugin_files], row_timeout)
+    pool = None if on_ray else _Pool(workers, [str(p) for p in registry.plugin_files], row_timeout)
     try:
         # A lone surrogate (legal in JSON: "\ud83d") only occurs inside a JSON string, where
         # backslashreplace writes it as that same JSON escape: the row round-trips unchanged.
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
             chunks = _chunks(in_path, VerifierResolver(registry))
-            pending: deque[_Job] = deque()
-            window = workers * CHUNKS_IN_FLIGHT_PER_WORKER
-            exhausted = False
-            while pending or not exhausted:
-                while not exhausted and len(pending) < window:
-                    chunk = next(chunks, None)
-                    if chunk is None:
-                        exhausted = True
-                    else:
-                        pending.append(_Job(chunk[0], chunk[1], pool.submit(chunk[1])))
-                if not pending:
-                    break
-                job = pending.popleft()
-                try:
-                    verdicts = job.future.result()
-                except BrokenProcessPool:
-                    # A worker died (crashed, or its row ran past the alarm): every chunk in
-                    # flight failed with it. Those that finished first keep their verdicts.
-                    jobs = [(old, _finished(old)) for old in (job, *pending)]
-                    pool.restart()
-                    pending = deque(
-                        new for old, ok in jobs for new in ([old] if ok else _retry(pool, old))
-                    )
-                    continue
-                for (row, env), verdict in zip(job.rows, verdicts, strict=True):
-                    summary.add(env, verdict)
-                    out.write(
-                        json.dumps(
-                            {**row, "reward": verdict.reward, "info": verdict.info},
-                            ensure_ascii=False,
-                            default=str,
+            if pool is None:
+                scored = _scored_on_ray(
+                    chunks,
+                    _verifier_names(in_path, registry),
+                    summary,
+                    actors_per_verifier=actors_per_verifier,
+                    row_timeout=row_timeout,
+                    address=ray_address,
+                )
+            else:
+                scored = _scored_locally(pool, chunks, workers * CHUNKS_IN_FLIGHT_PER_WORKER)
+            with contextlib.closing(scored):
+                for rows, verdicts in scored:
+                    for (row, env), verdict in zip(rows, verdicts, strict=True):
+                        summary.add(env, verdict)
+                        out.write(
+                            json.dumps(
+                                {**row, "reward": verdict.reward, "info": verdict.info},
+                                ensure_ascii=False,
+                                default=str,
+                            )
                         )
-                    )
-                    out.write("\n")
+                        out.write("\n")
         os.replace(tmp_name, out_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     finally:
-        pool.close()
+        if pool is not None:
+            pool.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+Scored = Generator[tuple[list[tuple[dict[str, Any], str]], list[Verdict]], None, None]
+"""(rows, their verdicts) in input order: what a scoring path yields to the writer."""
+
+
+def _scored_locally(
+    pool: _Pool, chunks: Iterator[tuple[list[tuple[dict[str, Any], str]], list[Item]]], window: int
+) -> Scored:
+    pending: deque[_Job] = deque()
+    exhausted = False
+    while pending or not exhausted:
+        while not exhausted and len(pending) < window:
+            chunk = next(chunks, None)
+            if chunk is None:
+                exhausted = True
+            else:
+                pending.append(_Job(chunk[0], chunk[1], pool.submit(chunk[1])))
+        if not pending:
+            break
+        job = pending.popleft()
+        try:
+            verdicts = job.future.result()
+        except BrokenProcessPool:
+            # A worker died (crashed, or its row ran past the alarm): every chunk in flight
+            # failed with it. Those that finished first keep their verdicts.
+            jobs = [(old, _finished(old)) for old in (job, *pending)]
+            pool.restart()
+            pending = deque(new for old, ok in jobs for new in ([old] if ok else _retry(pool, old)))
+            continue
+        yield job.rows, verdicts
+
+
+def _verifier_names(path: Path, registry: Registry) -> list[str]:
+    """Every verifier the file needs: a first pass, which also stops a bad row before Ray
+    starts."""
+    resolver = VerifierResolver(registry)
+    return sorted({name for _, items in _chunks(path, resolver) for name, _, _ in items})
+
+
+def _scored_on_ray(
+    chunks: Iterator[tuple[list[tuple[dict[str, Any], str]], list[Item]]],
+    names: Sequence[str],
+    summary: Summary,
+    *,
+    actors_per_verifier: int | None,
+    row_timeout: float,
+    address: str | None,
+) -> Scored:
+    from rlvr.pool import EnvironmentPool
+
+    registry = default_registry()
+    verifiers = {name: registry.create("verifiers", name) for name in names}
+    if not verifiers:
+        return
+    with EnvironmentPool(
+        verifiers,
+        actors_per_env=actors_per_verifier,
+        item_timeout=row_timeout,
+        address=address,
+        plugin_files=registry.plugin_files,
+    ) as pool:
+        summary.workers = pool.total_actors
+        yield from pool.stream(chunks)
 
 
 def print_summary(summary: Summary) -> None:
