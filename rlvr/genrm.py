@@ -1,0 +1,730 @@
+"""The generative reward model (GenRM): a language model judges responses in text, and its
+judgement, written as JSON, is parsed into a score in [0, 1].
+
+Two modes (docs/genrm.md):
+
+- pointwise: each response is rated alone against the prompt (and a reference answer where the
+  problem has one): `{"score": 1-5}`.
+- pairwise: as in Nemotron-3-Nano's GenRM, each response is compared with its neighbour in the
+  group, in a circle (n comparisons for n responses, not n²), and each neighbour pair is judged
+  in both orders so that a judge's preference for one position cancels out. The judge writes
+  `{"score_1": 1-5, "score_2": 1-5, "ranking": 1-6}` (ranking 1: response 1 much better, 6:
+  response 2 much better); a response's score is the mean over its comparisons of its own rating
+  and its side of the ranking, both mapped to [0, 1]. A missing ranking is tolerated (the
+  ratings' difference stands in for it); missing ratings are not.
+
+By default the judge's reply is prefilled with the opening of the JSON verdict and ends at its
+closing brace, so that even a small model answers in the format. Judge output that cannot be
+parsed counts as no judgement: it is left out of the mean, counted in the metrics, and a
+response with no parsed judgement at all gets the neutral 0.5. It never crashes a step. A judge
+that fails outright (raises, its actor is lost) is an infrastructure fault: the scores are
+None, as for a verifier.
+
+Where the work runs: `GenRMScorer` is plain Python over a `Judge` backend (`TransformersJudge`,
+greedy batched `generate` with the model's chat template; `ScriptedJudge` for tests).
+`GenRMActor` hosts the scorer and its model in a Ray actor, on a GPU when the cluster has one,
+so the trainer submits a step's groups and collects the scores later. `combine_reward` mixes a
+verifier's reward with the GenRM score by an environment's weights.
+
+Nothing here imports torch, transformers or ray at module level: the config checks, which the
+CLI runs, come from this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from rlvr.config import GenRMConfig, RewardWeights
+from rlvr.errors import UserError
+from rlvr.protocols import Message
+from rlvr.scoring import completion_text
+from rlvr.text import strip_reasoning
+
+GENRM_MODES = ("off", "pointwise", "pairwise")
+SCORE_MIN, SCORE_MAX = 1, 5
+"""A response's rating, in both modes."""
+RANKING_MIN, RANKING_MAX = 1, 6
+"""Pairwise ranking: 1 response 1 much better ... 6 response 2 much better."""
+NEUTRAL_SCORE = 0.5
+"""The score of a response that no judgement could be parsed for."""
+
+POINTWISE_TEMPLATE = """\
+You are grading a response to a task. Judge its correctness first, then how well it follows \
+the task's instructions, then its clarity.
+
+[Task]
+{prompt}{reference}
+
+[Response]
+{response}
+
+Reply with only a JSON object {"score": S}, where S is an integer from 1 (very poor) to 5 \
+(very good)."""
+
+PAIRWISE_TEMPLATE = """\
+You are comparing two responses to the same task. Judge correctness first, then how well each \
+follows the task's instructions, then clarity.
+
+[Task]
+{prompt}{reference}
+
+[Response 1]
+{response_1}
+
+[Response 2]
+{response_2}
+
+Reply with only a JSON object {"score_1": A, "score_2": B, "ranking": R}. A and B rate each \
+response with an integer from 1 (very poor) to 5 (very good). R, an integer from 1 to 6, \
+compares them: 1 = response 1 is much better, 2 = better, 3 = slightly better, 4 = response 2 \
+is slightly better, 5 = better, 6 = much better."""
+
+PREFILLS = {"pointwise": '{"score": ', "pairwise": '{"score_1": '}
+"""The opening of the verdict the judge's reply starts with when `prefill` is on."""
+
+REFERENCE_SECTION = "\n\n[Reference answer]\n{}"
+"""What `{reference}` expands to when the problem has a reference answer (else nothing)."""
+
+_PLACEHOLDERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # mode: (required, optional)
+    "pointwise": (frozenset({"prompt", "response"}), frozenset({"reference"})),
+    "pairwise": (frozenset({"prompt", "response_1", "response_2"}), frozenset({"reference"})),
+}
+# Only `{identifier}` is a placeholder, so a template may show JSON such as {"score": S}.
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+# -- templates --------------------------------------------------------------------------------
+
+
+def check_template(template: str, mode: str, *, where: str) -> None:
+    """A UserError naming `where` when a template lacks or invents a placeholder."""
+    required, optional = _PLACEHOLDERS[mode]
+    found = set(_PLACEHOLDER.findall(template))
+    missing = sorted(required - found)
+    if missing:
+        names = ", ".join("{" + m + "}" for m in missing)
+        raise UserError(f"{where}: the template lacks {names}")
+    unknown = sorted(found - required - optional)
+    if unknown:
+        allowed = ", ".join("{" + p + "}" for p in sorted(required | optional))
+        raise UserError(f"{where}: unknown placeholder {{{unknown[0]}}}; known: {allowed}")
+
+
+def render_template(template: str, values: Mapping[str, str]) -> str:
+    """The template with each `{name}` replaced in one pass (a response that itself contains
+    `{response_2}` is not expanded again)."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def prompt_text(prompt: str | Sequence[Mapping[str, Any]]) -> str:
+    """The task as the judge sees it: a string as is; for chat messages, the last user turn
+    (earlier turns are the policy's worked examples, not the task)."""
+    if isinstance(prompt, str):
+        return prompt
+    for message in reversed(prompt):
+        if message.get("role") == "user" and isinstance(message.get("content"), str):
+            return str(message["content"])
+    return "\n".join(str(m.get("content", "")) for m in prompt)
+
+
+def response_text(completion: Any) -> str:
+    """The response as the judge sees it: what follows the reasoning section. A completion that
+    never closed its reasoning has no answer, and the judge sees an empty response."""
+    return strip_reasoning(completion_text(completion)) or ""
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _json_objects(text: str) -> list[dict[str, Any]]:
+    """Every JSON object in `text`, in order of appearance (nested ones included)."""
+    decoder = json.JSONDecoder()
+    objects = []
+    for start in (i for i, char in enumerate(text) if char == "{"):
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            objects.append(value)
+    return objects
+
+
+def judged_fields(
+    text: str, required: Sequence[str], optional: Sequence[str] = ()
+) -> dict[str, float] | None:
+    """The numbers named `required` (and those of `optional` it holds) in a judge's output, or
+    None when a required one is missing.
+
+    The last JSON object holding every required number wins (a judge may restate its
+    verdict). Failing that, `"name": number` pairs are read even from JSON cut short by the
+    token limit. A judge that opened a reasoning section and never closed it gave no verdict.
+    """
+    answer = strip_reasoning(text)
+    if answer is None:
+        return None
+    for candidate in reversed(_json_objects(answer)):
+        values = {name: _number(candidate.get(name)) for name in (*required, *optional)}
+        if all(values[name] is not None for name in required):
+            return {name: value for name, value in values.items() if value is not None}
+    found: dict[str, float] = {}
+    for name in (*required, *optional):
+        matches = re.findall(rf'"?\b{name}\b"?\s*[:=]\s*"?(-?\d+(?:\.\d+)?)', answer)
+        if matches:
+            found[name] = float(matches[-1])
+        elif name in required:
+            return None
+    return found
+
+
+@dataclass(frozen=True)
+class PairJudgement:
+    """One pairwise verdict as the judge wrote it: ratings of the responses shown first and
+    second, and the ranking (1: first much better ... 6: second much better), None when the
+    judge gave none that could be read (the ratings then decide alone)."""
+
+    score_1: float
+    score_2: float
+    ranking: float | None = None
+
+
+def parse_pointwise(text: str) -> float | None:
+    """The rating (1-5) in a pointwise judgement, or None when unparseable or out of range."""
+    fields = judged_fields(text, ("score",))
+    if fields is None or not SCORE_MIN <= fields["score"] <= SCORE_MAX:
+        return None
+    return fields["score"]
+
+
+def parse_pairwise(text: str) -> PairJudgement | None:
+    """The ratings and ranking in a pairwise judgement, or None when a rating is missing or out
+    of range. A missing or out-of-range ranking is dropped: the ratings still compare."""
+    fields = judged_fields(text, ("score_1", "score_2"), ("ranking",))
+    if fields is None:
+        return None
+    score_1, score_2 = fields["score_1"], fields["score_2"]
+    if not (SCORE_MIN <= score_1 <= SCORE_MAX and SCORE_MIN <= score_2 <= SCORE_MAX):
+        return None
+    ranking = fields.get("ranking")
+    if ranking is not None and not RANKING_MIN <= ranking <= RANKING_MAX:
+        ranking = None
+    return PairJudgement(score_1, score_2, ranking)
+
+
+# -- scores in [0, 1] -------------------------------------------------------------------------
+
+
+def normalised_score(score: float) -> float:
+    """A 1-5 rating in [0, 1]."""
+    return (score - SCORE_MIN) / (SCORE_MAX - SCORE_MIN)
+
+
+def first_preference(ranking: float) -> float:
+    """How strongly a 1-6 ranking prefers the response shown first, in [0, 1] (0.5: a tie)."""
+    return (RANKING_MAX - ranking) / (RANKING_MAX - RANKING_MIN)
+
+
+def pair_scores(judgement: PairJudgement) -> tuple[float, float]:
+    """The scores one comparison gives the responses shown first and second: the mean of each
+    one's own rating and its side of the ranking, all in [0, 1]. Without a ranking, the
+    ratings' difference stands in for it."""
+    if judgement.ranking is not None:
+        preference = first_preference(judgement.ranking)
+    else:
+        span = SCORE_MAX - SCORE_MIN
+        preference = 0.5 + (judgement.score_1 - judgement.score_2) / (2 * span)
+    return (
+        (normalised_score(judgement.score_1) + preference) / 2,
+        (normalised_score(judgement.score_2) + 1 - preference) / 2,
+    )
+
+
+def circular_pairs(n: int, *, both_orders: bool = True) -> list[tuple[int, int]]:
+    """The ordered (first, second) comparisons for a group of n responses.
+
+    Each response meets its neighbour in a circle: (0, 1), (1, 2), ..., (n-1, 0), so every
+    response is compared twice with n comparisons in all. With `both_orders`, each of those
+    pairs is also judged the other way round (2n comparisons). Two responses form one pair, so
+    the circle (0, 1), (1, 0) already holds both orders.
+    """
+    if n < 2:
+        return []
+    circle = [(i, (i + 1) % n) for i in range(n)]
+    if not both_orders:
+        return circle
+    pairs = list(circle)
+    for first, second in circle:
+        if (second, first) not in pairs:
+            pairs.append((second, first))
+    return pairs
+
+
+def combine_reward(
+    verifier_reward: float | None, genrm_score: float | None, weights: RewardWeights
+) -> float | None:
+    """An environment's reward: the weighted mean of the verifier's reward and the GenRM score.
+
+    A part whose weight is 0 is not consulted, so an environment without a verifier passes
+    `verifier_reward=None` with `verifier: 0`. A consulted part that is None (an infrastructure
+    fault: the verifier or the judge failed) makes the reward None, never a silent 0.
+    """
+    if weights.verifier < 0 or weights.genrm < 0 or weights.verifier + weights.genrm <= 0:
+        raise ValueError(f"reward weights must be >= 0 and not both 0, got {weights}")
+    parts = [(weights.verifier, verifier_reward), (weights.genrm, genrm_score)]
+    total = 0.0
+    for weight, value in parts:
+        if weight == 0:
+            continue
+        if value is None:
+            return None
+        total += weight * value
+    return total / (weights.verifier + weights.genrm)
+
+
+def group_by_problem(problem_ids: Sequence[str]) -> list[list[int]]:
+    """Indices into a flat batch (TRL's: each prompt repeated group-size times), grouped by
+    problem in order of first appearance."""
+    groups: dict[str, list[int]] = {}
+    for index, problem_id in enumerate(problem_ids):
+        groups.setdefault(problem_id, []).append(index)
+    return list(groups.values())
+
+
+# -- what the scorer takes and returns --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JudgeGroup:
+    """One problem's group of completions to judge together."""
+
+    prompt: str | Sequence[Mapping[str, Any]]
+    """The task: text, or the chat messages the policy saw (the judge sees the last user turn)."""
+    completions: Sequence[Any]
+    """The policy's completions: strings or chat messages (as TRL passes them)."""
+    reference: str | None = None
+    """A reference answer shown to the judge, if any."""
+    env: str | None = None
+    """The environment, for the per-environment metrics."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One judge call: which responses of which group it saw, in order, and what it wrote."""
+
+    group: int
+    positions: tuple[int, ...]
+    output: str
+    parsed: bool
+
+
+@dataclass
+class GenRMResult:
+    """Per-completion scores in [0, 1] (None where the judge itself failed), and metrics."""
+
+    scores: list[list[float | None]]
+    metrics: dict[str, float]
+    judgements: list[Judgement] = field(default_factory=list)
+    error: str | None = None
+
+
+# -- judge backends ---------------------------------------------------------------------------
+
+
+class Judge(Protocol):
+    """Writes one reply to each conversation, in order. A conversation that ends with an
+    assistant message (the prefill) is continued: the reply is what follows it."""
+
+    def generate(self, conversations: Sequence[list[Message]]) -> list[str]: ...
+
+
+class ScriptedJudge:
+    """A judge whose whole reply a function writes from the judge prompt: for tests and dry runs.
+
+    When the conversation ends with a prefill that the reply starts with, the prefill is cut
+    from the reply, as a model continuing it would not repeat it.
+    """
+
+    def __init__(self, reply: Callable[[str], str]) -> None:
+        self.reply = reply
+        self.prompts: list[str] = []
+
+    def generate(self, conversations: Sequence[list[Message]]) -> list[str]:
+        replies = []
+        for conversation in conversations:
+            prompt = next(m["content"] for m in reversed(conversation) if m["role"] == "user")
+            self.prompts.append(prompt)
+            reply = self.reply(prompt)
+            prefill = conversation[-1]["content"] if conversation[-1]["role"] == "assistant" else ""
+            replies.append(reply.removeprefix(prefill) if prefill else reply)
+        return replies
+
+
+class TransformersJudge:
+    """A causal LM as judge: the chat template, left-padded batches of similar length, and
+    `generate` (greedy unless a temperature is given).
+
+    Batches are formed from prompts sorted by length, so a step's judge calls pad little.
+    Greedy judging of the same batch is deterministic.
+    """
+
+    def __init__(
+        self,
+        model: str | Path,
+        *,
+        max_new_tokens: int = 64,
+        batch_size: int = 8,
+        temperature: float = 0.0,
+        seed: int = 0,
+        stop_at: str | None = None,
+        device: str | None = None,
+    ) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        self.tokenizer.padding_side = "left"  # generation continues from the right edge
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        loaded: Any = AutoModelForCausalLM.from_pretrained(model, dtype=dtype)
+        self.model = loaded.to(self.device).eval()
+        self.batch_size = batch_size
+        self.seed = seed
+        sampling = temperature > 0
+        # A fresh config, not the model's: its sampling defaults must not leak into greedy runs.
+        self.generation_config = GenerationConfig(
+            max_new_tokens=max_new_tokens,
+            do_sample=sampling,
+            temperature=temperature if sampling else None,
+            top_p=None,
+            top_k=None,
+            pad_token_id=self.tokenizer.pad_token_id,
+            eos_token_id=self.tokenizer.eos_token_id,
+            stop_strings=[stop_at] if stop_at is not None else None,
+        )
+
+    @classmethod
+    def from_config(cls, model: str | Path, config: GenRMConfig) -> TransformersJudge:
+        return cls(
+            model,
+            max_new_tokens=config.max_new_tokens,
+            batch_size=config.batch_size,
+            temperature=config.temperature,
+            # After the prefill the verdict is one flat JSON object: its closing brace ends it,
+            # and a small model's chatter after it costs time for nothing.
+            stop_at="}" if config.prefill else None,
+        )
+
+    def _render(self, conversation: list[Message]) -> str:
+        """The conversation as the model reads it: the chat template, ending either where the
+        assistant's reply begins or, after a prefill, inside it."""
+        prefilled = conversation[-1]["role"] == "assistant"
+        if self.tokenizer.chat_template:
+            text = self.tokenizer.apply_chat_template(
+                conversation,
+                tokenize=False,
+                add_generation_prompt=not prefilled,
+                continue_final_message=prefilled,
+            )
+            return str(text)
+        turns = conversation[:-1] if prefilled else conversation
+        text = "\n\n".join(m["content"] for m in turns) + "\n\n"
+        return text + conversation[-1]["content"] if prefilled else text
+
+    def generate(self, conversations: Sequence[list[Message]]) -> list[str]:
+        import torch
+
+        encoded = self.tokenizer(
+            [self._render(c) for c in conversations], add_special_tokens=False
+        )["input_ids"]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        replies = [""] * len(encoded)
+        if self.generation_config.do_sample:
+            torch.manual_seed(self.seed)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                inputs = self.tokenizer.pad(
+                    {"input_ids": [encoded[i] for i in batch]}, return_tensors="pt"
+                ).to(self.device)
+                output = self.model.generate(
+                    **inputs, generation_config=self.generation_config, tokenizer=self.tokenizer
+                )
+                new_tokens = output[:, inputs["input_ids"].shape[1] :]
+                texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+                for index, text in zip(batch, texts, strict=True):
+                    replies[index] = text
+        return replies
+
+
+# -- the scorer -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Call:
+    group: int
+    positions: tuple[int, ...]
+    conversation: list[Message]
+    prefill: str
+
+
+class GenRMScorer:
+    """Judges groups of completions in one batch and turns the judgements into scores."""
+
+    def __init__(self, judge: Judge, config: GenRMConfig) -> None:
+        if config.mode not in ("pointwise", "pairwise"):
+            raise ValueError(f"a GenRM scorer needs mode pointwise or pairwise, got {config.mode}")
+        self.judge = judge
+        self.config = config
+        self.pointwise_template = config.pointwise_template or POINTWISE_TEMPLATE
+        self.pairwise_template = config.pairwise_template or PAIRWISE_TEMPLATE
+
+    def _plan(self, groups: Sequence[JudgeGroup]) -> list[_Call]:
+        """Every judge call the groups need. A group of one has no neighbour: it is judged
+        pointwise even in pairwise mode."""
+        calls = []
+        for index, group in enumerate(groups):
+            task = prompt_text(group.prompt)
+            reference = (
+                REFERENCE_SECTION.format(group.reference) if group.reference is not None else ""
+            )
+            responses = [response_text(c) for c in group.completions]
+            if self.config.mode == "pointwise" or len(responses) == 1:
+                for k, response in enumerate(responses):
+                    values = {"prompt": task, "reference": reference, "response": response}
+                    text = render_template(self.pointwise_template, values)
+                    calls.append(self._call(index, (k,), text, "pointwise"))
+                continue
+            for first, second in circular_pairs(
+                len(responses), both_orders=self.config.position_swap
+            ):
+                values = {
+                    "prompt": task,
+                    "reference": reference,
+                    "response_1": responses[first],
+                    "response_2": responses[second],
+                }
+                text = render_template(self.pairwise_template, values)
+                calls.append(self._call(index, (first, second), text, "pairwise"))
+        return calls
+
+    def _call(self, group: int, positions: tuple[int, ...], prompt: str, mode: str) -> _Call:
+        conversation: list[Message] = [{"role": "user", "content": prompt}]
+        prefill = PREFILLS[mode] if self.config.prefill else ""
+        if prefill:
+            conversation.append({"role": "assistant", "content": prefill})
+        return _Call(group, positions, conversation, prefill)
+
+    def score_groups(self, groups: Sequence[JudgeGroup]) -> GenRMResult:
+        """Scores for every completion of every group (same shape as the groups)."""
+        started = time.perf_counter()
+        calls = self._plan(groups)
+        try:
+            outputs = self.judge.generate([c.conversation for c in calls]) if calls else []
+            if len(outputs) != len(calls):
+                raise RuntimeError(f"the judge wrote {len(outputs)} replies to {len(calls)} calls")
+        except Exception as exc:
+            message = f"the GenRM judge failed: {type(exc).__name__}: {exc}"
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+            return failed_result(groups, message)
+
+        sums = [[0.0] * len(g.completions) for g in groups]
+        counts = [[0] * len(g.completions) for g in groups]
+        judgements = []
+        winners: dict[tuple[int, frozenset[int]], list[int]] = defaultdict(list)
+        for call, reply in zip(calls, outputs, strict=True):
+            output = call.prefill + reply  # the verdict as a whole, prefill included
+            g = call.group
+            if len(call.positions) == 1:
+                (k,) = call.positions
+                score = parse_pointwise(output)
+                parsed = score is not None
+                if score is not None:
+                    sums[g][k] += normalised_score(score)
+                    counts[g][k] += 1
+            else:
+                first, second = call.positions
+                judgement = parse_pairwise(output)
+                parsed = judgement is not None
+                if judgement is not None:
+                    first_score, second_score = pair_scores(judgement)
+                    sums[g][first] += first_score
+                    sums[g][second] += second_score
+                    counts[g][first] += 1
+                    counts[g][second] += 1
+                    if first_score != second_score:
+                        winner = first if first_score > second_score else second
+                        winners[(g, frozenset(call.positions))].append(winner)
+            judgements.append(Judgement(g, call.positions, output, parsed))
+
+        scores: list[list[float | None]] = [
+            [s / c if c else NEUTRAL_SCORE for s, c in zip(group_sums, group_counts, strict=True)]
+            for group_sums, group_counts in zip(sums, counts, strict=True)
+        ]
+        seconds = time.perf_counter() - started
+        metrics = _metrics(groups, scores, judgements, seconds)
+        both_orders = [w for w in winners.values() if len(w) == 2]
+        if both_orders:
+            # How often the two orders of a pair agree on the winner: 1 for a judge whose
+            # verdict does not depend on the order, 0 for one that always picks one position.
+            metrics["genrm/order_agreement"] = sum(w[0] == w[1] for w in both_orders) / len(
+                both_orders
+            )
+        return GenRMResult(scores, metrics, judgements)
+
+
+def failed_result(groups: Sequence[JudgeGroup], message: str) -> GenRMResult:
+    """The result when the judge could not judge at all: every score None, the error counted."""
+    scores: list[list[float | None]] = [[None] * len(g.completions) for g in groups]
+    responses = sum(len(g.completions) for g in groups)
+    return GenRMResult(scores, {"genrm/errors": float(responses)}, error=message)
+
+
+def _metrics(
+    groups: Sequence[JudgeGroup],
+    scores: list[list[float | None]],
+    judgements: Sequence[Judgement],
+    seconds: float,
+) -> dict[str, float]:
+    responses = sum(len(g) for g in scores)
+    unparseable = sum(not j.parsed for j in judgements)
+    flat = [s for group in scores for s in group if s is not None]
+    metrics = {
+        "genrm/responses": float(responses),
+        "genrm/judgements": float(len(judgements)),
+        "genrm/unparseable": float(unparseable),
+        "genrm/unparseable_fraction": unparseable / len(judgements) if judgements else 0.0,
+        "genrm/score_mean": sum(flat) / len(flat) if flat else 0.0,
+        "genrm/seconds": seconds,
+        "genrm/responses_per_second": responses / seconds if seconds > 0 else 0.0,
+        "genrm/errors": 0.0,
+    }
+    by_env: dict[str, list[float]] = defaultdict(list)
+    for group, group_scores in zip(groups, scores, strict=True):
+        if group.env is not None:
+            by_env[group.env].extend(s for s in group_scores if s is not None)
+    for env, values in by_env.items():
+        if values:
+            metrics[f"env/{env}/genrm_score"] = sum(values) / len(values)
+    return metrics
+
+
+# -- the Ray actor ----------------------------------------------------------------------------
+
+
+class _GenRMWorker:
+    """The body of the Ray actor: builds the judge where the actor runs (its GPU, if any)."""
+
+    def __init__(self, config: GenRMConfig, judge_factory: Callable[[], Judge]) -> None:
+        import torch
+
+        if not torch.cuda.is_available():
+            # Ray pins a CPU actor to one thread; the trainer waits for these scores anyway.
+            torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+        self.scorer = GenRMScorer(judge_factory(), config)
+
+    def ready(self) -> bool:
+        return True
+
+    def score_groups(self, groups: Sequence[JudgeGroup]) -> GenRMResult:
+        return self.scorer.score_groups(groups)
+
+
+class PendingScores:
+    """Scores being computed in the actor; `result()` waits for them."""
+
+    def __init__(self, ref: Any, groups: Sequence[JudgeGroup]) -> None:
+        self.ref = ref
+        self.groups = groups
+
+    def result(self, timeout: float | None = None) -> GenRMResult:
+        """The scores; a lost or failed actor (after Ray's retry) gives None scores and an
+        `error`, so the step leaves these items out instead of crashing."""
+        import ray
+
+        try:
+            result: GenRMResult = ray.get(self.ref, timeout=timeout)
+            return result
+        except (ray.exceptions.RayError, TimeoutError) as exc:
+            return failed_result(self.groups, f"the GenRM actor failed: {exc}")
+
+
+class GenRMActor:
+    """The GenRM scorer in its own Ray actor, on one GPU when the Ray cluster has one.
+
+    Built once per run from the `genrm:` config. The model is resolved here, in the driver, so
+    a missing model is a UserError before the actor starts. Ray is started locally (or joins
+    `RAY_ADDRESS`) unless it already runs. `submit` returns at once: the trainer can verify
+    while the judge works, then call `result()`.
+    """
+
+    def __init__(
+        self,
+        config: GenRMConfig,
+        *,
+        judge_factory: Callable[[], Judge] | None = None,
+        num_gpus: float | None = None,
+    ) -> None:
+        import functools
+
+        import ray
+
+        if config.mode not in ("pointwise", "pairwise"):
+            raise UserError(
+                f"genrm.mode must be pointwise or pairwise for a judge, got {config.mode!r}"
+            )
+        if judge_factory is None:
+            from rlvr.models import resolve_model
+
+            model_path = resolve_model(config.model)
+            judge_factory = functools.partial(TransformersJudge.from_config, model_path, config)
+        from rlvr.pool import start_ray
+
+        start_ray()  # joins the run's Ray (the environment pool's) when it is up
+        if num_gpus is None:
+            num_gpus = 1.0 if ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
+        self.num_gpus = num_gpus
+        # No CPU is reserved: the actor must never wait for the verification actors' slots.
+        worker = ray.remote(_GenRMWorker).options(
+            num_cpus=0, num_gpus=num_gpus, max_restarts=1, max_task_retries=1
+        )
+        self.actor = cast(Any, worker.remote(config, judge_factory))
+        ray.get(self.actor.ready.remote())  # a model that fails to load fails here, not mid-run
+
+    def submit(self, groups: Sequence[JudgeGroup]) -> PendingScores:
+        return PendingScores(self.actor.score_groups.remote(list(groups)), groups)
+
+    def score_groups(self, groups: Sequence[JudgeGroup]) -> GenRMResult:
+        return self.submit(groups).result()
+
+    def close(self) -> None:
+        import ray
+
+        ray.kill(self.actor)
