@@ -1,0 +1,915 @@
+"""`rlvr eval`: pass@k of a model, or of every checkpoint of a run, per environment and
+difficulty.
+
+Reads top to bottom: settings -> what to evaluate (a model, or a run's base model and its
+complete checkpoints) -> the problems (each environment's held-out split, which training never
+draws from, or the rows of `--data FILE`) -> for each policy: generate n completions per
+problem, judge them, summarise -> write eval.json, eval.csv, settings.json and, on request,
+per-problem pass rates.
+
+Generation is the engine training uses: transformers `generate` with the prompt rendered by
+the tokenizer's chat template exactly as TRL's GRPOTrainer renders it (`add_generation_prompt`,
+sampling at `temperature` with no top-k/top-p cut, completions cut at the first end-of-sequence
+token and decoded without special tokens); vLLM on a GPU when it is installed, fed the same
+token ids. Each problem's n completions come from a generator seeded by (seed, problem id), so
+a result does not depend on which other problems, checkpoints or `--limit` were evaluated
+alongside it, and every checkpoint meets the same random draws.
+
+Judging reuses `rlvr.scoring.score` with the environment's verifier, without training's
+shaping options (no partial credit for an unboxed math answer): a completion is correct when
+its reward is 1. Math is judged twice, with strict (boxed) and lenient (free-form) extraction.
+A verifier fault (reward None) is never counted as wrong: the sample is left out and counted
+under `errors`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rlvr.errors import RecordError, UserError
+from rlvr.passk import pass_at_k_with_interval
+from rlvr.protocols import Message, Verifier
+from rlvr.records import Record, load_records
+from rlvr.registry import default_registry
+from rlvr.run_dir import RunDir, write_atomic
+from rlvr.scoring import score
+
+DEFAULT_N = 16
+DEFAULT_KS = (1, 4, 16)
+DEFAULT_MAX_NEW_TOKENS = {"cpu": 96, "gpu": 1024}
+"""As training's `max_completion_length` defaults, used when no run config says otherwise."""
+MATH_EXTRACTIONS = ("strict", "lenient")
+DIGITS = 6
+PROGRESS_EVERY_S = 30.0
+_NUMBER = r"-?\d[\d.eE+-]*|null"
+_NUMBER_LIST = re.compile(rf"\[\s*((?:{_NUMBER})(?:,\s*(?:{_NUMBER}))*)\s*\]")
+
+EVAL_FILE = "eval.json"
+CSV_FILE = "eval.csv"
+SETTINGS_FILE = "settings.json"
+CSV_COLUMNS = (
+    "policy",
+    "step",
+    "env",
+    "extraction",
+    "difficulty",
+    "k",
+    "pass_at_k",
+    "ci_low",
+    "ci_high",
+    "n_problems",
+    "n",
+    "errors",
+)
+
+GenerateFn = Callable[[Sequence[list[Message]], int, Sequence[int]], list[list[str]]]
+"""(prompts, n, one seed per prompt) -> n completions per prompt."""
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How completions are drawn and summarised; all of it is written to settings.json."""
+
+    n: int = DEFAULT_N
+    ks: tuple[int, ...] = DEFAULT_KS
+    seed: int = 0
+    temperature: float = 1.0
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS["cpu"]
+    limit: int | None = None
+    engine: str = "transformers"
+
+
+def parse_ks(text: str | None, n: int) -> tuple[int, ...]:
+    """The k values to report. Without `--k`, those of 1, 4, 16 that n samples allow, and n."""
+    if text is None:
+        return tuple(sorted({k for k in DEFAULT_KS if k <= n} | {n}))
+    try:
+        ks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise UserError(f"--k {text}: expected whole numbers separated by commas") from None
+    if not ks:
+        raise UserError("--k: give at least one k (e.g. --k 1,4,16)")
+    if ks[0] < 1:
+        raise UserError(f"--k {text}: every k must be at least 1")
+    if ks[-1] > n:
+        raise UserError(
+            f"--k {text}: k={ks[-1]} needs at least {ks[-1]} samples per problem, and --n is "
+            f"{n}; raise --n or lower k"
+        )
+    return tuple(ks)
+
+
+# -- what to evaluate ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One model to evaluate: a model directory, or a run checkpoint (an adapter needs `base`)."""
+
+    label: str
+    """"model", "base" or "checkpoint-<step>": its key in eval.json."""
+    step: int | None
+    path: Path
+    base: Path | None = None
+
+
+@dataclass
+class RunInfo:
+    """What `rlvr eval --run` takes from the run directory."""
+
+    run: RunDir
+    config: dict[str, Any]
+    model_path: Path
+    checkpoints: list[tuple[int, Path]]
+
+
+def read_run(path: str | Path) -> RunInfo:
+    import yaml
+
+    run = RunDir(path)
+    config_file = run.path / "config.yaml"
+    if not config_file.is_file():
+        raise UserError(f"--run {run.path}: not a run directory (no config.yaml)")
+    try:
+        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UserError(f"{config_file}: not valid YAML: {exc}") from None
+    if not isinstance(config, dict) or "model_path" not in config:
+        raise UserError(f"{config_file}: no model_path; was it written by `rlvr train`?")
+    checkpoints = run.checkpoints()
+    if not checkpoints:
+        raise UserError(f"--run {run.path}: no complete checkpoint to evaluate")
+    return RunInfo(run, config, Path(config["model_path"]), checkpoints)
+
+
+def run_policies(info: RunInfo, *, base: bool) -> list[Policy]:
+    """The run's base model (step 0) when asked, then every complete checkpoint, oldest first."""
+    policies = [Policy("base", 0, info.model_path)] if base else []
+    for step, path in info.checkpoints:
+        adapter = (path / "adapter_config.json").is_file()
+        policies.append(
+            Policy(f"checkpoint-{step}", step, path, base=info.model_path if adapter else None)
+        )
+    return policies
+
+
+# -- the problems ----------------------------------------------------------------------------------
+
+
+@dataclass
+class EnvTask:
+    """One environment's problems, their rendered prompts and their verifiers."""
+
+    name: str
+    problems: list[Record] = field(default_factory=list)
+    prompts: list[list[Message]] = field(default_factory=list)
+    verifier_names: list[str] = field(default_factory=list)
+    verifiers: list[Verifier] = field(default_factory=list)
+
+    @property
+    def extractions(self) -> tuple[str | None, ...]:
+        """Math is judged in both extraction modes; anything else once, as its verifier says."""
+        if self.verifier_names and all(name == "math" for name in self.verifier_names):
+            return MATH_EXTRACTIONS
+        return (None,)
+
+
+def env_configs(run_config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The run's `envs:` as EnvConfig objects (options, data, verifier), or none."""
+    if not run_config:
+        return {}
+    from rlvr.config import config_from_dict
+
+    return dict(config_from_dict({"envs": run_config.get("envs") or {}}, where="config.yaml").envs)
+
+
+class _Environments:
+    """Environment instances by name, built as training builds them (the run's options and
+    pool seed), so that "held out" means held out from what that run drew."""
+
+    def __init__(self, configs: Mapping[str, Any], seed: int, data: Path | None) -> None:
+        self.configs = configs
+        self.seed = seed
+        self.data = data
+        self.registry = default_registry()
+        self._built: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        """The environment, or None for rows of --data whose env is not registered (their
+        prompts are used as written)."""
+        if name not in self._built:
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def _build(self, name: str) -> Any:
+        from rlvr.dataset_env import DatasetEnvironment
+
+        config = self.configs.get(name)
+        own_data = config.data if config is not None and self.data is None else None
+        if name in self.registry.names("environments"):
+            options = dict(config.options) if config else {}
+            if own_data:
+                options["data"] = own_data
+            try:
+                return self.registry.create("environments", name, seed=self.seed, **options)
+            except ValueError as exc:
+                raise UserError(f"environment {name!r}: {exc}") from None
+        if config is not None and own_data:
+            return DatasetEnvironment(name, data=own_data, verifier=config.verifier or name)
+        if self.data is not None:
+            return None
+        installed = ", ".join(self.registry.names("environments")) or "none"
+        raise UserError(
+            f"unknown environment {name!r}; installed: {installed}. A custom environment "
+            "needs its rows: pass --data FILE, or --run a run that trained on it"
+        )
+
+
+def _file_problems(data: Path, env_names: Sequence[str] | None) -> dict[str, list[Record]]:
+    if not data.is_file():
+        raise UserError(f"--data {data}: no such file")
+    rows: dict[str, list[Record]] = {}
+    for record in load_records(data):
+        rows.setdefault(str(record["env"]), []).append(record)
+    wanted = list(env_names) if env_names else list(rows)
+    missing = [name for name in wanted if name not in rows]
+    if missing:
+        raise UserError(
+            f"--data {data}: no rows of environment {', '.join(map(repr, missing))}; "
+            f"the file holds {', '.join(map(repr, sorted(rows))) or 'none'}"
+        )
+    return {name: rows[name] for name in wanted}
+
+
+def _heldout_problems(
+    environments: _Environments, env_names: Sequence[str] | None
+) -> dict[str, list[Record]]:
+    if not env_names:
+        raise UserError("no environments: pass --envs (e.g. --envs math,code,if)")
+    problems = {}
+    for name in env_names:
+        problems[name] = [dict(p, env=name) for p in environments.get(name).problems("heldout")]
+        if not problems[name]:
+            raise UserError(
+                f"environment {name!r} has no held-out problems; evaluate a file with --data"
+            )
+    return problems
+
+
+def build_tasks(
+    env_names: Sequence[str] | None,
+    *,
+    configs: Mapping[str, Any],
+    env_seed: int,
+    data: Path | None,
+    limit: int | None,
+) -> list[EnvTask]:
+    """The problems to evaluate, per environment, with their prompts and verifiers. Every
+    input fault is a UserError here, before any model is loaded."""
+    from rlvr.verify import VerifierResolver
+
+    environments = _Environments(configs, env_seed, data)
+    if data is not None:
+        problem_lists = _file_problems(data, env_names)
+    else:
+        problem_lists = _heldout_problems(environments, env_names)
+    registry = default_registry()
+    resolver = VerifierResolver(registry)
+    verifiers: dict[tuple[str, str], Verifier] = {}
+    tasks = []
+    for name, problems in problem_lists.items():
+        env = environments.get(name)
+        config = configs.get(name)
+        # A row's own verifier wins, then the run config's, then the environment's.
+        default_verifier = (config.verifier if config else None) or getattr(env, "verifier", None)
+        task = EnvTask(name)
+        for problem in problems[:limit] if limit is not None else problems:
+            chosen = problem.get("verifier") or default_verifier
+            try:
+                verifier_name = resolver.verifier_for(
+                    {**problem, "verifier": chosen} if chosen else problem
+                )
+            except RecordError as exc:
+                where = f"--data {data}" if data is not None else f"environment {name!r}"
+                raise UserError(f"{where}: problem {problem['id']!r}: {exc}") from None
+            if (name, verifier_name) not in verifiers:
+                options = dict(config.verifier_options) if config else {}
+                verifiers[name, verifier_name] = registry.create(
+                    "verifiers", verifier_name, **options
+                )
+            task.problems.append(problem)
+            task.prompts.append(env.prompt(problem) if env is not None else _as_written(problem))
+            task.verifier_names.append(verifier_name)
+            task.verifiers.append(verifiers[name, verifier_name])
+        tasks.append(task)
+    return tasks
+
+
+def _as_written(problem: Mapping[str, Any]) -> list[Message]:
+    prompt = problem["prompt"]
+    if isinstance(prompt, list):
+        return [dict(m) for m in prompt]
+    return [{"role": "user", "content": str(prompt)}]
+
+
+# -- generating and judging ------------------------------------------------------------------------
+
+
+def problem_seed(seed: int, problem_id: str) -> int:
+    """The sampling seed of one problem: fixed by (seed, id) alone."""
+    digest = hashlib.sha256(f"rlvr-eval/{seed}/{problem_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1  # torch seeds are at most 2**63 - 1
+
+
+@dataclass
+class Tally:
+    """One problem's outcome under one extraction mode."""
+
+    scored: int = 0
+    correct: int = 0
+    errors: int = 0
+
+
+@dataclass
+class ProblemResult:
+    id: str
+    env: str
+    difficulty: Any
+    tallies: dict[str | None, Tally]
+    """By extraction mode (None: the verifier's own)."""
+
+
+def judge(task: EnvTask, index: int, completions: Sequence[str]) -> ProblemResult:
+    """Score one problem's completions in each of its environment's extraction modes."""
+    problem = task.problems[index]
+    tallies = {}
+    for mode in task.extractions:
+        judged = problem if mode is None else {**problem, "mode": mode}
+        tally = Tally()
+        for completion in completions:
+            reward = score(task.verifiers[index], judged, completion).reward
+            if reward is None:
+                tally.errors += 1
+            else:
+                tally.scored += 1
+                tally.correct += reward == 1.0
+        tallies[mode] = tally
+    return ProblemResult(str(problem["id"]), task.name, problem.get("difficulty"), tallies)
+
+
+def evaluate_tasks(
+    generate: GenerateFn,
+    tasks: Sequence[EnvTask],
+    settings: Settings,
+    *,
+    label: str = "model",
+    prompts_per_call: int = 8,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, list[ProblemResult]]:
+    """Generate and judge every problem of every task with one policy."""
+    say = log or (lambda line: None)
+    results: dict[str, list[ProblemResult]] = {}
+    for task in tasks:
+        started = last_report = time.perf_counter()
+        env_results: list[ProblemResult] = []
+        seeds = [problem_seed(settings.seed, str(p["id"])) for p in task.problems]
+        for first in range(0, len(task.problems), prompts_per_call):
+            chunk = range(first, min(first + prompts_per_call, len(task.problems)))
+            completions = generate(
+                [task.prompts[i] for i in chunk], settings.n, [seeds[i] for i in chunk]
+            )
+            env_results += [judge(task, i, c) for i, c in zip(chunk, completions, strict=True)]
+            if time.perf_counter() - last_report > PROGRESS_EVERY_S:
+                last_report = time.perf_counter()
+                say(f"rlvr eval: {label} {task.name}: {len(env_results)}/{len(task.problems)}")
+        results[task.name] = env_results
+        mode = task.extractions[0]
+        solved = sum(r.tallies[mode].correct for r in env_results)
+        scored = sum(r.tallies[mode].scored for r in env_results)
+        rate = f"{solved / scored:.3f}" if scored else "n/a"
+        say(
+            f"rlvr eval: {label} {task.name}: {len(env_results)} problems x {settings.n} "
+            f"samples, pass rate {rate} ({time.perf_counter() - started:.0f} s)"
+        )
+    return results
+
+
+# -- summaries -------------------------------------------------------------------------------------
+
+
+def summarise(results: Sequence[ProblemResult], mode: str | None, settings: Settings) -> dict:
+    """pass@k with intervals over these problems, in eval.json's per-env block shape."""
+    block: dict[str, Any] = {}
+    for k in settings.ks:
+        # A problem with fewer than k scored samples (verifier faults) has no pass@k estimate.
+        counts = [
+            (r.tallies[mode].scored, r.tallies[mode].correct)
+            for r in results
+            if r.tallies[mode].scored >= k
+        ]
+        if counts:
+            value, (low, high) = pass_at_k_with_interval(counts, k, seed=settings.seed)
+            block[f"pass@{k}"] = round(value, DIGITS)
+            block[f"pass@{k}_ci"] = [round(low, DIGITS), round(high, DIGITS)]
+        else:
+            block[f"pass@{k}"] = None
+            block[f"pass@{k}_ci"] = None
+    block["n_problems"] = len(results)
+    block["n"] = settings.n
+    block["errors"] = sum(r.tallies[mode].errors for r in results)
+    return block
+
+
+def env_block(results: Sequence[ProblemResult], settings: Settings) -> dict[str, Any]:
+    """One environment's block: by difficulty too, and for math the lenient reading nested."""
+    modes = list(results[0].tallies) if results else [None]
+
+    def one(mode: str | None) -> dict[str, Any]:
+        block = summarise(results, mode, settings)
+        groups: dict[Any, list[ProblemResult]] = {}
+        for result in results:
+            if result.difficulty is not None:
+                groups.setdefault(result.difficulty, []).append(result)
+        block["by_difficulty"] = {
+            _difficulty_key(d): summarise(groups[d], mode, settings)
+            for d in sorted(
+                groups, key=lambda d: (isinstance(d, str), str(d) if isinstance(d, str) else d)
+            )
+        }
+        return block
+
+    block = one(modes[0])
+    if modes[0] is not None:
+        block["extraction"] = modes[0]
+        for mode in modes[1:]:
+            block[str(mode)] = one(mode)
+    return block
+
+
+def _difficulty_key(difficulty: Any) -> str:
+    if isinstance(difficulty, float) and difficulty.is_integer():
+        return str(int(difficulty))
+    return str(difficulty)
+
+
+def policy_blocks(
+    results: Mapping[str, Sequence[ProblemResult]], settings: Settings
+) -> dict[str, Any]:
+    return {env: env_block(env_results, settings) for env, env_results in results.items()}
+
+
+def csv_rows(policy: Policy, blocks: Mapping[str, Any], settings: Settings) -> list[dict]:
+    """eval.json's numbers as long-format rows: one per (env, extraction, difficulty, k)."""
+    rows = []
+    for env, block in blocks.items():
+        readings = [(block.get("extraction", ""), block)]
+        readings += [
+            (mode, block[mode])
+            for mode in MATH_EXTRACTIONS[1:]
+            if isinstance(block.get(mode), dict)
+        ]
+        for extraction, reading in readings:
+            groups = [("all", reading), *reading["by_difficulty"].items()]
+            for difficulty, group in groups:
+                for k in settings.ks:
+                    interval = group[f"pass@{k}_ci"] or [None, None]
+                    rows.append(
+                        {
+                            "policy": policy.label,
+                            "step": "" if policy.step is None else policy.step,
+                            "env": env,
+                            "extraction": extraction,
+                            "difficulty": difficulty,
+                            "k": k,
+                            "pass_at_k": group[f"pass@{k}"],
+                            "ci_low": interval[0],
+                            "ci_high": interval[1],
+                            "n_problems": group["n_problems"],
+                            "n": group["n"],
+                            "errors": group["errors"],
+                        }
+                    )
+    return rows
+
+
+def per_problem_rows(results: Mapping[str, Sequence[ProblemResult]]) -> list[dict[str, Any]]:
+    """{id, env, n, correct, pass_rate} per problem, in the mode training judges (strict math):
+    the file a curriculum can be seeded from. `n` counts scored samples; a problem whose every
+    sample was a verifier fault says nothing about its pass rate and is left out."""
+    rows = []
+    for env_results in results.values():
+        for result in env_results:
+            tally = next(iter(result.tallies.values()))
+            if tally.scored:
+                rows.append(
+                    {
+                        "id": result.id,
+                        "env": result.env,
+                        "n": tally.scored,
+                        "correct": tally.correct,
+                        "pass_rate": round(tally.correct / tally.scored, DIGITS),
+                    }
+                )
+    return rows
+
+
+# -- engines ---------------------------------------------------------------------------------------
+
+
+def open_engine(policy: Policy, settings: Settings, run: RunDir | None) -> Any:
+    """The policy loaded into the chosen engine (call `close()` when done)."""
+    import warnings
+
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a bar per checkpoint load says nothing
+    # transformers' deprecation notices about its own internals say nothing to a user of rlvr
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+    if settings.engine == "vllm":
+        return VLLMEngine(policy, settings, run)
+    return TransformersEngine(policy, settings)
+
+
+def prompt_ids(tokenizer: Any, messages: list[Message]) -> list[int]:
+    """The prompt's token ids as TRL's GRPOTrainer renders a conversational prompt."""
+    encoded = tokenizer.apply_chat_template(
+        messages, add_generation_prompt=True, tokenize=True, return_dict=True
+    )
+    return [int(token) for token in encoded["input_ids"]]
+
+
+def load_policy(policy: Policy) -> tuple[Any, Any]:
+    """(model, tokenizer); an adapter is merged into its base, as `rlvr export` does."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if policy.base is not None:
+        from peft import PeftModel
+
+        base = AutoModelForCausalLM.from_pretrained(policy.base)
+        model = PeftModel.from_pretrained(base, policy.path).merge_and_unload()
+    else:
+        model = AutoModelForCausalLM.from_pretrained(policy.path)
+    tokenizer_path = policy.path
+    if policy.base is not None and not (policy.path / "tokenizer_config.json").is_file():
+        tokenizer_path = policy.base
+    return model, AutoTokenizer.from_pretrained(tokenizer_path)
+
+
+class TransformersEngine:
+    """transformers `generate`, sampling as TRL's GRPOTrainer does (see the module docstring)."""
+
+    prompts_per_call = 8  # one prompt at a time inside; this only paces the progress lines
+
+    def __init__(self, policy: Policy, settings: Settings) -> None:
+        import os
+
+        import torch
+        from transformers import GenerationConfig
+
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        if self.device == "cpu":
+            torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+        model, self.tokenizer = load_policy(policy)
+        self.model = model.to(self.device).eval()
+        eos = model.generation_config.eos_token_id
+        eos_ids = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
+        if self.tokenizer.eos_token_id not in eos_ids:
+            eos_ids = [self.tokenizer.eos_token_id, *eos_ids]
+        self.eos_ids = set(eos_ids)
+        self.config = GenerationConfig(
+            max_new_tokens=settings.max_new_tokens,
+            do_sample=True,
+            temperature=settings.temperature,
+            top_p=1.0,
+            top_k=0,
+            pad_token_id=self.tokenizer.pad_token_id,
+            bos_token_id=self.tokenizer.bos_token_id,
+            eos_token_id=eos_ids,
+        )
+
+    def generate(
+        self, prompts: Sequence[list[Message]], n: int, seeds: Sequence[int]
+    ) -> list[list[str]]:
+        import torch
+
+        out = []
+        for messages, seed in zip(prompts, seeds, strict=True):
+            # n copies of one prompt: no padding, so a problem's samples never depend on
+            # which other prompts share its batch.
+            ids = torch.tensor([prompt_ids(self.tokenizer, messages)] * n, device=self.device)
+            torch.manual_seed(seed)
+            with torch.no_grad():
+                generated = self.model.generate(
+                    input_ids=ids,
+                    attention_mask=torch.ones_like(ids),
+                    generation_config=self.config,
+                )
+            completions = []
+            for row in generated[:, ids.shape[1] :].tolist():
+                ends = [i for i, token in enumerate(row) if token in self.eos_ids]
+                kept = row[: ends[0] + 1] if ends else row
+                completions.append(self.tokenizer.decode(kept, skip_special_tokens=True))
+            out.append(completions)
+        return out
+
+    def close(self) -> None:
+        import torch
+
+        del self.model
+        if self.device == "cuda":
+            torch.cuda.empty_cache()
+
+
+class VLLMEngine:
+    """vLLM, given the token ids the transformers engine renders. Untested here (no GPU with
+    vLLM on the development machines); see docs/evaluation.md."""
+
+    prompts_per_call = 1_000_000  # an environment's prompts in one call: vLLM batches them
+
+    def __init__(self, policy: Policy, settings: Settings, run: RunDir | None) -> None:
+        import tempfile
+
+        from transformers import AutoTokenizer
+        from vllm import LLM
+
+        self.settings = settings
+        self._staging: tempfile.TemporaryDirectory[str] | None = None
+        path = policy.path
+        if policy.base is not None:  # an adapter: merged into a plain model vLLM can load
+            from rlvr.export import export
+
+            if run is None or policy.step is None:
+                raise ValueError("an adapter checkpoint is evaluated as part of its run")
+            self._staging = tempfile.TemporaryDirectory(prefix="rlvr-eval-")
+            path = export(run.path, Path(self._staging.name) / "model", step=policy.step)
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.llm = LLM(model=str(path), seed=settings.seed)
+
+    def generate(
+        self, prompts: Sequence[list[Message]], n: int, seeds: Sequence[int]
+    ) -> list[list[str]]:
+        from vllm import SamplingParams
+
+        requests = [{"prompt_token_ids": prompt_ids(self.tokenizer, m)} for m in prompts]
+        params = [
+            SamplingParams(
+                n=n,
+                temperature=self.settings.temperature,
+                top_p=1.0,
+                max_tokens=self.settings.max_new_tokens,
+                seed=seed,
+            )
+            for seed in seeds
+        ]
+        outputs = self.llm.generate(requests, params, use_tqdm=False)
+        return [[c.text for c in output.outputs] for output in outputs]
+
+    def close(self) -> None:
+        del self.llm
+        if self._staging is not None:
+            self._staging.cleanup()
+
+
+# -- the verb --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What one `rlvr eval` produced: blocks per policy (eval.json), CSV rows, per-problem rows."""
+
+    policies: list[Policy]
+    blocks: dict[str, dict[str, Any]]
+    csv_rows: list[dict[str, Any]]
+    per_problem: dict[str, list[dict[str, Any]]]
+    settings: Settings
+    out: Path | None
+
+    def eval_json(self) -> dict[str, Any]:
+        """A model: env blocks at the top; a run: one object of env blocks per policy."""
+        if [p.label for p in self.policies] == ["model"]:
+            return self.blocks["model"]
+        return self.blocks
+
+
+def run_eval(
+    *,
+    model: str | None,
+    run: Path | None,
+    envs: Sequence[str] | None,
+    settings_in: Mapping[str, Any],
+    out: Path | None,
+    data: Path | None,
+    per_problem: bool,
+    base: bool,
+    log: Callable[[str], None] | None = None,
+) -> Report:
+    """`rlvr eval`: see the module docstring. `settings_in` holds the flags (None: default)."""
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    if model is not None and run is not None:
+        raise UserError("pass --model or --run, not both")
+
+    # -- what to evaluate, and how --------------------------------------------------------------
+    info = read_run(run) if run is not None else None
+    run_config = info.config if info else {}
+    settings = resolve_settings(settings_in, run_config)
+    if out is None and info is not None:
+        out = info.run.path / "eval"
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+
+    # -- the problems (every input fault shows up here, before a model is loaded) -------------
+    configs = env_configs(run_config)
+    tasks = build_tasks(
+        list(envs) if envs else (list(configs) if data is None else None),
+        configs=configs,
+        env_seed=int(run_config.get("seed", 0)),
+        data=data,
+        limit=settings.limit,
+    )
+    if info is not None:
+        policies = run_policies(info, base=base)
+    else:
+        from rlvr.models import resolve_model
+
+        policies = [Policy("model", None, resolve_model(model))]
+    settings = settle_hardware(settings)
+
+    # -- each policy: generate, judge, summarise, write ---------------------------------------
+    report = Report(policies, {}, [], {}, settings, out)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_settings(out, report, model=model, run=run, data=data, tasks=tasks)
+    for policy in policies:
+        engine = open_engine(policy, settings, info.run if info else None)
+        try:
+            results = evaluate_tasks(
+                engine.generate,
+                tasks,
+                settings,
+                label=policy.label,
+                prompts_per_call=engine.prompts_per_call,
+                log=log,
+            )
+        finally:
+            engine.close()
+        report.blocks[policy.label] = policy_blocks(results, settings)
+        report.csv_rows.extend(csv_rows(policy, report.blocks[policy.label], settings))
+        report.per_problem[policy.label] = per_problem_rows(results)
+        if out is not None:  # after each policy: a long run's finished checkpoints are kept
+            _write_results(out, report, per_problem=per_problem)
+    return report
+
+
+def resolve_settings(flags: Mapping[str, Any], run_config: Mapping[str, Any]) -> Settings:
+    """The flags, else the run's own settings, else the defaults; checked. The engine and the
+    hardware's default length are settled later, by `settle_hardware`."""
+    n = flags.get("n") or DEFAULT_N
+    if n < 1:
+        raise UserError(f"--n must be at least 1, got {n}")
+    limit = flags.get("limit")
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be at least 1, got {limit}")
+    temperature = flags.get("temperature")
+    if temperature is None:
+        temperature = run_config.get("temperature", 1.0)
+    if not 0 < float(temperature) <= 5:
+        raise UserError(f"--temperature must be in (0, 5], got {temperature}")
+    engine = flags.get("engine") or "auto"
+    if engine not in ("auto", "transformers", "vllm"):
+        raise UserError(f"--engine must be auto, transformers or vllm, got {engine!r}")
+    return Settings(
+        n=n,
+        ks=parse_ks(flags.get("k"), n),
+        seed=int(flags.get("seed") or 0),
+        temperature=float(temperature),
+        max_new_tokens=int(
+            flags.get("max_new_tokens") or run_config.get("max_completion_length") or 0
+        ),
+        limit=limit,
+        engine=engine,
+    )
+
+
+def settle_hardware(settings: Settings) -> Settings:
+    """The engine ("auto": vLLM on a GPU when installed, as training chooses) and, unless
+    given, the completion length training would default to on this hardware."""
+    import importlib.util
+
+    import torch
+
+    gpu = torch.cuda.is_available()
+    vllm_installed = importlib.util.find_spec("vllm") is not None
+    engine = settings.engine
+    if engine == "auto":
+        engine = "vllm" if gpu and vllm_installed else "transformers"
+    if engine == "vllm" and not vllm_installed:
+        raise UserError("--engine vllm: vLLM is not installed (pip install 'rlvr[gpu]')")
+    length = settings.max_new_tokens or DEFAULT_MAX_NEW_TOKENS["gpu" if gpu else "cpu"]
+    return dataclasses.replace(settings, engine=engine, max_new_tokens=length)
+
+
+def _write_settings(
+    out: Path,
+    report: Report,
+    *,
+    model: str | None,
+    run: Path | None,
+    data: Path | None,
+    tasks: Sequence[EnvTask],
+) -> None:
+    import rlvr
+
+    settings = report.settings
+    written = {
+        "model": model,
+        "run": str(run) if run is not None else None,
+        "policies": {
+            p.label: {
+                "step": p.step,
+                "path": str(p.path),
+                "base": str(p.base) if p.base else None,
+            }
+            for p in report.policies
+        },
+        "envs": {t.name: len(t.problems) for t in tasks},
+        "problems": "file" if data is not None else "heldout",
+        "data": str(data) if data is not None else None,
+        "n": settings.n,
+        "k": list(settings.ks),
+        "seed": settings.seed,
+        "temperature": settings.temperature,
+        "max_new_tokens": settings.max_new_tokens,
+        "limit": settings.limit,
+        "engine": settings.engine,
+        "rlvr_version": rlvr.__version__,
+    }
+    write_atomic(out / SETTINGS_FILE, to_json(written) + "\n")
+
+
+def to_json(data: Any) -> str:
+    """Indented JSON with each interval on one line (`"pass@1_ci": [0.1, 0.3]`)."""
+    text = json.dumps(data, indent=2)
+    return _NUMBER_LIST.sub(
+        lambda m: "[" + ", ".join(part.strip() for part in m.group(1).split(",")) + "]", text
+    )
+
+
+def _write_results(out: Path, report: Report, *, per_problem: bool) -> None:
+    write_atomic(out / EVAL_FILE, to_json(report.eval_json()) + "\n")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(report.csv_rows)
+    write_atomic(out / CSV_FILE, buffer.getvalue())
+    if per_problem:
+        for label, rows in report.per_problem.items():
+            name = "pass_rates.jsonl" if label == "model" else f"pass_rates-{label}.jsonl"
+            write_atomic(out / name, "".join(json.dumps(row) + "\n" for row in rows))
+
+
+def print_report(report: Report) -> None:
+    """The numbers as a table on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, title="pass@k (95% bootstrap interval)")
+    several = len(report.policies) > 1
+    if several:
+        table.add_column("policy")
+    for column in ("env", "extraction", "problems"):
+        table.add_column(column)
+    for k in report.settings.ks:
+        table.add_column(f"pass@{k}", justify="right")
+    for policy in report.policies:
+        for env, block in report.blocks[policy.label].items():
+            readings = [(block.get("extraction", ""), block)]
+            readings += [(m, block[m]) for m in MATH_EXTRACTIONS[1:] if m in block]
+            for extraction, reading in readings:
+                cells = [_cell(reading, k) for k in report.settings.ks]
+                row = [env, extraction, str(reading["n_problems"]), *cells]
+                table.add_row(*([policy.label, *row] if several else row))
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    console.print(table)
+    if report.out is not None:
+        print(f"rlvr eval: wrote {report.out / EVAL_FILE}", file=sys.stderr)
+
+
+def _cell(block: Mapping[str, Any], k: int) -> str:
+    value, interval = block[f"pass@{k}"], block[f"pass@{k}_ci"]
+    if value is None:
+        return "n/a"
+    return f"{value:.3f} [{interval[0]:.2f}, {interval[1]:.2f}]"
