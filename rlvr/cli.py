@@ -7,6 +7,7 @@ model never import torch, transformers or ray.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,6 +31,15 @@ PluginOption = Annotated[
         "--plugin", help="A local plugin file (.py) to register; repeatable.", show_default=False
     ),
 ]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="A Ray cluster to verify on (host:port or ray://host:port) \\[default: "
+        "RAY_ADDRESS if set].",
+        show_default=False,
+    ),
+]
 
 
 def _load_plugins(paths: list[Path] | None) -> None:
@@ -40,7 +50,7 @@ def _load_plugins(paths: list[Path] | None) -> None:
 
 
 @app.command()
-def verify(
+def verify(  # noqa: PLR0917 - typer maps parameters onto options
     in_path: Annotated[
         Path,
         typer.Option(
@@ -58,7 +68,8 @@ def verify(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Worker processes [default: every core this process may use].",
+            help="Worker processes, or on Ray actors per verifier \\[default: every core this "
+            "process may use; on Ray, the cluster's CPUs shared among the verifiers].",
             show_default=False,
             min=1,
         ),
@@ -69,18 +80,33 @@ def verify(
             help="Seconds one row may take; past it the row scores 0 (status: timeout).", min=0.1
         ),
     ] = 60.0,
+    ray_address: RayAddressOption = None,
+    ray: Annotated[
+        bool,
+        typer.Option(
+            "--ray", help="Verify on Ray even without a cluster address (a local Ray instance)."
+        ),
+    ] = False,
     plugin: PluginOption = None,
 ) -> None:
     """Score given completions with the registered verifiers.
 
     Each row names its `env` (or its `verifier`); GSM8K, MATH, HumanEval, MBPP and IFEval rows
-    are recognised as published. A summary goes to stderr; the output is written atomically.
+    are recognised as published. Rows are scored by local worker processes, or by Ray actors
+    given a cluster (--ray-address, RAY_ADDRESS) or --ray. A summary goes to stderr; the
+    output is written atomically.
     """
     from rlvr.verify import print_summary, verify_file
 
     _load_plugins(plugin)
     summary = verify_file(
-        in_path, out_path, workers=workers, plugin_files=plugin or (), row_timeout=timeout
+        in_path,
+        out_path,
+        workers=workers,
+        plugin_files=plugin or (),
+        row_timeout=timeout,
+        ray_address=ray_address,
+        use_ray=ray,
     )
     print_summary(summary)
 
@@ -127,6 +153,32 @@ def list_plugins(
 
 
 @app.command()
+def check(
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="A registered verifier (see `rlvr list`).")
+    ],
+    timeout: Annotated[
+        float, typer.Option(help="Seconds one verify call may take (the deadline).", min=0.1)
+    ] = 60.0,
+    plugin: PluginOption = None,
+) -> None:
+    """Run a verifier through the checks every built-in passes.
+
+    Its examples() score as they expect (gold 1, junk 0), it pickles and the copy agrees,
+    it is deterministic, empty / huge / non-ASCII completions get a verdict, and every call
+    answers within the deadline. Exit code 0: all pass; 1: a check failed; 2: unknown or
+    broken plugin.
+    """
+    from rlvr.check import print_report, run_checks
+
+    _load_plugins(plugin)
+    report = run_checks(name, plugin_files=plugin or (), deadline_s=timeout)
+    print_report(report)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def train(  # noqa: PLR0917 - typer maps parameters onto options
     envs: Annotated[
         str | None,
@@ -139,7 +191,7 @@ def train(  # noqa: PLR0917 - typer maps parameters onto options
         str | None,
         typer.Option(
             help="A local Hugging Face directory, a .gguf file or a cached hub id "
-            "[default: the embedded SmolLM2-135M-Instruct].",
+            "\\[default: the embedded SmolLM2-135M-Instruct].",
             show_default=False,
         ),
     ] = None,
@@ -175,13 +227,36 @@ def train(  # noqa: PLR0917 - typer maps parameters onto options
         bool | None,
         typer.Option(
             "--lora/--full",
-            help="Train a LoRA adapter or every weight [default: LoRA].",
+            help="Train a LoRA adapter or every weight \\[default: LoRA].",
             show_default=False,
         ),
     ] = None,
     report_to: Annotated[
         str | None,
         typer.Option(help="Loggers, comma-separated: tensorboard, wandb.", show_default=False),
+    ] = None,
+    genrm: Annotated[
+        str | None,
+        typer.Option(
+            help="The generative reward model: off, pointwise or pairwise \\[default: off]; "
+            "its weight per environment is `envs.<name>.reward.genrm` in the config.",
+            show_default=False,
+        ),
+    ] = None,
+    genrm_model: Annotated[
+        str | None,
+        typer.Option(
+            help="The GenRM judge, any model --model accepts \\[default: the embedded model].",
+            show_default=False,
+        ),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="A Ray cluster to host the environment actors (host:port or ray://host:port) "
+            "\\[default: RAY_ADDRESS if set, else a local Ray instance].",
+            show_default=False,
+        ),
     ] = None,
     plugin: PluginOption = None,
 ) -> None:
@@ -207,17 +282,23 @@ def train(  # noqa: PLR0917 - typer maps parameters onto options
         "curriculum": curriculum,
         "lora": lora,
         "report_to": report_to.split(",") if report_to else None,
+        "ray_address": ray_address,
     }
     import dataclasses
 
     run_config = dataclasses.replace(
         run_config, **{k: v for k, v in flags.items() if v is not None}
     )
+    genrm_flags: dict[str, Any] = {"mode": genrm, "model": genrm_model}
+    run_config.genrm = dataclasses.replace(
+        run_config.genrm, **{k: v for k, v in genrm_flags.items() if v is not None}
+    )
     check(run_config)
     from rlvr.train import train as run_training
 
     path = run_training(run_config, resume=resume, plugin_files=[str(p) for p in plugin or ()])
-    print(f"rlvr train: done; run directory {path}", file=sys.stderr)
+    if os.environ.get("RANK", "0") == "0":  # one line, not one per training process
+        print(f"rlvr train: done; run directory {path}", file=sys.stderr)
 
 
 @app.command()
@@ -227,7 +308,8 @@ def export(
         Path, typer.Option("--out", help="Where to write the model directory.", show_default=False)
     ],
     step: Annotated[
-        int | None, typer.Option(help="A checkpoint step [default: the last].", show_default=False)
+        int | None,
+        typer.Option(help="A checkpoint step \\[default: the last].", show_default=False),
     ] = None,
 ) -> None:
     """Write the trained policy as a plain Hugging Face model directory (LoRA merged)."""
@@ -263,6 +345,154 @@ def problems(  # noqa: PLR0917 - typer maps parameters onto options
         raise UserError(f"environment {env!r}: {exc}") from None
     for record in records[:limit] if limit is not None else records:
         sys.stdout.write(json.dumps(dict(record), ensure_ascii=False) + "\n")
+
+
+@app.command("eval")
+def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="A model directory, .gguf file or cached hub id \\[default: the embedded "
+            "SmolLM2-135M-Instruct, unless --run].",
+            show_default=False,
+        ),
+    ] = None,
+    run: Annotated[
+        Path | None,
+        typer.Option(
+            help="A run directory: evaluate its base model and every complete checkpoint.",
+            show_default=False,
+        ),
+    ] = None,
+    envs: Annotated[
+        str | None,
+        typer.Option(
+            help="Environments, comma-separated \\[default: the run's, or every env in --data].",
+            show_default=False,
+        ),
+    ] = None,
+    n: Annotated[int, typer.Option("--n", help="Samples per problem.", min=1)] = 16,
+    k: Annotated[
+        str | None,
+        typer.Option(
+            "--k",
+            help="pass@k for these k, comma-separated \\[default: 1,4,16 up to n].",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(help="At most this many problems per environment.", min=1, show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write eval.json, eval.csv, settings.json \\[default: RUN_DIR/eval "
+            "with --run; with --model, only the table is printed].",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Problem records (JSONL) to evaluate instead of the held-out split.",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    temperature: Annotated[
+        float | None,
+        typer.Option(
+            help="Sampling temperature \\[default: the run's, else 1.0].", show_default=False
+        ),
+    ] = None,
+    max_new_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help="Tokens per completion \\[default: the run's max_completion_length, else 96 on "
+            "CPU, 1024 on GPU].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    per_problem: Annotated[
+        bool,
+        typer.Option(
+            "--per-problem",
+            help="Also write per-problem pass rates (pass_rates*.jsonl: id, env, n, correct, "
+            "pass_rate).",
+        ),
+    ] = False,
+    base: Annotated[
+        bool, typer.Option("--base/--no-base", help="With --run, evaluate the base model too.")
+    ] = True,
+    engine: Annotated[
+        str,
+        typer.Option(help="auto (vLLM on a GPU when installed), transformers or vllm."),
+    ] = "auto",
+    plugin: PluginOption = None,
+) -> None:
+    """pass@k per environment and difficulty, for a model or every checkpoint of a run.
+
+    Problems are each environment's held-out split (never drawn in training), or the rows of
+    --data. See docs/evaluation.md for the file shapes.
+    """
+    from rlvr.evaluate import print_report, run_eval
+
+    _load_plugins(plugin)
+    report = run_eval(
+        model=model,
+        run=run,
+        envs=[e.strip() for e in envs.split(",") if e.strip()] if envs else None,
+        settings_in={
+            "n": n,
+            "k": k,
+            "limit": limit,
+            "seed": seed,
+            "temperature": temperature,
+            "max_new_tokens": max_new_tokens,
+            "engine": engine,
+        },
+        out=out,
+        data=data,
+        per_problem=per_problem,
+        base=base,
+    )
+    print_report(report)
+
+
+@app.command()
+def curves(
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="RUN_DIR", help="Run directories to draw, overlaid.", show_default=False
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the PNGs and CSVs \\[default: RUN_DIR/curves for one run, "
+            "./curves for several].",
+            show_default=False,
+        ),
+    ] = None,
+    smoothing: Annotated[
+        float | None,
+        typer.Option(
+            help="EMA weight in [0, 1) for the training curve \\[default: by run length].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Pass-rate curves: training pass rate per step, held-out pass@k per checkpoint and
+    against k (PNG + CSV), and a summary table."""
+    from rlvr.curves import draw, print_summary
+
+    runs, pngs = draw(run_dirs, out, smoothing=smoothing)
+    print_summary(runs)
+    for png in pngs:
+        print(f"rlvr curves: wrote {png}", file=sys.stderr)
 
 
 def main() -> None:

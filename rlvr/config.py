@@ -20,6 +20,48 @@ from rlvr.errors import UserError
 
 
 @dataclass
+class RewardWeights:
+    """How an environment's reward mixes its verifier and the GenRM (`envs.<name>.reward`).
+
+    The reward is the weighted mean of the two; a weight of 0 leaves that part unconsulted
+    (an environment without a verifier sets `verifier: 0`). See docs/genrm.md.
+    """
+
+    verifier: float = 1.0
+    genrm: float = 0.0
+
+
+@dataclass
+class GenRMConfig:
+    """The generative reward model (`genrm:` in the YAML); see docs/genrm.md."""
+
+    mode: str = "off"
+    """off, pointwise (each response rated alone) or pairwise (each against its neighbours in
+    the group, in a circle, both orders)."""
+    model: str | None = None
+    """The judge: any causal LM rlvr can load (as `model`); None: the embedded model."""
+    max_new_tokens: int = 64
+    """Tokens the judge may write per judgement; its JSON verdict must fit."""
+    batch_size: int = 8
+    """Judge conversations per `generate` call."""
+    temperature: float = 0.0
+    """0: greedy, deterministic judging."""
+    position_swap: bool = True
+    """Pairwise: judge each neighbour pair in both orders, so position bias cancels."""
+    prefill: bool = True
+    """Start the judge's reply with the opening of its JSON verdict (`{"score": `), so that a
+    small model answers in the format; turn it off for a judge that reasons first."""
+    reference_field: str | None = "answer"
+    """The problem field shown to the judge as a reference answer, where a problem has it."""
+    pointwise_template: str | None = None
+    """The judge's prompt in pointwise mode, with {prompt}, {response} and optionally
+    {reference}; None: the built-in one (rlvr/genrm.py)."""
+    pairwise_template: str | None = None
+    """The judge's prompt in pairwise mode, with {prompt}, {response_1}, {response_2} and
+    optionally {reference}; None: the built-in one."""
+
+
+@dataclass
 class EnvConfig:
     """One environment of a run (`envs:` in the YAML)."""
 
@@ -34,6 +76,8 @@ class EnvConfig:
     """Keyword options for the environment factory (e.g. `size`, `families`)."""
     verifier_options: dict[str, Any] = field(default_factory=dict)
     """Keyword options for the verifier (e.g. `mode: lenient` for math)."""
+    reward: RewardWeights = field(default_factory=RewardWeights)
+    """Weights of the verifier's reward and the GenRM score in this environment's reward."""
 
 
 @dataclass
@@ -50,8 +94,11 @@ class TrainConfig:
     max_steps: int | None = None
     """Optimizer steps to train (None: 8 on CPU, 200 on GPU)."""
     seed: int = 0
-    curriculum: str = "uniform"
-    """A registered curriculum, one instance per environment."""
+    curriculum: str = "pass_rate"
+    """A registered curriculum, one instance per environment: `pass_rate` (problems near a
+    target pass rate that moves from easy to hard; docs/curriculum.md) or `uniform`."""
+    curriculum_options: dict[str, Any] = field(default_factory=dict)
+    """Keyword options for the curriculum factory (e.g. `pass_rates: eval/pass_rates.jsonl`)."""
     problems_per_step: int | None = None
     """Distinct problems per step, split across environments by weight (None: 3 on CPU)."""
     group_size: int | None = None
@@ -80,6 +127,17 @@ class TrainConfig:
     """None: on GPU when vLLM is installed."""
     bf16: bool | None = None
     """None: on GPU."""
+    ray_address: str | None = None
+    """The Ray cluster hosting the environment actors (`host:port` or `ray://host:port`);
+    None: RAY_ADDRESS if set, else a local Ray instance started for the run."""
+    actors_per_env: int | None = None
+    """Ray actors verifying each environment's completions (None: the CPUs Ray sees, shared
+    among the environments, at least one each)."""
+    verify_timeout: float = 60.0
+    """Seconds one completion's verification may take; past it the completion scores 0
+    (`info.status: timeout`)."""
+    genrm: GenRMConfig = field(default_factory=GenRMConfig)
+    """The generative reward model; off unless `mode` is set."""
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
@@ -115,6 +173,12 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
             return [str(v) for v in value]
     elif origin is dict and isinstance(value, dict):
         return dict(value)
+    elif dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
+        if isinstance(value, annotation):
+            return value
+        if isinstance(value, dict):
+            return _build(annotation, value, where)
+        raise UserError(f"{where}: expected a mapping of fields, got {value!r}")
     name = getattr(annotation, "__name__", str(annotation))
     raise UserError(f"{where}: expected {name}, got {value!r}")
 
@@ -211,3 +275,41 @@ def check(config: TrainConfig) -> None:
         raise UserError(f"loss_type must be grpo, dr_grpo, dapo or bnpo, got {config.loss_type!r}")
     if not 0 < config.temperature <= 5:
         raise UserError(f"temperature must be in (0, 5], got {config.temperature}")
+    if config.actors_per_env is not None and config.actors_per_env < 1:
+        raise UserError(f"actors_per_env must be at least 1, got {config.actors_per_env}")
+    if not config.verify_timeout > 0:
+        raise UserError(f"verify_timeout must be positive, got {config.verify_timeout}")
+    _check_genrm(config)
+
+
+def _check_genrm(config: TrainConfig) -> None:
+    """The `genrm:` section and every environment's reward weights."""
+    from rlvr.genrm import GENRM_MODES, check_template
+
+    genrm = config.genrm
+    if genrm.mode not in GENRM_MODES:
+        raise UserError(f"genrm.mode must be one of {', '.join(GENRM_MODES)}, got {genrm.mode!r}")
+    if genrm.max_new_tokens < 1:
+        raise UserError(f"genrm.max_new_tokens must be at least 1, got {genrm.max_new_tokens}")
+    if genrm.batch_size < 1:
+        raise UserError(f"genrm.batch_size must be at least 1, got {genrm.batch_size}")
+    if genrm.temperature < 0:
+        raise UserError(f"genrm.temperature must be 0 (greedy) or more, got {genrm.temperature}")
+    for mode in ("pointwise", "pairwise"):
+        template = getattr(genrm, f"{mode}_template")
+        if template is not None:
+            check_template(template, mode, where=f"genrm.{mode}_template")
+    for name, env in config.envs.items():
+        weights = env.reward
+        for part in ("verifier", "genrm"):
+            if getattr(weights, part) < 0:
+                raise UserError(
+                    f"envs.{name}.reward.{part} must be 0 or more, got {getattr(weights, part)}"
+                )
+        if weights.verifier == 0 and weights.genrm == 0:
+            raise UserError(f"envs.{name}.reward: the verifier and genrm weights are both 0")
+        if weights.genrm > 0 and genrm.mode == "off":
+            raise UserError(
+                f"envs.{name}.reward.genrm is {weights.genrm} but the GenRM is off: pass "
+                "--genrm pointwise|pairwise or set genrm.mode in the config"
+            )

@@ -2,9 +2,12 @@
 
 `reward_function("math")` is a reward function any `trl.GRPOTrainer` accepts: it reads the
 problem's fields (`answer`, `tests`, ...) from the dataset columns TRL passes as keyword
-arguments. `rlvr train` uses `ProblemRewards`, which looks each problem up by `problem_id`
-instead (environments have different fields) and keeps what the step needs beyond the
-rewards: per-environment outcomes for the metrics and the curriculum, and sample verdicts.
+arguments; given an `EnvironmentPool` (rlvr/pool.py), it is an async reward function that
+awaits the pool's Ray actors instead of verifying in this process. `rlvr train` uses
+`ProblemRewards`, which looks each problem up by `problem_id` instead (environments have
+different fields), scores the whole batch through the pool at once, and keeps what the step
+needs beyond the rewards: per-environment outcomes for the metrics and the curriculum, and
+sample verdicts.
 """
 
 from __future__ import annotations
@@ -12,12 +15,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rlvr.errors import UserError
+from rlvr.genrm import JudgeGroup, combine_reward, group_by_problem
 from rlvr.protocols import Verifier
 from rlvr.registry import get_verifier
 from rlvr.scoring import completion_text, score
 from rlvr.verdict import Verdict
+
+if TYPE_CHECKING:
+    from rlvr.config import RewardWeights
+    from rlvr.genrm import GenRMActor, GenRMScorer
+    from rlvr.pool import EnvironmentPool
 
 TRL_KEYWORDS = frozenset(
     {
@@ -33,13 +43,18 @@ TRL_KEYWORDS = frozenset(
 
 
 def reward_function(
-    verifier: str | Verifier, **verifier_options: Any
-) -> Callable[..., list[float | None]]:
+    verifier: str | Verifier, *, pool: EnvironmentPool | None = None, **verifier_options: Any
+) -> Callable[..., Any]:
     """A TRL reward function scoring completions with a registered verifier (or an instance).
 
     Each problem's fields come from the dataset columns of the same name; `None` marks an
-    infrastructure fault, which TRL leaves out of the update.
+    infrastructure fault, which TRL leaves out of the update. With `pool`, the function is
+    async and scores on the pool's actors for the environment named `verifier` (TRL awaits it
+    alongside its other async reward functions); the pool already holds the verifier, so
+    options go to it, not here.
     """
+    if pool is not None:
+        return _pooled_reward_function(verifier, pool, verifier_options)
     instance = get_verifier(verifier, **verifier_options) if isinstance(verifier, str) else verifier
 
     def rewards(
@@ -56,6 +71,32 @@ def reward_function(
     return rewards
 
 
+def _pooled_reward_function(
+    verifier: str | Verifier, pool: EnvironmentPool, options: Mapping[str, Any]
+) -> Callable[..., Any]:
+    env = verifier if isinstance(verifier, str) else verifier.name
+    if options:
+        raise UserError(
+            f"reward_function({env!r}, pool=...): verifier options {sorted(options)} belong to "
+            "the verifier the pool was built with"
+        )
+    if env not in pool.envs:
+        raise UserError(f"the pool has no environment {env!r}; it has {', '.join(pool.envs)}")
+
+    async def rewards(
+        prompts: Sequence[Any], completions: Sequence[Any], **columns: Any
+    ) -> list[float | None]:
+        fields = {k: v for k, v in columns.items() if k not in TRL_KEYWORDS}
+        problems = [{k: v[i] for k, v in fields.items()} for i in range(len(completions))]
+        verdicts = await pool.ascore(
+            [(env, p, completion_text(c)) for p, c in zip(problems, completions, strict=True)]
+        )
+        return [v.reward for v in verdicts]
+
+    rewards.__name__ = f"rlvr_{env}"
+    return rewards
+
+
 @dataclass
 class StepOutcomes:
     """What one batch of verdicts says, for metrics, the curriculum and samples.jsonl."""
@@ -66,7 +107,15 @@ class StepOutcomes:
 
 
 class ProblemRewards:
-    """The reward function of `rlvr train`: problems by id, each scored by its env's verifier."""
+    """The reward function of `rlvr train`: problems by id, each scored by its env's verifier,
+    on the pool's actors when given one (the whole batch at once), else in this process.
+
+    With a GenRM, each problem's group goes to the judge first (it works while the verifiers
+    do), and each completion's reward is the weighted mean of its verifier reward and its
+    GenRM score by its environment's `reward` weights; an environment whose verifier weight is
+    0 has no verifier and is judged alone. The curriculum sees the reward the update uses;
+    the per-environment pass rates stay the verifier's.
+    """
 
     __name__ = "rlvr"
 
@@ -76,11 +125,20 @@ class ProblemRewards:
         verifiers: Mapping[str, Verifier],
         *,
         samples_per_call: int = 4,
+        pool: EnvironmentPool | None = None,
+        genrm: GenRMActor | GenRMScorer | None = None,
+        reward_weights: Mapping[str, RewardWeights] | None = None,
+        reference_field: str | None = None,
     ) -> None:
         self.problems = problems
-        self.verifiers = verifiers  # by env name
+        self.verifiers = verifiers  # by env name; an env judged by the GenRM alone has none
         self.samples_per_call = samples_per_call
+        self.pool = pool
+        self.genrm = genrm
+        self.reward_weights = reward_weights or {}
+        self.reference_field = reference_field
         self.outcomes = StepOutcomes()
+        self._restarts_logged = (0, 0)
 
     def take_outcomes(self) -> StepOutcomes:
         """The outcomes gathered since the last call, and a fresh slate."""
@@ -94,26 +152,103 @@ class ProblemRewards:
         problem_id: Sequence[str],
         **kwargs: Any,
     ) -> list[float | None]:
+        texts = [completion_text(c) for c in completions]
+        problems = [self.problems[pid] for pid in problem_id]
+        log_metric = kwargs.get("log_metric")
+        judging = self._submit_to_genrm(prompts, completions, problem_id) if self.genrm else None
+        verdicts = self._verify(problems, texts)
+        if self.pool is not None:
+            self._log_restarts(log_metric)
+        genrm_scores = self._genrm_scores(judging, len(completions), log_metric)
         rewards: list[float | None] = []
         # spread over the batch, so that every environment's groups are seen
         every = max(1, -(-len(completions) // max(1, self.samples_per_call)))
-        for i, (pid, completion) in enumerate(zip(problem_id, completions, strict=True)):
-            problem = self.problems[pid]
+        for i, (pid, problem, text, verdict) in enumerate(
+            zip(problem_id, problems, texts, verdicts, strict=True)
+        ):
             env = problem["env"]
-            text = completion_text(completion)
-            verdict = score(self.verifiers[env], problem, text)
-            rewards.append(verdict.reward)
-            self.outcomes.verdicts_by_env[env].append(verdict)
-            if verdict.reward is not None:
-                self.outcomes.rewards_by_problem[pid].append(verdict.reward)
+            reward = verdict.reward if verdict is not None else None
+            if genrm_scores is not None:
+                reward = combine_reward(reward, genrm_scores[i], self.reward_weights[env])
+            rewards.append(reward)
+            if verdict is not None:
+                self.outcomes.verdicts_by_env[env].append(verdict)
+            if reward is not None:
+                self.outcomes.rewards_by_problem[pid].append(reward)
             if i % every == 0 and i // every < self.samples_per_call:
-                self.outcomes.samples.append(
-                    {
-                        "problem_id": pid,
-                        "env": env,
-                        "completion": text,
-                        "reward": verdict.reward,
-                        "info": verdict.info,
-                    }
-                )
+                sample = {
+                    "problem_id": pid,
+                    "env": env,
+                    "completion": text,
+                    "reward": reward,
+                    "info": verdict.info if verdict is not None else {},
+                }
+                if genrm_scores is not None:
+                    sample["genrm_score"] = genrm_scores[i]
+                    sample["verifier_reward"] = verdict.reward if verdict is not None else None
+                self.outcomes.samples.append(sample)
         return rewards
+
+    def _verify(
+        self, problems: Sequence[Mapping[str, Any]], texts: Sequence[str]
+    ) -> list[Verdict | None]:
+        """Every completion whose environment has a verifier, on the pool or in-process."""
+        todo = [i for i, p in enumerate(problems) if p["env"] in self.verifiers]
+        verdicts: list[Verdict | None] = [None] * len(problems)
+        if self.pool is not None:
+            done = self.pool.score([(problems[i]["env"], problems[i], texts[i]) for i in todo])
+        else:
+            done = [score(self.verifiers[problems[i]["env"]], problems[i], texts[i]) for i in todo]
+        for i, verdict in zip(todo, done, strict=True):
+            verdicts[i] = verdict
+        return verdicts
+
+    def _submit_to_genrm(
+        self, prompts: Sequence[Any], completions: Sequence[Any], problem_id: Sequence[str]
+    ) -> tuple[Any, list[list[int]]]:
+        """Each problem's group to the judge; returns what to wait on and the groups' indices."""
+        assert self.genrm is not None
+        index_groups = group_by_problem(problem_id)
+        groups = []
+        for indices in index_groups:
+            problem = self.problems[problem_id[indices[0]]]
+            reference = problem.get(self.reference_field) if self.reference_field else None
+            groups.append(
+                JudgeGroup(
+                    prompt=prompts[indices[0]],
+                    completions=[completions[i] for i in indices],
+                    reference=None if reference is None else str(reference),
+                    env=problem["env"],
+                )
+            )
+        if hasattr(self.genrm, "submit"):  # a Ray actor: judge while the verifiers run
+            return self.genrm.submit(groups), index_groups
+        return self.genrm.score_groups(groups), index_groups
+
+    def _genrm_scores(
+        self, judging: tuple[Any, list[list[int]]] | None, size: int, log_metric: Any
+    ) -> list[float | None] | None:
+        """Per-completion GenRM scores in batch order (None: the judge failed on it)."""
+        if judging is None:
+            return None
+        pending, index_groups = judging
+        result = pending.result() if hasattr(pending, "result") else pending
+        scores: list[float | None] = [None] * size
+        for indices, group_scores in zip(index_groups, result.scores, strict=True):
+            for i, value in zip(indices, group_scores, strict=True):
+                scores[i] = value
+        if callable(log_metric):
+            for name, value in result.metrics.items():
+                log_metric(name, value)
+        return scores
+
+    def _log_restarts(self, log_metric: Any) -> None:
+        """Actors and verifier processes the pool replaced during this call, as TRL metrics
+        (timeouts and errors are counted per environment from the verdicts)."""
+        assert self.pool is not None
+        stats = self.pool.stats()
+        now = (stats.actor_restarts, stats.process_restarts)
+        if callable(log_metric):
+            log_metric("pool/actor_restarts", float(now[0] - self._restarts_logged[0]))
+            log_metric("pool/process_restarts", float(now[1] - self._restarts_logged[1]))
+        self._restarts_logged = now

@@ -142,6 +142,9 @@ class CodeVerifier:
             task = read_task(problem, self.default_language, self.float_tolerance)
         except TaskError as exc:
             return Verdict.error(f"unusable code problem: {exc}", field=exc.field)
+        # A lone surrogate (half an emoji, possible in JSON input, never from a tokenizer) cannot
+        # be written as a source file: it is the completion's text, so it becomes "?".
+        completion = completion.encode("utf-8", "replace").decode("utf-8")
         extraction = extract_code(completion, task.language, task.entry_point, self.reasoning_close)
         info: dict[str, Any] = {"language": task.language, "form": task.form}
         info["extracted"] = extraction.how

@@ -22,6 +22,9 @@ HEAVY = ("torch", "transformers", "ray", "trl")
         (["-h"], ["verify", "list"]),
         (["verify", "--help"], ["--in", "--out", "--workers", "--plugin"]),
         (["list", "--help"], ["--json", "--plugin"]),
+        (["check", "--help"], ["NAME", "--timeout", "--plugin"]),
+        (["eval", "--help"], ["--model", "--run", "--envs", "--k", "--limit", "--per-problem"]),
+        (["curves", "--help"], ["RUN_DIR", "--out", "--smoothing"]),
     ],
 )
 def test_help_exits_0(run_cli: RunCli, args: list[str], expected: list[str]) -> None:
@@ -46,7 +49,18 @@ def test_unknown_verb_is_a_usage_error(run_cli: RunCli) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["verify", "--help"], ["list", "--help"], ["list"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["verify", "--help"],
+        ["list", "--help"],
+        ["list"],
+        ["check", "--help"],
+        ["eval", "--help"],
+        ["curves", "--help"],
+    ],
+)
 def test_cli_imports_no_heavy_library(argv: list[str]) -> None:
     script = textwrap.dedent(
         f"""\

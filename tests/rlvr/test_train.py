@@ -68,7 +68,10 @@ def test_a_run_leaves_config_metrics_samples_and_a_complete_checkpoint(
     assert {"step", "problem_id", "env", "completion", "reward", "info"} <= samples[0].keys()
     assert (out / "checkpoint-3" / COMPLETE).exists()
     state = json.loads((out / "checkpoint-3" / "rlvr_state.json").read_text())
-    assert state["curricula"]["math"]["observed"] == 12
+    math_state = state["curricula"]["math"]  # the default curriculum, pass_rate
+    assert math_state["curriculum"] == "pass_rate"
+    assert math_state["updates"] == 3  # it saw every step's rewards
+    assert 1 <= len(math_state["problems"]) <= 6  # the problems drawn, with their statistics
     assert (out / "checkpoint-3" / "adapter_model.safetensors").exists()  # LoRA by default
     assert (out / "checkpoint-3" / "optimizer.pt").exists()
     config = (out / "config.yaml").read_text()
@@ -358,3 +361,136 @@ def test_export_writes_a_plain_model_directory_with_the_adapter_merged(
     again = run_cli("export", out, "--out", exported)
     assert again.returncode == 2
     assert "already exists" in again.stderr
+
+
+CURRICULUM_PLUGIN = """\
+class Rotating:
+    '''Starts each batch at the problem after the ones observed so far, and remembers, for
+    every batch asked, how many observations it had seen by then.'''
+
+    name = "rotating"
+
+    def __init__(self, problems, *, seed=0):
+        self.ids = sorted(str(p["id"]) for p in problems)
+        self.observed = 0
+        self.asked = []
+
+    def next_batch(self, size, step):
+        self.asked.append([step, self.observed])
+        return [self.ids[(self.observed + j) % len(self.ids)] for j in range(size)]
+
+    def observe(self, outcomes):
+        self.observed += 1
+
+    def state_dict(self):
+        return {"ids": self.ids, "observed": self.observed, "asked": self.asked}
+
+    def load_state_dict(self, state):
+        self.observed, self.asked = state["observed"], state["asked"]
+"""
+
+
+def test_each_step_is_picked_after_the_curriculum_saw_the_previous_one(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path, write_plugin: Any
+) -> None:
+    plugin = write_plugin("rotating", CURRICULUM_PLUGIN)
+    out = tmp_path / "run"
+    result = run_cli(
+        *train_args(tiny_model, out, "--envs", "math", "--max-steps", 3),
+        "--curriculum",
+        "rotating",
+        "--plugin",
+        plugin,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    state = json.loads((out / "checkpoint-3" / "rlvr_state.json").read_text())["curricula"]["math"]
+    # TRL's dataloader runs a batch ahead; the picks must not: step s after s observations
+    assert state["asked"] == [[0, 0], [1, 1], [2, 2]]
+    ids = state["ids"]
+    for sample in rows(out / "samples.jsonl"):
+        step = sample["step"]  # 1-based: the step the sample was logged at
+        assert sample["problem_id"] in {ids[step - 1], ids[step]}
+
+
+def test_two_training_processes_share_each_step_and_keep_one_curriculum_state(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    result = subprocess.run(
+        [
+            str(torchrun),
+            "--standalone",
+            "--nproc-per-node",
+            "2",
+            "-m",
+            "rlvr",
+            *map(str, train_args(tiny_model, out, "--envs", "math,if", "--max-steps", 2)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = rows(out / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [1, 2]  # one row per step, not one per process
+    for row in metrics:  # each process scored half; the row counts both halves
+        assert row["env/math/completions"] + row["env/if/completions"] == 4.0
+    # process 0 generated the `if` group, process 1 the `math` one (environments in name
+    # order); process 0 writes the state, so it has seen the other's rewards; and the states
+    # were compared across processes before this checkpoint was written
+    state = json.loads((out / "checkpoint-2" / "rlvr_state.json").read_text())
+    math_state = state["curricula"]["math"]
+    assert math_state["updates"] == 2
+    assert len(math_state["problems"]) >= 1  # the math groups process 1 scored
+    assert result.stderr.count("rlvr train: done") == 1
+    assert (out / "checkpoint-2" / COMPLETE).exists()
+
+
+def test_two_environments_sharing_a_problem_id_is_a_user_error(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "a.jsonl"
+    data.write_text('{"id": "p1", "prompt": "What is 1+1?", "answer": "2"}\n')
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        f"envs:\n  first: {{data: {data}, verifier: math}}\n"
+        f"  second: {{data: {data}, verifier: math}}\n"
+    )
+    result = run_cli(*train_args(tiny_model, tmp_path / "run", "--config", config))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "problem id 'p1' is in environments 'first' and 'second'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_genrm_scores_alongside_the_verifiers_and_alone_where_an_env_has_none(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "essays.jsonl"
+    data.write_text(
+        "".join(json.dumps({"prompt": f"Write one line about {w}."}) + "\n" for w in "abcdef")
+    )
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "envs:\n"
+        "  math: {reward: {verifier: 1, genrm: 1}}\n"
+        f"  essays: {{data: {data}, reward: {{verifier: 0, genrm: 1}}}}\n"
+        f"genrm: {{mode: pointwise, model: {tiny_model}, max_new_tokens: 4}}\n"
+    )
+    out = tmp_path / "run"
+    result = run_cli(*train_args(tiny_model, out, "--config", config, "--max-steps", 1))
+    assert result.returncode == 0, result.stderr[-3000:]
+    (row,) = rows(out / "metrics.jsonl")
+    assert row["genrm/responses"] == 4.0  # two groups of two, every env judged
+    assert 0.0 <= row["env/essays/genrm_score"] <= 1.0
+    assert "env/essays/pass_rate" not in row  # no verifier: no pass rate
+    assert row["env/math/completions"] == 2.0
+    samples = rows(out / "samples.jsonl")
+    assert {s["env"] for s in samples} == {"math", "essays"}
+    for sample in samples:
+        assert sample["genrm_score"] is None or 0.0 <= sample["genrm_score"] <= 1.0
+        if sample["env"] == "essays":  # its reward is the judge's score alone
+            assert sample["reward"] == sample["genrm_score"]
+            assert sample["verifier_reward"] is None

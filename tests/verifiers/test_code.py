@@ -554,6 +554,12 @@ def test_it_pickles_and_checks_rows_itself() -> None:
     assert CodeVerifier.required_fields == ()
 
 
+def test_a_lone_surrogate_in_the_completion_is_judged_not_an_infrastructure_fault() -> None:
+    # JSON input can carry half an emoji; it must not look like a sandbox that cannot start
+    verdict = VERIFIER.verify(io_problem(([2], 4)), fenced("def f(x): return 2 * x  # \ud83d"))
+    assert verdict.reward == 1.0, verdict.info
+
+
 def test_a_sandbox_that_cannot_start_is_an_infrastructure_fault() -> None:
     verifier = CodeVerifier()
     verifier.sandbox = type(verifier.sandbox)(python="/bin/false")
