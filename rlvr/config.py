@@ -136,6 +136,10 @@ class TrainConfig:
     verify_timeout: float = 60.0
     """Seconds one completion's verification may take; past it the completion scores 0
     (`info.status: timeout`)."""
+    max_error_rate: float = 0.5
+    """The run stops (after saving a checkpoint) when, in one step, more than this fraction of
+    an environment's completions could not be scored (the verifier raised, its process or
+    actor was lost): a broken plugin fails loudly instead of training on nothing."""
     genrm: GenRMConfig = field(default_factory=GenRMConfig)
     """The generative reward model; off unless `mode` is set."""
 
@@ -279,6 +283,8 @@ def check(config: TrainConfig) -> None:
         raise UserError(f"actors_per_env must be at least 1, got {config.actors_per_env}")
     if not config.verify_timeout > 0:
         raise UserError(f"verify_timeout must be positive, got {config.verify_timeout}")
+    if not 0 <= config.max_error_rate <= 1:
+        raise UserError(f"max_error_rate must be in [0, 1], got {config.max_error_rate}")
     _check_genrm(config)
 
 

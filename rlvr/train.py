@@ -142,13 +142,19 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
         trainer.remove_callback(PrinterCallback)  # _StepLog shows the run instead
         stop = _StopOnInterrupt()
         trainer.add_callback(stop)
-        trainer.add_callback(_StepLog(run, rewards, curricula, problems, _given(config.max_steps)))
+        log = _StepLog(run, rewards, curricula, problems, config)
+        trainer.add_callback(log)
         run.create()
         run.write_config({**config_to_dict(config), "model_path": str(model_path)})
 
         # -- train ----------------------------------------------------------------------------
         with stop.installed():
             trainer.train(resume_from_checkpoint=str(checkpoint[1]) if checkpoint else None)
+    if log.failure is not None:
+        raise UserError(
+            f"{log.failure}; stopped after saving {run.path}/checkpoint-"
+            f"{trainer.state.global_step} (raise max_error_rate to go on regardless)"
+        )
     if stop.requested:
         step = trainer.state.global_step
         print(
@@ -401,16 +407,18 @@ class _StepLog(TrainerCallback):
         rewards: Any,
         curricula: Mapping[str, Any],
         problems: Mapping[str, Mapping[str, Any]],
-        max_steps: int,
+        config: TrainConfig,
     ) -> None:
         self.run = run
         self.rewards = rewards
         self.curricula = curricula
         self.problems = problems
-        self.max_steps = max_steps
+        self.max_steps = _given(config.max_steps)
+        self.max_error_rate = config.max_error_rate
         self.step_started = time.perf_counter()
         self.tokens_seen = 0.0
         self.view: _LiveView | None = None
+        self.failure: str | None = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if state.is_world_process_zero:
@@ -437,6 +445,15 @@ class _StepLog(TrainerCallback):
         self.tokens_seen = tokens
         for env, verdicts in sorted(outcomes.verdicts_by_env.items()):
             row.update(env_metrics(env, verdicts))
+            faults = [v for v in verdicts if v.reward is None]
+            if verdicts and len(faults) / len(verdicts) > self.max_error_rate:
+                self.failure = (
+                    f"step {state.global_step}: {len(faults)} of {len(verdicts)} {env!r} "
+                    f"completions could not be scored (first: {faults[0].info.get('error')}), "
+                    f"more than max_error_rate {self.max_error_rate}"
+                )
+                control.should_save = True
+                control.should_training_stop = True
         by_env: dict[str, dict[str, list[float]]] = {}
         for pid, group in sorted(outcomes.rewards_by_problem.items()):
             by_env.setdefault(self.problems[pid]["env"], {})[pid] = group

@@ -494,3 +494,36 @@ def test_a_genrm_scores_alongside_the_verifiers_and_alone_where_an_env_has_none(
         if sample["env"] == "essays":  # its reward is the judge's score alone
             assert sample["reward"] == sample["genrm_score"]
             assert sample["verifier_reward"] is None
+
+
+BROKEN_PLUGIN = """\
+class Broken:
+    '''A plugin verifier with a bug: it raises on every completion.'''
+
+    name = "broken"
+
+    def verify(self, problem, completion):
+        raise KeyError("oops")
+"""
+
+
+def test_a_verifier_failing_past_max_error_rate_stops_the_run_with_a_checkpoint(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path, write_plugin: Any
+) -> None:
+    plugin = write_plugin("broken", BROKEN_PLUGIN)
+    data = tmp_path / "tasks.jsonl"
+    data.write_text("".join(json.dumps({"prompt": f"Say {w}."}) + "\n" for w in "abcdef"))
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        f"envs:\n  math: {{weight: 1}}\n  mytask: {{data: {data}, verifier: broken}}\n"
+        "max_steps: 3\n"
+    )
+    out = tmp_path / "run"
+    result = run_cli(*train_args(tiny_model, out, "--config", config, "--plugin", plugin))
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "step 1: 2 of 2 'mytask' completions could not be scored" in result.stderr
+    assert "KeyError" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "checkpoint-1" / COMPLETE).exists()  # fix the plugin, then --resume
+    (row,) = rows(out / "metrics.jsonl")
+    assert row["env/mytask/errors"] == 2.0
