@@ -71,6 +71,7 @@ def plain_trl(model: Path, steps: int, out: Path) -> StepTimes:
             max_completion_length=LENGTH,
             learning_rate=2e-5,
             use_cpu=True,
+            bf16=False,  # TRL's GRPOConfig turns bf16 on unless told; rlvr's CPU default is fp32
             report_to="none",
             save_strategy="no",
             disable_tqdm=True,
