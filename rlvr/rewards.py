@@ -26,7 +26,7 @@ from rlvr.verdict import Verdict
 
 if TYPE_CHECKING:
     from rlvr.config import RewardWeights
-    from rlvr.genrm import GenRMActor, GenRMScorer
+    from rlvr.genrm import GenRMActor, PendingScores
     from rlvr.pool import EnvironmentPool
 
 TRL_KEYWORDS = frozenset(
@@ -126,7 +126,7 @@ class ProblemRewards:
         *,
         samples_per_call: int = 4,
         pool: EnvironmentPool | None = None,
-        genrm: GenRMActor | GenRMScorer | None = None,
+        genrm: GenRMActor | None = None,
         reward_weights: Mapping[str, RewardWeights] | None = None,
         reference_field: str | None = None,
     ) -> None:
@@ -205,8 +205,9 @@ class ProblemRewards:
 
     def _submit_to_genrm(
         self, prompts: Sequence[Any], completions: Sequence[Any], problem_id: Sequence[str]
-    ) -> tuple[Any, list[list[int]]]:
-        """Each problem's group to the judge; returns what to wait on and the groups' indices."""
+    ) -> tuple[PendingScores, list[list[int]]]:
+        """Each problem's group to the judge actor, which works while the verifiers run;
+        returns what to wait on and the groups' indices in the batch."""
         assert self.genrm is not None
         index_groups = group_by_problem(problem_id)
         groups = []
@@ -221,18 +222,16 @@ class ProblemRewards:
                     env=problem["env"],
                 )
             )
-        if hasattr(self.genrm, "submit"):  # a Ray actor: judge while the verifiers run
-            return self.genrm.submit(groups), index_groups
-        return self.genrm.score_groups(groups), index_groups
+        return self.genrm.submit(groups), index_groups
 
     def _genrm_scores(
-        self, judging: tuple[Any, list[list[int]]] | None, size: int, log_metric: Any
+        self, judging: tuple[PendingScores, list[list[int]]] | None, size: int, log_metric: Any
     ) -> list[float | None] | None:
         """Per-completion GenRM scores in batch order (None: the judge failed on it)."""
         if judging is None:
             return None
         pending, index_groups = judging
-        result = pending.result() if hasattr(pending, "result") else pending
+        result = pending.result()
         scores: list[float | None] = [None] * size
         for indices, group_scores in zip(index_groups, result.scores, strict=True):
             for i, value in zip(indices, group_scores, strict=True):
