@@ -1,10 +1,13 @@
 """`rlvr curves`: a run's pass rates as pictures, several runs overlaid.
 
-Three figures, each a PNG with the CSV of its data beside it, one panel per environment and
+Four figures, each a PNG with the CSV of its data beside it, one panel per environment and
 one colour per run:
 
     pass_rate.png              training pass rate against step (metrics.jsonl keys
                                env/<name>/pass_rate): each step a faint point, a smoothed line
+    zero_variance.png          fraction of the step's groups whose completions all got the same
+                               reward (env/<name>/zero_variance_groups, and over all
+                               environments): the groups GRPO learns nothing from
     passk_by_checkpoint.png    held-out pass@k against checkpoint step (RUN_DIR/eval/eval.json
                                of `rlvr eval --run`; the base model is step 0), 95% bands
     passk_by_k.png             held-out pass@k against k for each run's last checkpoint (solid)
@@ -32,6 +35,8 @@ from rlvr.run_dir import write_atomic
 
 EVAL_JSON = Path("eval") / "eval.json"
 PASS_RATE_SUFFIX = "/pass_rate"
+ZERO_VARIANCE = "zero_variance_groups"
+ALL_ENVS = "all environments"
 DPI = 130
 PANEL_SIZE = (4.6, 3.4)  # inches per environment panel
 PANELS_PER_ROW = 3
@@ -79,6 +84,8 @@ class Run:
     path: Path
     pass_rates: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     """env -> (step, pass rate) from metrics.jsonl."""
+    zero_variance: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    """env (or ALL_ENVS) -> (step, fraction of zero-variance groups) from metrics.jsonl."""
     evals: dict[str, dict[str, Any]] = field(default_factory=dict)
     """policy label -> env -> eval.json block."""
 
@@ -102,14 +109,16 @@ def read_run(path: Path, label: str) -> Run:
             if not isinstance(row, dict) or not isinstance(row.get("step"), int):
                 continue
             for key, value in row.items():
-                if (
-                    key.startswith("env/")
-                    and key.endswith(PASS_RATE_SUFFIX)
-                    and isinstance(value, int | float)
-                    and math.isfinite(value)
-                ):
-                    env = key[len("env/") : -len(PASS_RATE_SUFFIX)]
-                    run.pass_rates.setdefault(env, []).append((row["step"], float(value)))
+                if not isinstance(value, int | float) or not math.isfinite(value):
+                    continue
+                point = (row["step"], float(value))
+                if key.startswith("env/") and key.endswith(PASS_RATE_SUFFIX):
+                    run.pass_rates.setdefault(key[4 : -len(PASS_RATE_SUFFIX)], []).append(point)
+                elif key.startswith("env/") and key.endswith("/" + ZERO_VARIANCE):
+                    env = key[4 : -len(ZERO_VARIANCE) - 1]
+                    run.zero_variance.setdefault(env, []).append(point)
+                elif key == ZERO_VARIANCE:
+                    run.zero_variance.setdefault(ALL_ENVS, []).append(point)
     eval_file = path / EVAL_JSON
     if eval_file.is_file():
         try:
@@ -121,7 +130,7 @@ def read_run(path: Path, label: str) -> Run:
         # `rlvr eval --model` writes env blocks at the top; `--run`, one object per policy.
         is_model = any(isinstance(v, dict) and "n_problems" in v for v in data.values())
         run.evals = {"model": data} if is_model else data
-    if not run.pass_rates and not run.evals:
+    if not run.pass_rates and not run.zero_variance and not run.evals:
         raise UserError(
             f"{path}: nothing to draw: no env/<name>/pass_rate in metrics.jsonl and no "
             f"{EVAL_JSON} (run `rlvr eval --run {path}` first)"
@@ -246,9 +255,22 @@ def _legend(figure: Any, runs: Sequence[Run], styles: Sequence[tuple[str, str, s
     )
 
 
-def plot_pass_rate(runs: Sequence[Run], out: Path, smoothing: float | None) -> Path | None:
-    """Training pass rate against step; returns the PNG's path, or None without data."""
-    envs = _envs(runs, "train")
+def _plot_steps(
+    runs: Sequence[Run],
+    series: Mapping[str, Mapping[str, list[tuple[int, float]]]],
+    out: Path,
+    smoothing: float | None,
+    *,
+    name: str,
+    column: str,
+    ylabel: str,
+    title: str,
+) -> Path | None:
+    """One panel per environment of `series` (run label -> env -> (step, value)): each step a
+    faint point, a smoothed line per run; the PNG and its CSV. None without data."""
+    envs: dict[str, None] = {}
+    for run in runs:
+        envs.update(dict.fromkeys(series[run.label]))
     if not envs:
         return None
     figure, axes = _figure(len(envs), integer_x=True)
@@ -256,29 +278,57 @@ def plot_pass_rate(runs: Sequence[Run], out: Path, smoothing: float | None) -> P
     rows = []
     for ax, env in zip(axes, envs, strict=True):
         for run in runs:
-            points = sorted(run.pass_rates.get(env, []))
+            points = sorted(series[run.label].get(env, []))
             if not points:
                 continue
             steps = [s for s, _ in points]
-            rates = [r for _, r in points]
-            weight = default_smoothing(len(rates)) if smoothing is None else smoothing
-            smoothed = smooth(rates, weight)
+            values = [v for _, v in points]
+            weight = default_smoothing(len(values)) if smoothing is None else smoothing
+            smoothed = smooth(values, weight)
             colour = colours[run.label]
-            ax.scatter(steps, rates, s=10, color=colour, alpha=0.25, linewidths=0)
+            ax.scatter(steps, values, s=10, color=colour, alpha=0.25, linewidths=0)
             ax.plot(steps, smoothed, color=colour, linewidth=1.8)
             rows += [
-                {"run": run.label, "env": env, "step": s, "pass_rate": r, "smoothed": round(m, 6)}
-                for s, r, m in zip(steps, rates, smoothed, strict=True)
+                {"run": run.label, "env": env, "step": s, column: v, "smoothed": round(m, 6)}
+                for s, v, m in zip(steps, values, smoothed, strict=True)
             ]
         ax.set_title(env)
         ax.set_xlabel("training step")
-    _label_y(axes, "pass rate (reward = 1)")
-    figure.suptitle("Training pass rate per environment\n(points: each step; line: smoothed)")
+    _label_y(axes, ylabel)
+    figure.suptitle(f"{title}\n(points: each step; line: smoothed)")
     _legend(figure, runs, [])
-    png = out / "pass_rate.png"
+    png = out / f"{name}.png"
     _save_png(figure, png)
-    _write_csv(out / "pass_rate.csv", ["run", "env", "step", "pass_rate", "smoothed"], rows)
+    _write_csv(out / f"{name}.csv", ["run", "env", "step", column, "smoothed"], rows)
     return png
+
+
+def plot_pass_rate(runs: Sequence[Run], out: Path, smoothing: float | None) -> Path | None:
+    """Training pass rate against step; returns the PNG's path, or None without data."""
+    return _plot_steps(
+        runs,
+        {run.label: run.pass_rates for run in runs},
+        out,
+        smoothing,
+        name="pass_rate",
+        column="pass_rate",
+        ylabel="pass rate (reward = 1)",
+        title="Training pass rate per environment",
+    )
+
+
+def plot_zero_variance(runs: Sequence[Run], out: Path, smoothing: float | None) -> Path | None:
+    """Fraction of zero-variance groups against step (the groups GRPO cannot learn from)."""
+    return _plot_steps(
+        runs,
+        {run.label: run.zero_variance for run in runs},
+        out,
+        smoothing,
+        name="zero_variance",
+        column="zero_variance",
+        ylabel="groups with one reward for all",
+        title="Zero-variance groups per step",
+    )
 
 
 PASSK_COLUMNS = ["run", "policy", "step", "env", "k", "pass_at_k", "ci_low", "ci_high"]
@@ -468,6 +518,7 @@ def draw(
         png
         for png in (
             plot_pass_rate(runs, out, smoothing),
+            plot_zero_variance(runs, out, smoothing),
             plot_passk_by_checkpoint(runs, out),
             plot_passk_by_k(runs, out),
         )
@@ -478,7 +529,8 @@ def draw(
 
 def print_summary(runs: Sequence[Run]) -> None:
     """Per run and environment: the training pass rate's start and end (smoothed), and the
-    last checkpoint's held-out pass@k against the base model's."""
+    last checkpoint's held-out pass@1 against the base model's (with eval's paired 95%
+    interval when eval.json has one)."""
     import sys
 
     from rich.console import Console
@@ -513,7 +565,11 @@ def print_summary(runs: Sequence[Run]) -> None:
                         f" [{low:.2f}, {high:.2f}]" if low is not None else ""
                     )
                     base = run.evals.get("base", {}).get(env) or {}
-                    if label != "base" and base.get("pass@1") is not None:
+                    paired = block.get("vs_base") or {}
+                    if paired.get("pass@1") is not None:  # with its paired interval
+                        low, high = paired["pass@1_ci"]
+                        delta = f"{paired['pass@1']:+.3f} [{low:+.2f}, {high:+.2f}]"
+                    elif label != "base" and base.get("pass@1") is not None:
                         delta = f"{block['pass@1'] - base['pass@1']:+.3f}"
             table.add_row(run.label, env, steps, train, held_out, pass1, delta)
     Console(width=None if sys.stdout.isatty() else 200).print(table)

@@ -13,13 +13,20 @@ sampling at `temperature` with no top-k/top-p cut, completions cut at the first 
 token and decoded without special tokens); vLLM on a GPU when it is installed, fed the same
 token ids. Each problem's n completions come from a generator seeded by (seed, problem id), so
 a result does not depend on which other problems, checkpoints or `--limit` were evaluated
-alongside it, and every checkpoint meets the same random draws.
+alongside it, and every checkpoint meets the same random draws. `--batch B` trades that for
+speed on a CPU: B problems share a call (left-padded, seeded by the first one's seed), so a
+result then depends on the problem order and `--limit`, still the same for every checkpoint.
 
 Judging reuses `rlvr.scoring.score` with the environment's verifier, without training's
 shaping options (no partial credit for an unboxed math answer): a completion is correct when
 its reward is 1. Math is judged twice, with strict (boxed) and lenient (free-form) extraction.
 A verifier fault (reward None) is never counted as wrong: the sample is left out and counted
 under `errors`.
+
+A checkpoint's blocks also hold `vs_base`: its pass@k minus the base model's on the same
+problems, with a paired bootstrap interval (problems resampled, each problem's two results
+kept together). That is the interval to read "did training help?" from: the two policies'
+own intervals share the problem-to-problem spread, and overlap even when the gain is real.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.errors import RecordError, UserError
-from rlvr.passk import pass_at_k_with_interval
+from rlvr.passk import paired_difference_with_interval, pass_at_k_with_interval
 from rlvr.protocols import Message, Verifier
 from rlvr.records import Record, load_records
 from rlvr.registry import default_registry
@@ -91,6 +98,10 @@ class Settings:
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS["cpu"]
     limit: int | None = None
     engine: str = "transformers"
+    batch: int = 1
+    """Problems per `generate` call (transformers engine). 1: each problem alone, its samples
+    independent of every other problem; more: several problems left-padded into one call, much
+    faster on a CPU, the samples then depending on which problems share the call."""
 
 
 def parse_ks(text: str | None, n: int) -> tuple[int, ...]:
@@ -262,7 +273,11 @@ def _heldout_problems(
         raise UserError("no environments: pass --envs (e.g. --envs math,code,if)")
     problems = {}
     for name in env_names:
-        problems[name] = [dict(p, env=name) for p in environments.get(name).problems("heldout")]
+        try:  # an environment may build its pool lazily, checking its options only now
+            heldout = environments.get(name).problems("heldout")
+        except ValueError as exc:
+            raise UserError(f"environment {name!r}: {exc}") from None
+        problems[name] = [dict(p, env=name) for p in heldout]
         if not problems[name]:
             raise UserError(
                 f"environment {name!r} has no held-out problems; evaluate a file with --data"
@@ -467,9 +482,53 @@ def _difficulty_key(difficulty: Any) -> str:
 
 
 def policy_blocks(
-    results: Mapping[str, Sequence[ProblemResult]], settings: Settings
+    results: Mapping[str, Sequence[ProblemResult]],
+    settings: Settings,
+    base: Mapping[str, Sequence[ProblemResult]] | None = None,
 ) -> dict[str, Any]:
-    return {env: env_block(env_results, settings) for env, env_results in results.items()}
+    """Each environment's block; with the base model's results, each block (and math's
+    lenient one) also says by how much this policy beats the base, paired by problem."""
+    blocks = {env: env_block(env_results, settings) for env, env_results in results.items()}
+    for env, block in blocks.items():
+        if base is None or env not in base:
+            continue
+        for mode in results[env][0].tallies if results[env] else ():
+            target = block if mode == block.get("extraction", mode) else block.get(str(mode))
+            if target is not None:
+                target["vs_base"] = versus(base[env], results[env], mode, settings)
+    return blocks
+
+
+def versus(
+    before: Sequence[ProblemResult],
+    after: Sequence[ProblemResult],
+    mode: str | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """pass@k(after) - pass@k(before) with a paired 95% bootstrap interval, for each k, over
+    the problems both scored at least k samples of."""
+    by_id = {r.id: r for r in before}
+    block: dict[str, Any] = {}
+    for k in settings.ks:
+        pairs = [
+            (by_id[r.id].tallies[mode], r.tallies[mode])
+            for r in after
+            if r.id in by_id
+            and r.tallies[mode].scored >= k
+            and by_id[r.id].tallies[mode].scored >= k
+        ]
+        if not pairs:
+            block[f"pass@{k}"] = block[f"pass@{k}_ci"] = None
+            continue
+        value, (low, high) = paired_difference_with_interval(
+            [(b.scored, b.correct) for b, _ in pairs],
+            [(a.scored, a.correct) for _, a in pairs],
+            k,
+            seed=settings.seed,
+        )
+        block[f"pass@{k}"] = round(value, DIGITS)
+        block[f"pass@{k}_ci"] = [round(low, DIGITS), round(high, DIGITS)]
+    return block
 
 
 def csv_rows(policy: Policy, blocks: Mapping[str, Any], settings: Settings) -> list[dict]:
@@ -572,14 +631,15 @@ def load_policy(policy: Policy) -> tuple[Any, Any]:
 class TransformersEngine:
     """transformers `generate`, sampling as TRL's GRPOTrainer does (see the module docstring)."""
 
-    prompts_per_call = 8  # one prompt at a time inside; this only paces the progress lines
-
     def __init__(self, policy: Policy, settings: Settings) -> None:
         import os
 
         import torch
         from transformers import GenerationConfig
 
+        self.batch = settings.batch
+        # problems per call from evaluate_tasks: it paces the progress lines
+        self.prompts_per_call = max(8, settings.batch)
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         if self.device == "cpu":
             torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
@@ -604,27 +664,34 @@ class TransformersEngine:
     def generate(
         self, prompts: Sequence[list[Message]], n: int, seeds: Sequence[int]
     ) -> list[list[str]]:
+        out: list[list[str]] = []
+        for first in range(0, len(prompts), self.batch):
+            group = [prompt_ids(self.tokenizer, m) for m in prompts[first : first + self.batch]]
+            out += self._generate(group, n, seeds[first])
+        return out
+
+    def _generate(self, group: list[list[int]], n: int, seed: int) -> list[list[str]]:
+        """n samples of each prompt in one call, prompts left-padded to a common length (a
+        lone prompt, the default, has no padding at all)."""
         import torch
 
-        out = []
-        for messages, seed in zip(prompts, seeds, strict=True):
-            # n copies of one prompt: no padding, so a problem's samples never depend on
-            # which other prompts share its batch.
-            ids = torch.tensor([prompt_ids(self.tokenizer, messages)] * n, device=self.device)
-            torch.manual_seed(seed)
-            with torch.no_grad():
-                generated = self.model.generate(
-                    input_ids=ids,
-                    attention_mask=torch.ones_like(ids),
-                    generation_config=self.config,
-                )
-            completions = []
-            for row in generated[:, ids.shape[1] :].tolist():
-                ends = [i for i, token in enumerate(row) if token in self.eos_ids]
-                kept = row[: ends[0] + 1] if ends else row
-                completions.append(self.tokenizer.decode(kept, skip_special_tokens=True))
-            out.append(completions)
-        return out
+        width = max(len(ids) for ids in group)
+        pad = self.config.pad_token_id if self.config.pad_token_id is not None else 0
+        rows = [[pad] * (width - len(ids)) + ids for ids in group for _ in range(n)]
+        mask = [[0] * (width - len(ids)) + [1] * len(ids) for ids in group for _ in range(n)]
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            generated = self.model.generate(
+                input_ids=torch.tensor(rows, device=self.device),
+                attention_mask=torch.tensor(mask, device=self.device),
+                generation_config=self.config,
+            )
+        texts = []
+        for row in generated[:, width:].tolist():
+            ends = [i for i, token in enumerate(row) if token in self.eos_ids]
+            kept = row[: ends[0] + 1] if ends else row
+            texts.append(self.tokenizer.decode(kept, skip_special_tokens=True))
+        return [texts[i * n : (i + 1) * n] for i in range(len(group))]
 
     def close(self) -> None:
         import torch
@@ -750,6 +817,7 @@ def run_eval(
 
     # -- each policy: generate, judge, summarise, write ---------------------------------------
     report = Report(policies, {}, [], {}, settings, out)
+    base_results: Mapping[str, Sequence[ProblemResult]] | None = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _write_settings(out, report, model=model, run=run, data=data, tasks=tasks)
@@ -766,7 +834,11 @@ def run_eval(
             )
         finally:
             engine.close()
-        report.blocks[policy.label] = policy_blocks(results, settings)
+        if policy.label == "base":
+            base_results = results
+        report.blocks[policy.label] = policy_blocks(
+            results, settings, None if policy.label == "base" else base_results
+        )
         report.csv_rows.extend(csv_rows(policy, report.blocks[policy.label], settings))
         report.per_problem[policy.label] = per_problem_rows(results)
         if out is not None:  # after each policy: a long run's finished checkpoints are kept
@@ -788,6 +860,9 @@ def resolve_settings(flags: Mapping[str, Any], run_config: Mapping[str, Any]) ->
         temperature = run_config.get("temperature", 1.0)
     if not 0 < float(temperature) <= 5:
         raise UserError(f"--temperature must be in (0, 5], got {temperature}")
+    batch = flags.get("batch") or 1
+    if batch < 1:
+        raise UserError(f"--batch must be at least 1, got {batch}")
     engine = flags.get("engine") or "auto"
     if engine not in ("auto", "transformers", "vllm"):
         raise UserError(f"--engine must be auto, transformers or vllm, got {engine!r}")
@@ -801,6 +876,7 @@ def resolve_settings(flags: Mapping[str, Any], run_config: Mapping[str, Any]) ->
         ),
         limit=limit,
         engine=engine,
+        batch=batch,
     )
 
 
@@ -855,6 +931,7 @@ def _write_settings(
         "max_new_tokens": settings.max_new_tokens,
         "limit": settings.limit,
         "engine": settings.engine,
+        "batch": settings.batch,
         "rlvr_version": rlvr.__version__,
     }
     write_atomic(out / SETTINGS_FILE, to_json(written) + "\n")

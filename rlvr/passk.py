@@ -101,3 +101,31 @@ def pass_at_k_with_interval(
     # A percentile interval can miss its own estimate by a hair on tiny, skewed samples;
     # readers expect low <= estimate <= high.
     return estimate, (min(low, estimate), max(high, estimate))
+
+
+def paired_difference_with_interval(
+    before: Sequence[tuple[int, int]],
+    after: Sequence[tuple[int, int]],
+    k: int,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, tuple[float, float]]:
+    """pass@k(after) - pass@k(before) over the same problems, given in the same order as
+    (n, correct), with a bootstrap interval that resamples problems, keeping each problem's
+    pair together. Pairing removes the problem-to-problem spread both policies share, so the
+    interval is much narrower than the two policies' own intervals side by side."""
+    if len(before) != len(after):
+        raise ValueError(f"{len(before)} problems before, {len(after)} after: not paired")
+    differences = [
+        pass_at_k(n_after, c_after, k) - pass_at_k(n_before, c_before, k)
+        for (n_before, c_before), (n_after, c_after) in zip(before, after, strict=True)
+    ]
+    if not differences:
+        raise ValueError("no problems to average over")
+    estimate = sum(differences) / len(differences)
+    low, high = bootstrap_interval(
+        differences, confidence=confidence, resamples=resamples, seed=seed
+    )
+    return estimate, (min(low, estimate), max(high, estimate))

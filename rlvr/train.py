@@ -178,7 +178,10 @@ def _training_rows(
     problems: dict[str, dict[str, Any]] = {}
     rows = []
     for name, env in environments.items():
-        env_problems = [dict(p, env=name) for p in env.problems("train")]
+        try:  # an environment may build its pool lazily, checking its options only now
+            env_problems = [dict(p, env=name) for p in env.problems("train")]
+        except ValueError as exc:
+            raise UserError(f"environment {name!r}: {exc}") from None
         if not env_problems:
             raise UserError(f"environment {name!r} has no training problems")
         for problem in env_problems:

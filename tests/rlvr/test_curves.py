@@ -7,6 +7,7 @@ import csv
 import json
 import math
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,8 @@ def write_run(path: Path, *, speed: float, seed: int, steps: int = 60) -> Path:
             for env, start in (("math", 0.25), ("code", 0.05)):
                 truth = start + (0.7 - start) * (1 - math.exp(-speed * step))
                 row[f"env/{env}/pass_rate"] = sum(rng.random() < truth for _ in range(12)) / 12
+                row[f"env/{env}/zero_variance_groups"] = round(1 - truth, 4)
+            row["zero_variance_groups"] = rng.choice([0.0, 0.5, 1.0])
             handle.write(json.dumps(row) + "\n")
         handle.write('{"step": 61, "env/math/pass')  # torn by a crash: ignored
     evaluated = {}
@@ -69,9 +72,17 @@ def write_run(path: Path, *, speed: float, seed: int, steps: int = 60) -> Path:
             env: passk_block(start + (0.6 - start) * (1 - math.exp(-speed * step)))
             for env, start in (("math", 0.2), ("code", 0.03))
         }
+        if step:  # `rlvr eval` pairs each checkpoint with the base model
+            for env, block in evaluated[label].items():
+                gain = round(block["pass@1"] - evaluated["base"][env]["pass@1"], 4)
+                block["vs_base"] = {"pass@1": gain, "pass@1_ci": [gain - 0.03, gain + 0.03]}
     (path / "eval").mkdir()
     (path / "eval" / "eval.json").write_text(json.dumps(evaluated))
     return path
+
+
+def metrics_rows(run: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()[:-1]]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -79,7 +90,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_two_runs_are_overlaid_in_three_figures_with_their_csvs(
+def test_two_runs_are_overlaid_in_four_figures_with_their_csvs(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     fast = write_run(tmp_path / "fast", speed=0.08, seed=1)
@@ -87,9 +98,17 @@ def test_two_runs_are_overlaid_in_three_figures_with_their_csvs(
     out = tmp_path / "curves"
     result = run_cli("curves", fast, slow, "--out", out)
     assert result.returncode == 0, result.stderr[-3000:]
-    for name in ("pass_rate", "passk_by_checkpoint", "passk_by_k"):
+    for name in ("pass_rate", "zero_variance", "passk_by_checkpoint", "passk_by_k"):
         assert (out / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
         assert (out / f"{name}.csv").exists()
+
+    zero = read_csv(out / "zero_variance.csv")
+    assert {r["env"] for r in zero} == {"math", "code", "all environments"}
+    assert len(zero) == 2 * 3 * 60
+    slow_code = [
+        float(r["zero_variance"]) for r in zero if r["run"] == "slow" and r["env"] == "code"
+    ]
+    assert slow_code == [m["env/code/zero_variance_groups"] for m in metrics_rows(slow)]
 
     training = read_csv(out / "pass_rate.csv")
     assert len(training) == 2 * 2 * 60  # runs x envs x steps; the torn line is skipped
@@ -114,6 +133,7 @@ def test_two_runs_are_overlaid_in_three_figures_with_their_csvs(
     # the summary table: both runs, both environments, the last checkpoint against base
     for word in ("fast", "slow", "math", "code", "checkpoint-60"):
         assert word in result.stdout
+    assert len(re.findall(r"\+0\.\d{3} \[\+0\.\d\d, \+0\.\d\d\]", result.stdout)) == 4
     assert "wrote" in result.stderr
 
 
@@ -122,7 +142,12 @@ def test_a_run_without_eval_draws_only_its_training_curve(run_cli: RunCli, tmp_p
     (run / "eval" / "eval.json").unlink()
     result = run_cli("curves", run)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert sorted(p.name for p in (run / "curves").iterdir()) == ["pass_rate.csv", "pass_rate.png"]
+    assert sorted(p.name for p in (run / "curves").iterdir()) == [
+        "pass_rate.csv",
+        "pass_rate.png",
+        "zero_variance.csv",
+        "zero_variance.png",
+    ]
 
 
 @pytest.mark.parametrize(

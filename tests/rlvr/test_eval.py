@@ -213,6 +213,49 @@ def test_generation_is_reproducible_from_its_seed_and_independent_of_the_batch(
     assert engine.generate([MESSAGES], 3, [99]) != [first]
 
 
+def test_batched_problems_are_left_padded_and_kept_apart(tiny_model: Path) -> None:
+    import torch
+
+    def engine(batch: int) -> TransformersEngine:
+        settings = Settings(n=2, max_new_tokens=8, temperature=0.001, batch=batch)
+        return TransformersEngine(Policy("model", None, tiny_model), settings)
+
+    # near-greedy sampling: a problem batched with a longer prompt continues as it does alone
+    alone = engine(1).generate([MESSAGES, OTHER], 2, [1, 2])
+    assert engine(2).generate([MESSAGES, OTHER], 2, [1, 2]) == alone
+
+    # a model that "completes" each row with its own unpadded prompt: every problem's samples
+    # must come back under its own index, its padding masked out
+    batched = engine(2)
+    seen = []
+
+    def echo(input_ids: Any, attention_mask: Any, generation_config: Any) -> Any:
+        seen.append((input_ids, attention_mask))
+        prompts = [row[mask.bool()] for row, mask in zip(input_ids, attention_mask, strict=True)]
+        width = max(len(p) for p in prompts)
+        pad = generation_config.pad_token_id
+        tails = [torch.cat([p, torch.full((width - len(p),), pad)]) for p in prompts]
+        return torch.cat([input_ids, torch.stack(tails)], dim=1)
+
+    batched.model.generate = echo
+    prompts = [MESSAGES, OTHER, MESSAGES]
+    out = batched.generate(prompts, 2, [1, 2, 3])
+    tokenizer = batched.tokenizer
+
+    def echoed(messages: list[Message]) -> str:  # cut at the first end token, as completions are
+        ids = prompt_ids(tokenizer, messages)
+        end = next(i for i, token in enumerate(ids) if token in batched.eos_ids)
+        return tokenizer.decode(ids[: end + 1], skip_special_tokens=True)
+
+    assert out == [[echoed(m)] * 2 for m in prompts]
+    assert out[0] != out[1]
+    assert [len(ids) for ids, _ in seen] == [4, 2]  # two problems x n=2, then the last alone
+    mask = seen[0][1]
+    assert mask[:2].sum(dim=1).tolist() == [len(prompt_ids(tokenizer, MESSAGES))] * 2
+    assert mask[0, 0] == 0  # the shorter prompt is padded on the left
+    assert mask[2, 0] == 1
+
+
 # -- the CLI ------------------------------------------------------------------------------------
 
 
@@ -326,7 +369,15 @@ def test_eval_of_a_run_covers_base_and_every_complete_checkpoint(
         assert blocks["parity"]["n_problems"] == 4
     # checkpoint-2 holds the base weights unchanged: the same seeds give the same samples;
     # checkpoint-1's random adapter changes what the model says
+    unchanged = evaluated["checkpoint-2"]["parity"].pop("vs_base")
     assert evaluated["checkpoint-2"] == evaluated["base"]
+    assert unchanged["pass@1"] == 0
+    assert unchanged["pass@1_ci"] == [0, 0]
+    assert "vs_base" not in evaluated["base"]["parity"]
+    changed = evaluated["checkpoint-1"]["parity"]
+    assert changed["vs_base"]["pass@1"] == pytest.approx(
+        changed["pass@1"] - evaluated["base"]["parity"]["pass@1"], abs=1e-4
+    )
     assert evaluated["checkpoint-1"] != evaluated["base"]
     settings = json.loads((run / "eval" / "settings.json").read_text())
     assert settings["max_new_tokens"] == 6  # the run's max_completion_length

@@ -314,6 +314,10 @@ def test_bad_settings_fail_before_any_work(
         ("envs: [math]\nmax_steps: many\n", "field 'max_steps': expected int"),
         ("envs:\n  math: {weigth: 2}\n", "envs.math: unknown field 'weigth'"),
         ("envs: [math\n", "not valid YAML"),
+        (  # an option the environment can only check when it builds its pool
+            "envs:\n  math: {options: {families: [arithmetic], max_difficulty: 1}}\n",
+            "environment 'math': the math families ['arithmetic'] hold fewer than 2000",
+        ),
     ],
 )
 def test_bad_config_files_name_the_field(

@@ -1,0 +1,84 @@
+"""The learning benchmark's tables, in Markdown, from the runs `run.sh` wrote.
+
+    .venv/bin/python benchmarks/learning/report.py runs/learning/pass_rate runs/learning/uniform
+
+Held-out pass@1 of the base model and each checkpoint per environment (math strict and
+lenient), with `rlvr eval`'s 95% intervals and the paired interval of the gain over the base
+model; then the training side: mean pass rate and zero-variance-group fraction over the first
+and last ten steps, steps done, seconds per step.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+
+def cell(block: dict[str, Any] | None) -> str:
+    if not block or block.get("pass@1") is None:
+        return "–"
+    low, high = block["pass@1_ci"]
+    return f"{block['pass@1']:.3f} [{low:.2f}, {high:.2f}]"
+
+
+def gain(block: dict[str, Any] | None) -> str:
+    paired = (block or {}).get("vs_base") or {}
+    if paired.get("pass@1") is None:
+        return ""
+    low, high = paired["pass@1_ci"]
+    mark = " **" if low > 0 or high < 0 else ""
+    return f"{paired['pass@1']:+.3f} [{low:+.2f}, {high:+.2f}]{mark}"
+
+
+def held_out(runs: list[Path]) -> None:
+    print("| run | policy | env | held-out pass@1 [95% CI] | vs base [paired 95% CI] |")
+    print("| --- | --- | --- | --- | --- |")
+    for run in runs:
+        evaluated = json.loads((run / "eval" / "eval.json").read_text())
+        for policy, blocks in evaluated.items():
+            for env, block in blocks.items():
+                rows = [(env, block)]
+                if block.get("extraction"):
+                    rows = [(f"{env} (strict)", block), (f"{env} (lenient)", block.get("lenient"))]
+                for name, row in rows:
+                    n = f" ({block['n_problems']} x {block['n']})" if row is block else ""
+                    print(f"| {run.name} | {policy} | {name}{n} | {cell(row)} | {gain(row)} |")
+
+
+def training(runs: list[Path]) -> None:
+    print()
+    print(
+        "| run | steps | s/step | env | train pass rate, steps 1-10 -> last 10 | "
+        "zero-variance groups, first 10 -> last 10 |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for run in runs:
+        rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        seconds = mean(r["step_time"] for r in rows if "step_time" in r)
+        envs = sorted({k.split("/")[1] for r in rows for k in r if k.endswith("/pass_rate")})
+        for env in [*envs, "all"]:
+            rate_key = f"env/{env}/pass_rate" if env != "all" else None
+            zero_key = f"env/{env}/zero_variance_groups" if env != "all" else "zero_variance_groups"
+
+            def window(key: str | None, part: list[dict[str, Any]]) -> str:
+                values = [r[key] for r in part if key and r.get(key) is not None]
+                return f"{mean(values):.2f}" if values else "–"
+
+            first, last = rows[:10], rows[-10:]
+            rate = f"{window(rate_key, first)} -> {window(rate_key, last)}" if rate_key else ""
+            zero = f"{window(zero_key, first)} -> {window(zero_key, last)}"
+            print(f"| {run.name} | {rows[-1]['step']} | {seconds:.0f} | {env} | {rate} | {zero} |")
+
+
+def main(argv: list[str]) -> None:
+    runs = [Path(a) for a in argv] or [Path("runs/learning") / c for c in ("pass_rate", "uniform")]
+    if all((run / "eval" / "eval.json").is_file() for run in runs):
+        held_out(runs)
+    training(runs)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
