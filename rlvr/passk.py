@@ -92,14 +92,19 @@ def pass_at_k_with_interval(
     """pass@k over problems given as (n, correct), and its bootstrap interval (widened, if
     need be, to hold the estimate)."""
     per_problem = [pass_at_k(n, c, k) for n, c in counts]
-    if not per_problem:
+    return mean_with_interval(per_problem, confidence=confidence, resamples=resamples, seed=seed)
+
+
+def mean_with_interval(
+    values: Sequence[float], *, confidence: float, resamples: int, seed: int
+) -> tuple[float, tuple[float, float]]:
+    """The mean of per-problem values and its bootstrap interval, widened if need be to hold
+    the mean: a percentile interval can miss its own estimate by a hair on tiny, skewed
+    samples, and readers expect low <= estimate <= high."""
+    if not values:
         raise ValueError("no problems to average over")
-    estimate = sum(per_problem) / len(per_problem)
-    low, high = bootstrap_interval(
-        per_problem, confidence=confidence, resamples=resamples, seed=seed
-    )
-    # A percentile interval can miss its own estimate by a hair on tiny, skewed samples;
-    # readers expect low <= estimate <= high.
+    estimate = sum(values) / len(values)
+    low, high = bootstrap_interval(values, confidence=confidence, resamples=resamples, seed=seed)
     return estimate, (min(low, estimate), max(high, estimate))
 
 
@@ -122,10 +127,4 @@ def paired_difference_with_interval(
         pass_at_k(n_after, c_after, k) - pass_at_k(n_before, c_before, k)
         for (n_before, c_before), (n_after, c_after) in zip(before, after, strict=True)
     ]
-    if not differences:
-        raise ValueError("no problems to average over")
-    estimate = sum(differences) / len(differences)
-    low, high = bootstrap_interval(
-        differences, confidence=confidence, resamples=resamples, seed=seed
-    )
-    return estimate, (min(low, estimate), max(high, estimate))
+    return mean_with_interval(differences, confidence=confidence, resamples=resamples, seed=seed)

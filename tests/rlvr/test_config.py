@@ -44,6 +44,8 @@ def test_hardware_defaults() -> None:
     )
     gpu = resolve_defaults(config, gpu=True, vllm_installed=True)
     assert (gpu.group_size, gpu.bf16, gpu.use_vllm) == (8, True, True)
+    # LoRA: a short CPU run needs the larger rate to move at all (BENCHMARKS.md, "Learning")
+    assert (cpu.learning_rate, gpu.learning_rate) == (2e-4, 2e-5)
     assert (
         resolve_defaults(
             config_from_dict({"envs": ["math"], "lora": False}), gpu=False, vllm_installed=False
