@@ -12,7 +12,7 @@ Where the code runs, and what each layer guards against:
 
 - The driver (the training or `rlvr verify` process) only schedules. Each call to an actor
   has a deadline; an actor that dies (crash, OOM killer, lost node) or overruns it is killed
-  and replaced, and its chunks are retried item by item on the environment's actors. An
+  and replaced, and its chunks are retried item by item, each alone on an actor. An
   item whose actor is lost twice is an infrastructure fault: `Verdict(None, {"error":
   ...})`, never a 0.
 - The actor (`EnvironmentActor`) never runs verifier code itself: it feeds items one at a
@@ -425,6 +425,7 @@ class _Call:
     actor: _Actor
     chunk: _Chunk
     deadline: float
+    slots: int  # of the actor's CALLS_PER_ACTOR: all of them for a retry, which runs alone
 
 
 @dataclass
@@ -693,8 +694,8 @@ class EnvironmentPool:
             batch.future.set_result([v for v in batch.verdicts if v is not None])
 
     def _requeue(self, chunk: _Chunk, reason: str) -> None:
-        """A chunk whose actor was lost: retried item by item, each on its own; an item lost
-        `LOSSES_PER_ITEM` times is an error."""
+        """A chunk whose actor was lost: retried item by item, each alone on an actor (see
+        `_place`); an item lost `LOSSES_PER_ITEM` times is an error."""
         losses = chunk.losses + 1
         if len(chunk.items) > 1:
             retries = [
@@ -719,18 +720,14 @@ class EnvironmentPool:
                     while not (
                         self._stopping
                         or self._in_flight
-                        or any(e.queue and e.idle for e in self._envs.values())
+                        or any(_placeable(e) for e in self._envs.values())
                     ):
                         self._lock.wait()
                     if self._stopping:
                         return
-                    calls = [
-                        (env.idle.pop(), env.queue.popleft())
-                        for env in self._envs.values()
-                        for _ in range(min(len(env.idle), len(env.queue)))
-                    ]
-                for actor, chunk in calls:
-                    self._send(actor, chunk)
+                    calls = [call for env in self._envs.values() for call in _place(env)]
+                for actor, chunk, slots in calls:
+                    self._send(actor, chunk, slots)
                 self._collect()
         except BaseException as exc:  # a bug or a broken cluster: fail loudly, never hang
             log.exception("the environment pool's dispatcher failed")
@@ -738,14 +735,14 @@ class EnvironmentPool:
                 self._broken = exc
             self._fail_waiting(exc)
 
-    def _send(self, actor: _Actor, chunk: _Chunk) -> None:
+    def _send(self, actor: _Actor, chunk: _Chunk, slots: int) -> None:
         budget = len(chunk.items) * (self.item_timeout + ALARM_GRACE_S + PROCESS_START_TIMEOUT_S)
         if not actor.confirmed:
             budget += self.placement_timeout
         # a call queued behind another on the same actor starts when that one ends
         actor.busy_until = max(time.monotonic(), actor.busy_until) + budget + CALL_SLACK_S
         ref = actor.handle.score.remote(chunk.items)
-        self._in_flight[ref] = _Call(actor, chunk, actor.busy_until)
+        self._in_flight[ref] = _Call(actor, chunk, actor.busy_until, slots)
 
     def _collect(self) -> None:
         import ray
@@ -771,7 +768,7 @@ class EnvironmentPool:
             with self._lock:
                 self._stats.process_restarts += process_restarts
                 if call.actor in env.actors:
-                    env.idle.append(call.actor)
+                    env.idle.extend([call.actor] * call.slots)
             self._deliver(call.chunk, verdicts)
         now = time.monotonic()
         for ref, call in list(self._in_flight.items()):
@@ -797,6 +794,33 @@ class EnvironmentPool:
         for batch in batches.values():
             if not batch.future.done():
                 batch.future.set_exception(exc)
+
+
+def _place(env: _Env) -> Iterator[tuple[_Actor, _Chunk, int]]:
+    """Take chunks off the head of `env`'s queue while an actor has room: (actor, chunk,
+    slots taken). A retried chunk (its actor was lost) takes a whole idle actor, with nothing
+    queued before or after it there: an item sharing an actor with one that kills it would be
+    lost with it, and after two such losses an innocent item would end as an error. So a loss
+    on a retry is the item's own doing (or the infrastructure's, twice). Called with the
+    pool's lock held."""
+    while _placeable(env):
+        chunk = env.queue.popleft()
+        if chunk.losses == 0:
+            yield env.idle.pop(), chunk, 1
+            continue
+        actor = next(a for a in env.actors if env.idle.count(a) == CALLS_PER_ACTOR)
+        env.idle = [a for a in env.idle if a is not actor]
+        yield actor, chunk, CALLS_PER_ACTOR
+
+
+def _placeable(env: _Env) -> bool:
+    """Whether the chunk at the head of `env`'s queue can be sent now (the queue keeps its
+    order: a retry waiting for a whole actor holds back the chunks behind it)."""
+    if not env.queue or not env.idle:
+        return False
+    if env.queue[0].losses == 0:
+        return True
+    return any(env.idle.count(a) == CALLS_PER_ACTOR for a in env.actors)
 
 
 def _pickled(env: str, verifier: Verifier) -> bytes:

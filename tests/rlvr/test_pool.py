@@ -10,7 +10,9 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,17 @@ import pytest
 
 from rlvr.errors import UserError
 from rlvr.metrics import env_metrics
-from rlvr.pool import EnvironmentPool, start_ray
+from rlvr.pool import (
+    CALLS_PER_ACTOR,
+    EnvironmentPool,
+    _Actor,
+    _Batch,
+    _Chunk,
+    _Env,
+    _place,
+    _placeable,
+    start_ray,
+)
 from rlvr.registry import get_verifier, import_file
 from rlvr.rewards import ProblemRewards, reward_function
 
@@ -193,6 +205,30 @@ def test_an_item_that_kills_its_actor_each_time_ends_as_an_error(
     assert verdicts[1].info["status"] == "actor_lost"
     assert "lost 2 times" in verdicts[1].info["error"]
     assert stats.actor_restarts == 2
+
+
+def test_a_retried_chunk_runs_alone_on_an_actor() -> None:
+    # An item queued on an actor behind or before one that kills it is lost with it; were
+    # it retried alongside that item again, an innocent item would end as an error (a race
+    # CI once lost). So a retry takes a whole idle actor, and the queue keeps its order.
+    batch = _Batch([None] * 4, 4, Future())
+    one, two = _Actor("e", "one", None), _Actor("e", "two", None)
+    fresh = _Chunk(batch, "e", [0], [({}, "")])
+    retry = _Chunk(batch, "e", [1], [({}, "")], losses=1)
+    env = _Env("e", b"", 1, actors=[one, two], idle=[one, two, one], queue=deque([retry, fresh]))
+
+    placed = list(_place(env))  # `one` is wholly idle, `two` half busy
+    assert [(a.handle, c.positions, slots) for a, c, slots in placed] == [
+        ("one", [1], CALLS_PER_ACTOR),
+        ("two", [0], 1),
+    ]
+    assert env.idle == []
+    assert not env.queue
+
+    env.idle, env.queue = [one, two], deque([retry, fresh])  # no actor wholly idle
+    assert not _placeable(env)
+    assert list(_place(env)) == []
+    assert list(env.queue) == [retry, fresh]  # the chunk behind the retry waits its turn
 
 
 def test_a_slow_environment_does_not_hold_up_the_others(write_plugin: WritePlugin) -> None:
