@@ -426,6 +426,14 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
     base: Annotated[
         bool, typer.Option("--base/--no-base", help="With --run, evaluate the base model too.")
     ] = True,
+    steps: Annotated[
+        str | None,
+        typer.Option(
+            help="With --run, only the checkpoints at these steps, comma-separated (e.g. 25,50) "
+            "\\[default: every complete checkpoint].",
+            show_default=False,
+        ),
+    ] = None,
     engine: Annotated[
         str,
         typer.Option(help="auto (vLLM on a GPU when installed), transformers or vllm."),
@@ -445,7 +453,7 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
     Problems are each environment's held-out split (never drawn in training), or the rows of
     --data. See docs/evaluation.md for the file shapes.
     """
-    from rlvr.evaluate import print_report, run_eval
+    from rlvr.evaluate import parse_steps, print_report, run_eval
 
     _load_plugins(plugin)
     report = run_eval(
@@ -466,6 +474,7 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
         data=data,
         per_problem=per_problem,
         base=base,
+        steps=parse_steps(steps),
     )
     print_report(report)
 

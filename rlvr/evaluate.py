@@ -148,7 +148,21 @@ class RunInfo:
     checkpoints: list[tuple[int, Path]]
 
 
-def read_run(path: str | Path) -> RunInfo:
+def parse_steps(text: str | None) -> tuple[int, ...] | None:
+    """`--steps 25,50`: the checkpoints to evaluate (None: every complete one)."""
+    if text is None:
+        return None
+    try:
+        steps = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise UserError(f"--steps {text}: expected step numbers separated by commas") from None
+    if not steps:
+        raise UserError("--steps: give at least one step (e.g. --steps 25,50)")
+    return tuple(steps)
+
+
+def read_run(path: str | Path, steps: Sequence[int] | None = None) -> RunInfo:
+    """The run at `path` and its complete checkpoints (only those at `steps`, when given)."""
     import yaml
 
     run = RunDir(path)
@@ -164,6 +178,15 @@ def read_run(path: str | Path) -> RunInfo:
     checkpoints = run.checkpoints()
     if not checkpoints:
         raise UserError(f"--run {run.path}: no complete checkpoint to evaluate")
+    if steps is not None:
+        missing = sorted(set(steps) - {step for step, _ in checkpoints})
+        if missing:
+            raise UserError(
+                f"--steps: {run.path} has no complete checkpoint at step "
+                f"{', '.join(map(str, missing))}; it has "
+                f"{', '.join(str(step) for step, _ in checkpoints)}"
+            )
+        checkpoints = [(step, path) for step, path in checkpoints if step in steps]
     return RunInfo(run, config, Path(config["model_path"]), checkpoints)
 
 
@@ -782,15 +805,18 @@ def run_eval(
     data: Path | None,
     per_problem: bool,
     base: bool,
+    steps: Sequence[int] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Report:
     """`rlvr eval`: see the module docstring. `settings_in` holds the flags (None: default)."""
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     if model is not None and run is not None:
         raise UserError("pass --model or --run, not both")
+    if steps is not None and run is None:
+        raise UserError("--steps picks checkpoints of a run: pass --run too")
 
     # -- what to evaluate, and how --------------------------------------------------------------
-    info = read_run(run) if run is not None else None
+    info = read_run(run, steps) if run is not None else None
     run_config = info.config if info else {}
     settings = resolve_settings(settings_in, run_config)
     if out is None and info is not None:

@@ -33,6 +33,14 @@ def gain(block: dict[str, Any] | None) -> str:
     return f"{paired['pass@1']:+.3f} [{low:+.2f}, {high:+.2f}]{mark}"
 
 
+def label(run: Path) -> str:
+    """The run's curriculum (its directory's name) and training seed."""
+    import yaml
+
+    config = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
+    return f"{run.name}, seed {config.get('seed', 0)}"
+
+
 def held_out(runs: list[Path]) -> None:
     print("| run | policy | env | held-out pass@1 [95% CI] | vs base [paired 95% CI] |")
     print("| --- | --- | --- | --- | --- |")
@@ -45,7 +53,7 @@ def held_out(runs: list[Path]) -> None:
                     rows = [(f"{env} (strict)", block), (f"{env} (lenient)", block.get("lenient"))]
                 for name, row in rows:
                     n = f" ({block['n_problems']} x {block['n']})" if row is block else ""
-                    print(f"| {run.name} | {policy} | {name}{n} | {cell(row)} | {gain(row)} |")
+                    print(f"| {label(run)} | {policy} | {name}{n} | {cell(row)} | {gain(row)} |")
 
 
 def training(runs: list[Path]) -> None:
@@ -70,13 +78,38 @@ def training(runs: list[Path]) -> None:
             first, last = rows[:10], rows[-10:]
             rate = f"{window(rate_key, first)} -> {window(rate_key, last)}" if rate_key else ""
             zero = f"{window(zero_key, first)} -> {window(zero_key, last)}"
-            print(f"| {run.name} | {rows[-1]['step']} | {seconds:.0f} | {env} | {rate} | {zero} |")
+            steps = rows[-1]["step"]
+            print(f"| {label(run)} | {steps} | {seconds:.0f} | {env} | {rate} | {zero} |")
+
+
+def final(runs: list[Path]) -> None:
+    """One line per run: the last checkpoint's gain over the base model per environment, and
+    the share of zero-variance groups over the whole run."""
+    evaluated = {run: json.loads((run / "eval" / "eval.json").read_text()) for run in runs}
+    envs = sorted({env for blocks in evaluated.values() for b in blocks.values() for env in b})
+    print()
+    modes = {
+        env: f" ({b[env]['extraction']})" if b[env].get("extraction") else ""
+        for blocks in evaluated.values()
+        for b in blocks.values()
+        for env in b
+    }
+    heads = " | ".join(f"{env}{modes[env]} vs base" for env in envs)
+    print(f"| run | last checkpoint | {heads} | zero-variance |")
+    print(f"| --- | --- | {' | '.join('---' for _ in envs)} | --- |")
+    for run, blocks in evaluated.items():
+        last = max((p for p in blocks if p != "base"), key=lambda p: int(p.split("-")[-1]))
+        rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        zero = mean(r["zero_variance_groups"] for r in rows if "zero_variance_groups" in r)
+        gains = " | ".join(gain(blocks[last].get(env)) or "–" for env in envs)
+        print(f"| {label(run)} | {last} | {gains} | {zero:.2f} |")
 
 
 def main(argv: list[str]) -> None:
     runs = [Path(a) for a in argv] or [Path("runs/learning") / c for c in ("pass_rate", "uniform")]
     if all((run / "eval" / "eval.json").is_file() for run in runs):
         held_out(runs)
+        final(runs)
     training(runs)
 
 

@@ -413,10 +413,12 @@ def test_eval_of_a_run_uses_its_environments_held_out_split(
     run_cli: RunCli, tiny_model: Path, tmp_path: Path
 ) -> None:
     run = _write_run(tmp_path, tiny_model, {"math": {"options": {"size": 300}}})
-    result = run_cli("eval", "--run", run, "--no-base", "--n", 2, "--limit", 2, "--per-problem")
+    result = run_cli(
+        "eval", "--run", run, "--no-base", "--steps", 1, "--n", 2, "--limit", 2, "--per-problem"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     evaluated = json.loads((run / "eval" / "eval.json").read_text())
-    assert list(evaluated) == ["checkpoint-1", "checkpoint-2"]
+    assert list(evaluated) == ["checkpoint-1"]  # --steps 1: not checkpoint-2
     assert set(evaluated["checkpoint-1"]["math"]) >= {"extraction", "lenient"}
     from environments.math import MathEnvironment
 
@@ -439,6 +441,9 @@ def test_eval_of_a_run_uses_its_environments_held_out_split(
         (["--model", "{model}", "--run", "{tmp}"], "not both"),
         (["--run", "{tmp}"], "not a run directory"),
         (["--run", "{run}"], "no complete checkpoint"),
+        (["--run", "{done}", "--steps", "2,3"], "no complete checkpoint at step 2, 3; it has 4"),
+        (["--run", "{done}", "--steps", "four"], "--steps four: expected step numbers"),
+        (["--model", "{model}", "--envs", "math", "--steps", "4"], "pass --run too"),
         (["--model", "{model}"], "no environments"),
         (["--model", "{tmp}/missing-model", "--envs", "math"], "missing-model"),
     ],
@@ -450,7 +455,13 @@ def test_bad_input_is_one_line_and_exit_2(
     empty_run.mkdir()
     (empty_run / "config.yaml").write_text(f"envs: [math]\nmodel_path: {tiny_model}\n")
     (empty_run / "checkpoint-2").mkdir()  # torn: never complete
-    filled = [str(a).format(model=tiny_model, tmp=tmp_path, run=empty_run) for a in args]
+    done_run = tmp_path / "done"
+    shutil.copytree(empty_run, done_run)
+    (done_run / "checkpoint-4").mkdir()
+    (done_run / "checkpoint-4" / COMPLETE).write_text("")
+    filled = [
+        str(a).format(model=tiny_model, tmp=tmp_path, run=empty_run, done=done_run) for a in args
+    ]
     result = run_cli("eval", *filled)
     assert result.returncode == 2, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
