@@ -35,7 +35,7 @@ from rlvr.protocols import Verifier
 from rlvr.registry import default_registry
 from rlvr.scoring import score
 from rlvr.verdict import Verdict
-from rlvr.verify import ROW_TIMEOUT_S, _Pool
+from rlvr.verify import ROW_TIMEOUT_S, WorkerPool
 
 HUGE_CHARS = 1_000_000
 NON_ASCII = "Ünïcödé — 数学 ∑ √2 ≠ 1.5 🙂👍🏽 עברית العربية e\u0301 zero\u200bwidth «¿Está bien?»"
@@ -155,11 +155,11 @@ def _verify_in_worker(
 
 
 class _Runner:
-    """Runs calls in one worker of `rlvr verify`'s pool (`rlvr.verify._Pool`)."""
+    """Runs calls in one worker of `rlvr verify`'s pool (`rlvr.verify.WorkerPool`)."""
 
     def __init__(self, plugin_files: Sequence[str], deadline_s: float) -> None:
         self.deadline_s = deadline_s
-        self.pool = _Pool(1, plugin_files, deadline_s)
+        self.pool = WorkerPool(1, plugin_files, deadline_s)
         self.hung: dict[int, Outcome] = {}  # by id(call): a call that hung is not rerun
         self.hung_completions: set[str] = set()
 

@@ -218,7 +218,7 @@ class _Job:
     attempt: int = 0
 
 
-class _Pool:
+class WorkerPool:
     """Worker processes that can be killed and rebuilt, and a spare one to run a row alone.
 
     Scoring never runs in the driver process: a verifier that crashes, exhausts memory or
@@ -303,7 +303,7 @@ def _finished(job: _Job) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
 
 
-def _retry(pool: _Pool, job: _Job) -> list[_Job]:
+def _retry(pool: WorkerPool, job: _Job) -> list[_Job]:
     """Jobs to replace one that was in flight when a worker died or hung (not necessarily its
     own): whole once, then row by row, then each row alone, where a death or a timeout is
     the row's own."""
@@ -378,7 +378,11 @@ def verify_file(
     if out_path.resolve() == in_path.resolve():
         raise RecordError("--out must differ from --in", path=out_path)
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{out_path.name}.", suffix=".tmp")
-    pool = None if on_ray else _Pool(workers, [str(p) for p in registry.plugin_files], row_timeout)
+    pool = (
+        None
+        if on_ray
+        else WorkerPool(workers, [str(p) for p in registry.plugin_files], row_timeout)
+    )
     try:
         # A lone surrogate (legal in JSON: "\ud83d") only occurs inside a JSON string, where
         # backslashreplace writes it as that same JSON escape: the row round-trips unchanged.
@@ -423,7 +427,9 @@ Scored = Generator[tuple[list[tuple[dict[str, Any], str]], list[Verdict]], None,
 
 
 def _scored_locally(
-    pool: _Pool, chunks: Iterator[tuple[list[tuple[dict[str, Any], str]], list[Item]]], window: int
+    pool: WorkerPool,
+    chunks: Iterator[tuple[list[tuple[dict[str, Any], str]], list[Item]]],
+    window: int,
 ) -> Scored:
     pending: deque[_Job] = deque()
     exhausted = False
