@@ -1,7 +1,8 @@
 """Curricula against synthetic learners at an equal rollout budget: `pass_rate` vs `uniform`.
 
     .venv/bin/python benchmarks/curriculum_sim.py [--seeds 0,1,2] [--steps 200]
-        [--problems-per-step 16] [--group-size 8] [--pool 300] [--plot PNG] [--json FILE]
+        [--problems-per-step 16] [--group-size 8] [--pool 300] [--no-labels]
+        [--pass-rate-options JSON] [--plot PNG] [--json FILE]
 
 No model is trained: a learner is a table of per-problem success probabilities that move the
 way GRPO moves them. Every curriculum gets the same number of steps, problems per step and
@@ -148,12 +149,15 @@ class OracleReference:
         pass
 
 
+PASS_RATE_OPTIONS: dict[str, Any] = {}
+"""`--pass-rate-options`: options for `pass_rate` other than its defaults."""
+
 CurriculumFactory = Callable[[list[dict[str, Any]], int, int, Learner], Curriculum]
 
 CURRICULA: dict[str, CurriculumFactory] = {
     "uniform": lambda pool, seed, steps, learner: UniformCurriculum(pool, seed=seed),
     "pass_rate": lambda pool, seed, steps, learner: PassRateCurriculum(
-        pool, seed=seed, total_steps=steps
+        pool, seed=seed, total_steps=steps, **PASS_RATE_OPTIONS
     ),
     "oracle": lambda pool, seed, steps, learner: OracleReference(pool, learner),
 }
@@ -168,13 +172,17 @@ def simulate(
     problems_per_step: int,
     group_size: int,
     pool_size: int,
+    labels: bool = True,
 ) -> RunResult:
     # The learner's start depends on the seed only, so every curriculum faces the same
     # problems; the reward draws have their own stream.
     pool = make_pool(pool_size)
     learner = make_learner(learner_kind, pool, random.Random(f"learner/{seed}"))
     rewards_rng = random.Random(f"rewards/{seed}/{curriculum_name}")
-    curriculum = CURRICULA[curriculum_name](pool, seed, steps, learner)
+    # --no-labels: the curriculum sees records without a difficulty (its prior is flat),
+    # as with a pool where every problem carries the same one
+    seen = pool if labels else [{k: v for k, v in p.items() if k != "difficulty"} for p in pool]
+    curriculum = CURRICULA[curriculum_name](seen, seed, steps, learner)
     result = RunResult(curriculum_name, learner_kind, seed, learner.mean_pass_rate(), 0.0, 0.0)
     zero_groups = groups = 0
     for step in range(steps):
@@ -292,9 +300,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--problems-per-step", type=int, default=16)
     parser.add_argument("--group-size", type=int, default=8)
     parser.add_argument("--pool", type=int, default=300)
+    parser.add_argument(
+        "--no-labels",
+        action="store_true",
+        help="hide the difficulty from the curriculum (the learner still has it)",
+    )
     parser.add_argument("--plot", type=Path, help="write the curves as a PNG")
     parser.add_argument("--json", type=Path, help="write every run's numbers as JSON")
+    parser.add_argument(
+        "--pass-rate-options",
+        type=json.loads,
+        default={},
+        help='options for pass_rate, as JSON (e.g. \'{"target_start": 0.5, "target_end": 0.5}\')',
+    )
     args = parser.parse_args(argv)
+    PASS_RATE_OPTIONS.clear()
+    PASS_RATE_OPTIONS.update(args.pass_rate_options)
     seeds = [int(s) for s in args.seeds.split(",")]
 
     started = time.perf_counter()
@@ -307,6 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             problems_per_step=args.problems_per_step,
             group_size=args.group_size,
             pool_size=args.pool,
+            labels=not args.no_labels,
         )
         for learner in LEARNERS
         for seed in seeds
@@ -317,7 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{datetime.now(UTC):%Y-%m-%d}: pool {args.pool}, {args.steps} steps x "
         f"{args.problems_per_step} problems x {args.group_size} completions = {rollouts} "
-        f"rollouts per run, seeds {seeds}; {len(results)} runs in {seconds:.1f} s\n"
+        f"rollouts per run, seeds {seeds}{', difficulty hidden' if args.no_labels else ''}"
+        f"{f', pass_rate options {args.pass_rate_options}' if args.pass_rate_options else ''}; "
+        f"{len(results)} runs in {seconds:.1f} s\n"
     )
     print(table(results))
     print()
