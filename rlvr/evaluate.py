@@ -108,12 +108,7 @@ def parse_ks(text: str | None, n: int) -> tuple[int, ...]:
     """The k values to report. Without `--k`, those of 1, 4, 16 that n samples allow, and n."""
     if text is None:
         return tuple(sorted({k for k in DEFAULT_KS if k <= n} | {n}))
-    try:
-        ks = sorted({int(part) for part in text.split(",") if part.strip()})
-    except ValueError:
-        raise UserError(f"--k {text}: expected whole numbers separated by commas") from None
-    if not ks:
-        raise UserError("--k: give at least one k (e.g. --k 1,4,16)")
+    ks = _comma_separated("--k", text, "whole numbers", "at least one k (e.g. --k 1,4,16)")
     if ks[0] < 1:
         raise UserError(f"--k {text}: every k must be at least 1")
     if ks[-1] > n:
@@ -152,13 +147,20 @@ def parse_steps(text: str | None) -> tuple[int, ...] | None:
     """`--steps 25,50`: the checkpoints to evaluate (None: every complete one)."""
     if text is None:
         return None
+    return tuple(
+        _comma_separated("--steps", text, "step numbers", "at least one step (e.g. --steps 25,50)")
+    )
+
+
+def _comma_separated(flag: str, text: str, what: str, at_least: str) -> list[int]:
+    """The distinct whole numbers of a comma-separated flag value, in order; at least one."""
     try:
-        steps = sorted({int(part) for part in text.split(",") if part.strip()})
+        numbers = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise UserError(f"--steps {text}: expected step numbers separated by commas") from None
-    if not steps:
-        raise UserError("--steps: give at least one step (e.g. --steps 25,50)")
-    return tuple(steps)
+        raise UserError(f"{flag} {text}: expected {what} separated by commas") from None
+    if not numbers:
+        raise UserError(f"{flag}: give {at_least}")
+    return numbers
 
 
 def read_run(path: str | Path, steps: Sequence[int] | None = None) -> RunInfo:
