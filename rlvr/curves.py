@@ -25,7 +25,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,16 +151,13 @@ def run_labels(paths: Sequence[Path]) -> list[str]:
 # -- figures ---------------------------------------------------------------------------------------
 
 
-def _envs(runs: Iterable[Run], kind: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for run in runs:
-        if kind == "train":
-            names: Iterable[str] = run.pass_rates
-        else:
-            names = (env for blocks in run.evals.values() for env in blocks)
-        for name in names:
-            seen.setdefault(name, None)
-    return list(seen)
+def _envs(runs: Iterable[Run], names: Callable[[Run], Iterable[str]]) -> list[str]:
+    """Environment names in the order first seen across `runs`; `names(run)` gives a run's."""
+    return list(dict.fromkeys(name for run in runs for name in names(run)))
+
+
+def _eval_envs(run: Run) -> Iterator[str]:
+    return (env for blocks in run.evals.values() for env in blocks)
 
 
 def _figure(panels: int, *, integer_x: bool) -> tuple[Any, list[Any]]:
@@ -257,7 +254,7 @@ def _legend(figure: Any, runs: Sequence[Run], styles: Sequence[tuple[str, str, s
 
 def _plot_steps(
     runs: Sequence[Run],
-    series: Mapping[str, Mapping[str, list[tuple[int, float]]]],
+    series: Callable[[Run], Mapping[str, list[tuple[int, float]]]],
     out: Path,
     smoothing: float | None,
     *,
@@ -266,11 +263,9 @@ def _plot_steps(
     ylabel: str,
     title: str,
 ) -> Path | None:
-    """One panel per environment of `series` (run label -> env -> (step, value)): each step a
-    faint point, a smoothed line per run; the PNG and its CSV. None without data."""
-    envs: dict[str, None] = {}
-    for run in runs:
-        envs.update(dict.fromkeys(series[run.label]))
+    """One panel per environment of `series(run)` (env -> (step, value)): each step a faint
+    point, a smoothed line per run; the PNG and its CSV. None without data."""
+    envs = _envs(runs, series)
     if not envs:
         return None
     figure, axes = _figure(len(envs), integer_x=True)
@@ -278,7 +273,7 @@ def _plot_steps(
     rows = []
     for ax, env in zip(axes, envs, strict=True):
         for run in runs:
-            points = sorted(series[run.label].get(env, []))
+            points = sorted(series(run).get(env, []))
             if not points:
                 continue
             steps = [s for s, _ in points]
@@ -307,7 +302,7 @@ def plot_pass_rate(runs: Sequence[Run], out: Path, smoothing: float | None) -> P
     """Training pass rate against step; returns the PNG's path, or None without data."""
     return _plot_steps(
         runs,
-        {run.label: run.pass_rates for run in runs},
+        lambda run: run.pass_rates,
         out,
         smoothing,
         name="pass_rate",
@@ -321,7 +316,7 @@ def plot_zero_variance(runs: Sequence[Run], out: Path, smoothing: float | None) 
     """Fraction of zero-variance groups against step (the groups GRPO cannot learn from)."""
     return _plot_steps(
         runs,
-        {run.label: run.zero_variance for run in runs},
+        lambda run: run.zero_variance,
         out,
         smoothing,
         name="zero_variance",
@@ -369,7 +364,7 @@ def _all_ks(runs: Sequence[Run]) -> list[int]:
 def plot_passk_by_checkpoint(runs: Sequence[Run], out: Path) -> Path | None:
     """Held-out pass@k against checkpoint step: a colour per run, a line style per k."""
     with_steps = [run for run in runs if run.eval_points()]
-    envs = _envs(with_steps, "eval")
+    envs = _envs(with_steps, _eval_envs)
     if not envs:
         return None
     figure, axes = _figure(len(envs), integer_x=True)
@@ -433,7 +428,7 @@ def plot_passk_by_k(runs: Sequence[Run], out: Path) -> Path | None:
     """Held-out pass@k against k, for each run's last checkpoint (solid) and its base model
     (dashed; drawn once, in grey, when several runs share the same base results)."""
     with_eval = [run for run in runs if run.evals]
-    envs = _envs(with_eval, "eval")
+    envs = _envs(with_eval, _eval_envs)
     if not envs:
         return None
     figure, axes = _figure(len(envs), integer_x=False)
@@ -542,9 +537,7 @@ def print_summary(runs: Sequence[Run]) -> None:
             column, justify="left" if column in ("run", "env", "held-out") else "right"
         )
     for run in runs:
-        for env in _envs([run], "train") + [
-            e for e in _envs([run], "eval") if e not in run.pass_rates
-        ]:
+        for env in _envs([run], lambda r: [*r.pass_rates, *_eval_envs(r)]):
             points = sorted(run.pass_rates.get(env, []))
             if points:
                 rates = [r for _, r in points]
