@@ -474,12 +474,20 @@ def summarise(results: Sequence[ProblemResult], mode: str | None, settings: Sett
     return block
 
 
-def env_block(results: Sequence[ProblemResult], settings: Settings) -> dict[str, Any]:
-    """One environment's block: by difficulty too, and for math the lenient reading nested."""
+def env_block(
+    results: Sequence[ProblemResult],
+    settings: Settings,
+    base: Sequence[ProblemResult] | None = None,
+) -> dict[str, Any]:
+    """One environment's block: by difficulty too, and for math the lenient reading nested;
+    with the base model's results, each reading also says by how much this policy beats the
+    base, paired by problem (`vs_base`)."""
     modes = list(results[0].tallies) if results else [None]
 
     def one(mode: str | None) -> dict[str, Any]:
         block = summarise(results, mode, settings)
+        if base is not None and results:
+            block["vs_base"] = versus(base, results, mode, settings)
         groups: dict[Any, list[ProblemResult]] = {}
         for result in results:
             if result.difficulty is not None:
@@ -511,17 +519,12 @@ def policy_blocks(
     settings: Settings,
     base: Mapping[str, Sequence[ProblemResult]] | None = None,
 ) -> dict[str, Any]:
-    """Each environment's block; with the base model's results, each block (and math's
-    lenient one) also says by how much this policy beats the base, paired by problem."""
-    blocks = {env: env_block(env_results, settings) for env, env_results in results.items()}
-    for env, block in blocks.items():
-        if base is None or env not in base:
-            continue
-        for mode in results[env][0].tallies if results[env] else ():
-            target = block if mode == block.get("extraction", mode) else block.get(str(mode))
-            if target is not None:
-                target["vs_base"] = versus(base[env], results[env], mode, settings)
-    return blocks
+    """Each environment's block (`env_block`), paired with the base model's results when
+    given."""
+    return {
+        env: env_block(env_results, settings, (base or {}).get(env))
+        for env, env_results in results.items()
+    }
 
 
 def versus(
