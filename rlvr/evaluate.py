@@ -47,7 +47,7 @@ from typing import Any
 from rlvr.errors import RecordError, UserError
 from rlvr.passk import paired_difference_with_interval, pass_at_k_with_interval
 from rlvr.protocols import Message, Verifier
-from rlvr.records import Record, load_records
+from rlvr.records import Record, environment_problems, load_records
 from rlvr.registry import default_registry
 from rlvr.run_dir import RunDir, write_atomic
 from rlvr.scoring import score
@@ -298,11 +298,7 @@ def _heldout_problems(
         raise UserError("no environments: pass --envs (e.g. --envs math,code,if)")
     problems = {}
     for name in env_names:
-        try:  # an environment may build its pool lazily, checking its options only now
-            heldout = environments.get(name).problems("heldout")
-        except ValueError as exc:
-            raise UserError(f"environment {name!r}: {exc}") from None
-        problems[name] = [dict(p, env=name) for p in heldout]
+        problems[name] = environment_problems(name, environments.get(name), "heldout")
         if not problems[name]:
             raise UserError(
                 f"environment {name!r} has no held-out problems; evaluate a file with --data"

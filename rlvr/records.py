@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from rlvr.errors import RecordError
+from rlvr.errors import RecordError, UserError
 from rlvr.text import boxed_contents
 
 Record = dict[str, Any]
@@ -299,3 +299,13 @@ def split_of(problem_id: str, heldout_fraction: float) -> str:
     digest = hashlib.sha256(f"rlvr-split/{problem_id}".encode()).digest()
     bucket = int.from_bytes(digest[:8], "big") % HELDOUT_BUCKETS
     return "heldout" if bucket < heldout_fraction * HELDOUT_BUCKETS else "train"
+
+
+def environment_problems(name: str, environment: Any, split: str) -> list[Record]:
+    """`environment.problems(split)`, each record tagged `env: name`. An environment may build
+    its pool lazily and check its options only then: a `ValueError` there is the user's option,
+    reported as theirs."""
+    try:
+        return [dict(p, env=name) for p in environment.problems(split)]
+    except ValueError as exc:
+        raise UserError(f"environment {name!r}: {exc}") from None

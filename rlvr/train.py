@@ -47,6 +47,7 @@ from rlvr.genrm import GenRMActor
 from rlvr.metrics import env_metrics, zero_variance_fraction
 from rlvr.models import resolve_model
 from rlvr.pool import EnvironmentPool
+from rlvr.records import environment_problems
 from rlvr.registry import default_registry
 from rlvr.rewards import ProblemRewards, StepOutcomes
 from rlvr.run_dir import RunDir
@@ -178,10 +179,7 @@ def _training_rows(
     problems: dict[str, dict[str, Any]] = {}
     rows = []
     for name, env in environments.items():
-        try:  # an environment may build its pool lazily, checking its options only now
-            env_problems = [dict(p, env=name) for p in env.problems("train")]
-        except ValueError as exc:
-            raise UserError(f"environment {name!r}: {exc}") from None
+        env_problems = environment_problems(name, env, "train")
         if not env_problems:
             raise UserError(f"environment {name!r} has no training problems")
         for problem in env_problems:
