@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -33,30 +34,43 @@ def gain(block: dict[str, Any] | None) -> str:
     return f"{paired['pass@1']:+.3f} [{low:+.2f}, {high:+.2f}]{mark}"
 
 
-def label(run: Path) -> str:
-    """The run's curriculum (its directory's name) and training seed."""
-    import yaml
+@dataclass
+class Run:
+    """One run directory, read once: its label, eval.json (if any) and metrics.jsonl rows."""
 
-    config = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
-    return f"{run.name}, seed {config.get('seed', 0)}"
+    label: str
+    evaluated: dict[str, Any] | None
+    metrics: list[dict[str, Any]]
+
+    @classmethod
+    def read(cls, path: Path) -> Run:
+        import yaml
+
+        config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
+        eval_file = path / "eval" / "eval.json"
+        return cls(
+            # the curriculum (the directory's name) and the training seed
+            f"{path.name}, seed {config.get('seed', 0)}",
+            json.loads(eval_file.read_text()) if eval_file.is_file() else None,
+            [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()],
+        )
 
 
-def held_out(runs: list[Path]) -> None:
+def held_out(runs: list[Run]) -> None:
     print("| run | policy | env | held-out pass@1 [95% CI] | vs base [paired 95% CI] |")
     print("| --- | --- | --- | --- | --- |")
     for run in runs:
-        evaluated = json.loads((run / "eval" / "eval.json").read_text())
-        for policy, blocks in evaluated.items():
+        for policy, blocks in (run.evaluated or {}).items():
             for env, block in blocks.items():
                 rows = [(env, block)]
                 if block.get("extraction"):
                     rows = [(f"{env} (strict)", block), (f"{env} (lenient)", block.get("lenient"))]
                 for name, row in rows:
                     n = f" ({block['n_problems']} x {block['n']})" if row is block else ""
-                    print(f"| {label(run)} | {policy} | {name}{n} | {cell(row)} | {gain(row)} |")
+                    print(f"| {run.label} | {policy} | {name}{n} | {cell(row)} | {gain(row)} |")
 
 
-def training(runs: list[Path]) -> None:
+def training(runs: list[Run]) -> None:
     print()
     print(
         "| run | steps | s/step | env | train pass rate, steps 1-10 -> last 10 | "
@@ -64,7 +78,7 @@ def training(runs: list[Path]) -> None:
     )
     print("| --- | --- | --- | --- | --- | --- |")
     for run in runs:
-        rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        rows = run.metrics
         seconds = mean(r["step_time"] for r in rows if "step_time" in r)
         envs = sorted({k.split("/")[1] for r in rows for k in r if k.endswith("/pass_rate")})
         for env in [*envs, "all"]:
@@ -79,35 +93,35 @@ def training(runs: list[Path]) -> None:
             rate = f"{window(rate_key, first)} -> {window(rate_key, last)}" if rate_key else ""
             zero = f"{window(zero_key, first)} -> {window(zero_key, last)}"
             steps = rows[-1]["step"]
-            print(f"| {label(run)} | {steps} | {seconds:.0f} | {env} | {rate} | {zero} |")
+            print(f"| {run.label} | {steps} | {seconds:.0f} | {env} | {rate} | {zero} |")
 
 
-def final(runs: list[Path]) -> None:
+def final(runs: list[Run]) -> None:
     """One line per run: the last checkpoint's gain over the base model per environment, and
     the share of zero-variance groups over the whole run."""
-    evaluated = {run: json.loads((run / "eval" / "eval.json").read_text()) for run in runs}
-    envs = sorted({env for blocks in evaluated.values() for b in blocks.values() for env in b})
-    print()
     modes = {
         env: f" ({b[env]['extraction']})" if b[env].get("extraction") else ""
-        for blocks in evaluated.values()
-        for b in blocks.values()
+        for run in runs
+        for b in (run.evaluated or {}).values()
         for env in b
     }
+    envs = sorted(modes)
+    print()
     heads = " | ".join(f"{env}{modes[env]} vs base" for env in envs)
     print(f"| run | last checkpoint | {heads} | zero-variance |")
     print(f"| --- | --- | {' | '.join('---' for _ in envs)} | --- |")
-    for run, blocks in evaluated.items():
+    for run in runs:
+        blocks = run.evaluated or {}
         last = max((p for p in blocks if p != "base"), key=lambda p: int(p.split("-")[-1]))
-        rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-        zero = mean(r["zero_variance_groups"] for r in rows if "zero_variance_groups" in r)
+        zero = mean(r["zero_variance_groups"] for r in run.metrics if "zero_variance_groups" in r)
         gains = " | ".join(gain(blocks[last].get(env)) or "–" for env in envs)
-        print(f"| {label(run)} | {last} | {gains} | {zero:.2f} |")
+        print(f"| {run.label} | {last} | {gains} | {zero:.2f} |")
 
 
 def main(argv: list[str]) -> None:
-    runs = [Path(a) for a in argv] or [Path("runs/learning") / c for c in ("pass_rate", "uniform")]
-    if all((run / "eval" / "eval.json").is_file() for run in runs):
+    paths = [Path(a) for a in argv] or [Path("runs/learning") / c for c in ("pass_rate", "uniform")]
+    runs = [Run.read(path) for path in paths]
+    if all(run.evaluated is not None for run in runs):
         held_out(runs)
         final(runs)
     training(runs)
