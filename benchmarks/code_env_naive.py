@@ -23,9 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from environments.code import builtin_records
-from environments.code_problems import FUNCTIONS
-from environments.code_programs import PROGRAMS
+from rlvr.environments.code import builtin_records
+from rlvr.environments.code_problems import FUNCTIONS
+from rlvr.environments.code_programs import PROGRAMS
 
 NAIVE: dict[str, tuple[str, str]] = {
     "balanced-brackets": (

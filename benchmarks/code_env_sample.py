@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from environments.code import CodeEnvironment
+from rlvr.environments.code import CodeEnvironment
 from rlvr.models import resolve_model
-from verifiers.code import CodeVerifier
+from rlvr.verifiers.code import CodeVerifier
 
 
 def sample_problems(per_difficulty: int, seed: int) -> list[dict[str, Any]]:

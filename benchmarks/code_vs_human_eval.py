@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from verifiers.sandbox import Sandbox, sandbox_run
+from rlvr.verifiers.sandbox import Sandbox, sandbox_run
 
 COMMENTED_EXEC = "#                         exec(check_program, exec_globals)"
 OVERHEAD_RUNS = 50

@@ -54,8 +54,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from curricula.pass_rate import PassRateCurriculum
-from curricula.uniform import UniformCurriculum
+from rlvr.curricula.pass_rate import PassRateCurriculum
+from rlvr.curricula.uniform import UniformCurriculum
 from rlvr.protocols import Curriculum
 
 START_LOGIT = 3.0

@@ -38,12 +38,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from environments.math import MathEnvironment
 from rlvr.config import GenRMConfig
+from rlvr.environments.math import MathEnvironment
 from rlvr.genrm import GenRMScorer, JudgeGroup, TransformersJudge, pair_scores, parse_pairwise
 from rlvr.models import resolve_model
 from rlvr.run_dir import write_atomic
-from verifiers.math import MathVerifier
+from rlvr.verifiers.math import MathVerifier
 
 
 def response(answer: str) -> str:

@@ -40,8 +40,8 @@ sys.path.insert(0, str(HERE))
 
 from if_cases import STRESS, cases  # noqa: E402
 
-from environments.instruct import InstructionEnvironment  # noqa: E402
-from verifiers.instruct import InstructionVerifier  # noqa: E402
+from rlvr.environments.instruct import InstructionEnvironment  # noqa: E402
+from rlvr.verifiers.instruct import InstructionVerifier  # noqa: E402
 
 
 def ours(rows: list[dict[str, Any]]) -> dict[str, dict[str, bool]]:

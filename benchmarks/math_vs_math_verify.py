@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 from math_cases import rows as mixed_rows  # noqa: E402
 from math_verify_loop import math_verify_case_score, math_verify_score  # noqa: E402
 
-from verifiers.math import MathVerifier  # noqa: E402
+from rlvr.verifiers.math import MathVerifier  # noqa: E402
 
 
 def rlvr_score(verifier: MathVerifier, gold: str, completion: str, mode: str) -> float:
@@ -113,7 +113,7 @@ def math_verify_case_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def throughput_rows(count: int) -> list[dict[str, Any]]:
-    from environments.math import MathEnvironment
+    from rlvr.environments.math import MathEnvironment
 
     problems = MathEnvironment(seed=7, size=count, heldout_fraction=0.0).problems("train")
     rows = []

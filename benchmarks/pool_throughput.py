@@ -34,11 +34,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from environments.code import builtin_records
+from rlvr.environments.code import builtin_records
 from rlvr.pool import EnvironmentPool, Item, start_ray
 from rlvr.verdict import Verdict
-from verifiers.code import CodeVerifier
-from verifiers.math import MathVerifier
+from rlvr.verifiers.code import CodeVerifier
+from rlvr.verifiers.math import MathVerifier
 
 
 def code_items(copies: int) -> list[Item]:

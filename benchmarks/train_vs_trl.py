@@ -30,9 +30,9 @@ from datasets import Dataset
 from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
-from environments.math import MathEnvironment
 from rlvr import reward_function
 from rlvr.config import EnvConfig, TrainConfig
+from rlvr.environments.math import MathEnvironment
 from rlvr.models import resolve_model
 from rlvr.train import train
 

@@ -1,7 +1,7 @@
 """The `code` environment: a fixed set of programming problems, or your own code rows.
 
-The built-in set (`environments.code_problems`, `environments.code_programs`) is written for
-rlvr: Python functions judged by I/O tests on their return values, and stdio programs in
+The built-in set (`rlvr.environments.code_problems`, `rlvr.environments.code_programs`) is
+written for rlvr: Python functions judged by I/O tests on their return values, and stdio programs in
 Python, C and C++, at difficulties 1 (one-liners) to 5 (the algorithm is the problem). It is
 fixed, not generated: `seed` changes nothing, and a problem's id is `code/<slug>` in every run.
 Its large tests are generated from a fixed seed and their expected outputs computed the
@@ -25,14 +25,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from environments.code_problems import FUNCTIONS, FunctionProblem, ProgramProblem
-from environments.code_programs import PROGRAMS
+from rlvr.environments.code_problems import FUNCTIONS, FunctionProblem, ProgramProblem
+from rlvr.environments.code_programs import PROGRAMS
 from rlvr.errors import RecordError
 from rlvr.protocols import Message, Split
 from rlvr.records import Record, load_records, read_jsonl, split_of
-from verifiers.code_extract import defines
-from verifiers.code_harness import encode
-from verifiers.code_task import LANGUAGE_ALIASES, LANGUAGES, TaskError, read_task
+from rlvr.verifiers.code_extract import defines
+from rlvr.verifiers.code_harness import encode
+from rlvr.verifiers.code_task import LANGUAGE_ALIASES, LANGUAGES, TaskError, read_task
 
 LANGUAGE_NAMES = {"python": "Python", "c": "C", "cpp": "C++"}
 MAX_DIFFICULTY = 5

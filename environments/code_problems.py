@@ -9,7 +9,7 @@ algorithm (quadratic, exponential, deep recursion) fails under the verifier's de
 (5 s a test, 512 MiB; benchmarks/code_env_naive.py checks it); the description states the
 bounds so that a solver knows what is asked. Every problem also ships wrong solutions (off
 by one, a missed edge case, too slow) that the tests must catch. The stdio programs are in
-`environments.code_programs`.
+`rlvr.environments.code_programs`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections import Counter, deque
 from functools import cache
 
-from environments.code_problems import ProgramProblem
+from rlvr.environments.code_problems import ProgramProblem
 
 MOD = 1_000_000_007
 NEWLINE = "\n"

@@ -2,8 +2,8 @@
 
 The built-in pool is fixed by `seed` and `size`: problem i is drawn from its own generator
 seeded by (seed, i), so a larger pool extends a smaller one. A problem is one of the writing
-tasks of `environments.instruct_tasks` followed by one to three constraints of
-`verifiers.instructions` that can all be followed at once (`compatible`), with kwargs drawn
+tasks of `rlvr.environments.instruct_tasks` followed by one to three constraints of
+`rlvr.verifiers.instructions` that can all be followed at once (`compatible`), with kwargs drawn
 from IFEval's ranges (a number of words from 100 to 500, one to five bullets, ...). Its
 difficulty (1-5) is the sum of the constraints' hardness, capped at 5.
 
@@ -23,12 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from environments.instruct_tasks import QUESTIONS, TASKS
+from rlvr.environments.instruct_tasks import QUESTIONS, TASKS
 from rlvr.errors import RecordError
 from rlvr.protocols import Message, Split
 from rlvr.records import Record, load_records, read_jsonl, split_of, stable_id
-from verifiers.instruct import read_instructions
-from verifiers.instructions import (
+from rlvr.verifiers.instruct import read_instructions
+from rlvr.verifiers.instructions import (
     END_PHRASES,
     INSTRUCTIONS,
     LANGUAGES,
@@ -38,7 +38,7 @@ from verifiers.instructions import (
     KwargsError,
     all_compatible,
 )
-from verifiers.text_units import word_set
+from rlvr.verifiers.text_units import word_set
 
 DEFAULT_SIZE = 2000
 MAX_INSTRUCTIONS = 3

@@ -2,7 +2,7 @@
 
 The built-in pool is fixed by `seed` and `size`: problem i is drawn from its own generator
 seeded by (seed, i), so a larger pool extends a smaller one and per-problem pass rates carry
-over between runs. Families and difficulties are in `environments.math_problems`; gold answers
+over between runs. Families and difficulties are in `rlvr.environments.math_problems`; gold answers
 are computed with sympy. With `data=FILE`, the rows of that file are the problems instead
 (GSM8K `question`/`answer ... #### n`, MATH `problem`/`solution` with `\\boxed{}`, or plain
 rows with `prompt` (or `question`/`problem`) and `answer`).
@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from environments.math_problems import FAMILIES
+from rlvr.environments.math_problems import FAMILIES
 from rlvr.protocols import Message, Split
 from rlvr.records import Record, load_records, split_of, stable_id
 

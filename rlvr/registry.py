@@ -28,7 +28,6 @@ GROUPS = {kind: f"rlvr.{kind}" for kind in KINDS}
 """Plugin kind -> entry-point group."""
 
 BUILTIN_DISTRIBUTION = "rlvr"
-BUILTIN_PACKAGES = frozenset({"environments", "verifiers", "curricula"})
 
 SINGULAR = {"verifiers": "verifier", "environments": "environment", "curricula": "curriculum"}
 
@@ -195,8 +194,6 @@ class Registry:
         if plugin.factory is not None or plugin.error is not None or plugin.entry_point is None:
             return
         try:
-            if plugin.builtin:
-                check_not_shadowed(plugin.entry_point.module.partition(".")[0])
             obj = plugin.entry_point.load()
         except PluginError as exc:
             plugin.error = str(exc)
@@ -243,23 +240,6 @@ def _contract_error(plugin: Plugin, obj: Any) -> str | None:
     except ValueError:
         pass  # no introspectable signature (a builtin): trust it
     return None
-
-
-def check_not_shadowed(package: str) -> None:
-    """Fail clearly when another distribution's package of the same name is imported.
-
-    `verifiers` and `environments` are also the import names of other PyPI distributions.
-    """
-    if package not in BUILTIN_PACKAGES:
-        return
-    module = importlib.import_module(package)
-    if not getattr(module, "__rlvr_builtin__", False):
-        where = getattr(module, "__file__", None) or list(getattr(module, "__path__", []))
-        raise PluginError(
-            f"the package {package!r} imported from {where} is not rlvr's: another "
-            f"distribution of that name shadows it. Uninstall it (pip uninstall {package}) or "
-            "install rlvr in its own virtual environment"
-        )
 
 
 def import_file(path: Path) -> Any:

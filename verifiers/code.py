@@ -4,7 +4,7 @@ Test forms (a record's `language` is `python`, the default, `c` or `cpp`):
 
 - I/O tests on a function (Python): `entry_point` and `tests: [{"input": [args...],
   "output": value}]`. Values are JSON, with `{"$tuple": [...]}`, `{"$set": [...]}` and the other
-  tags of `verifiers.code_harness` for what JSON cannot say.
+  tags of `rlvr.verifiers.code_harness` for what JSON cannot say.
 - stdio tests (any language): `tests: [{"stdin": "...", "stdout": "..."}]`. A test passes when
   the program exits with status 0 and prints the expected text, compared after dropping
   trailing whitespace on each line and trailing blank lines (and reading CRLF as LF).
@@ -41,10 +41,10 @@ from typing import Any
 
 from rlvr.text import REASONING_CLOSE
 from rlvr.verdict import Verdict
-from verifiers.code_extract import defines, extract_code
-from verifiers.code_harness import DETAIL_CHARS, decode, excerpt
-from verifiers.code_task import LANGUAGES, Task, TaskError, read_task
-from verifiers.sandbox import (
+from rlvr.verifiers.code_extract import defines, extract_code
+from rlvr.verifiers.code_harness import DETAIL_CHARS, decode, excerpt
+from rlvr.verifiers.code_task import LANGUAGES, Task, TaskError, read_task
+from rlvr.verifiers.sandbox import (
     CLOSED,
     TIMEOUT,
     Limits,

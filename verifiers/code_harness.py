@@ -1,6 +1,6 @@
 """The program that runs inside the code sandbox, and the value codec both sides share.
 
-`verifiers.sandbox` starts it as `python -I -S -c <this file> REQUEST_FD RESPONSE_FD`, PID 1
+`rlvr.verifiers.sandbox` starts it as `python -I -S -c <this file> REQUEST_FD RESPONSE_FD`, PID 1
 of the sandbox, with the standard library only: nothing of the host is mounted, rlvr
 included. It reads one JSON configuration line from REQUEST_FD, sets its limits, says
 `{"started": true}` on RESPONSE_FD before any untrusted code runs, then serves its mode:

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from verifiers.code_extract import defines
-from verifiers.code_harness import (
+from rlvr.verifiers.code_extract import defines
+from rlvr.verifiers.code_harness import (
     check_function,
     count_tests,
     decode,

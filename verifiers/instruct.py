@@ -1,7 +1,7 @@
 """The `if` verifier: which of a row's instructions a response follows.
 
 A row carries IFEval's fields: `instruction_id_list` and `kwargs` (one object per
-instruction). The constraints themselves are in `verifiers.instructions`; this module reads
+instruction). The constraints themselves are in `rlvr.verifiers.instructions`; this module reads
 the row, judges the text after the reasoning section, and turns the outcomes into a reward:
 the fraction of instructions followed, or 1/0 with `all_or_nothing=True`.
 `info["followed"]` and `info["not_followed"]` list the ids, `info["instructions"]` says why
@@ -32,14 +32,14 @@ from typing import Any
 
 from rlvr.text import REASONING_CLOSE, strip_reasoning
 from rlvr.verdict import Verdict
-from verifiers.instructions import (
+from rlvr.verifiers.instructions import (
     INSTRUCTIONS,
     UNDETECTED,
     KwargsError,
     Outcome,
     validate_kwargs,
 )
-from verifiers.text_units import words
+from rlvr.verifiers.text_units import words
 
 MODES = ("strict", "loose")
 MIN_CONTENT_WORDS = 20

@@ -7,7 +7,7 @@ and whether it asks for a short answer (`short_answer`, spared by the minimum-co
 
 IFEval's ids keep IFEval's kwargs and its strict semantics, re-implemented from its
 definitions (Zhou et al., 2023, "Instruction-Following Evaluation for Large Language
-Models"); `verifiers.text_units` replaces the NLTK parts. Where rlvr deviates on purpose
+Models"); `rlvr.verifiers.text_units` replaces the NLTK parts. Where rlvr deviates on purpose
 (keywords are literal text, not regexes; see docs/instruction-following.md) the check says
 so. rlvr's own constraints, in the spirit of IFBench, use ids of the form `group:name` that
 IFEval and IFBench do not use.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from verifiers.text_units import (
+from rlvr.verifiers.text_units import (
     count_capital_words,
     count_sentences,
     count_words,

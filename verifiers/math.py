@@ -35,7 +35,7 @@ import sympy
 
 from rlvr.text import REASONING_CLOSE, boxed_contents, strip_reasoning
 from rlvr.verdict import Verdict
-from verifiers.latex import (
+from rlvr.verifiers.latex import (
     DEGREE,
     PERCENT,
     AnswerTooLarge,

@@ -5,7 +5,7 @@ namespaces; no network but a loopback of its own; a root filesystem with only th
 directories (`/usr` and its `/bin`, `/lib` links) and the sandbox's Python mounted read-only,
 a private size-limited `/tmp` as the only writable place, a private `/proc` and a minimal
 `/dev`; a cleared environment; no capabilities and no way to create user namespaces. Its
-first process is rlvr's harness (`verifiers.code_harness`), PID 1 of the namespace, which
+first process is rlvr's harness (`rlvr.verifiers.code_harness`), PID 1 of the namespace, which
 sets per-process limits (CPU time, address space, tasks, file size, open files) before
 anything untrusted runs; the harness is immune to signals sent from inside the namespace.
 When the run ends, that PID 1 is killed: the kernel then kills everything else in the
@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.errors import UserError
-from verifiers.code_harness import MEMORY_MARKERS
+from rlvr.verifiers.code_harness import MEMORY_MARKERS
 
 MODES = ("bwrap", "rlimits")
 SANDBOX_ENV = "RLVR_SANDBOX"

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curricula.pass_rate import (
+from rlvr import Curriculum
+from rlvr.curricula.pass_rate import (
     PassRateCurriculum,
     difficulty_prior,
     pass_rate_estimate,
@@ -23,7 +24,6 @@ from curricula.pass_rate import (
     target_pass_rate,
     weighted_order,
 )
-from rlvr import Curriculum
 from rlvr.errors import RecordError
 from rlvr.registry import Registry
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curricula.uniform import UniformCurriculum
 from rlvr import Curriculum
+from rlvr.curricula.uniform import UniformCurriculum
 
 
 def problems(n: int) -> list[dict[str, str]]:

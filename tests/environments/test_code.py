@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from environments.code import SHOTS, CodeEnvironment, builtin_records, kind_of
-from environments.code_problems import FUNCTIONS, FunctionProblem, ProgramProblem
-from environments.code_programs import PROGRAMS
 from rlvr import RecordError, get_environment
+from rlvr.environments.code import SHOTS, CodeEnvironment, builtin_records, kind_of
+from rlvr.environments.code_problems import FUNCTIONS, FunctionProblem, ProgramProblem
+from rlvr.environments.code_programs import PROGRAMS
 from rlvr.records import split_of
-from verifiers.code import CodeVerifier
+from rlvr.verifiers.code import CodeVerifier
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 

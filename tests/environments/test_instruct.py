@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from environments.instruct import DRAWERS, InstructionEnvironment
-from environments.instruct_tasks import QUESTIONS, TASKS
 from rlvr import RecordError, get_environment
-from verifiers.instruct import InstructionVerifier, read_instructions
-from verifiers.instructions import CONFLICTS, EXCLUSIVE, INSTRUCTIONS, all_compatible, compatible
+from rlvr.environments.instruct import DRAWERS, InstructionEnvironment
+from rlvr.environments.instruct_tasks import QUESTIONS, TASKS
+from rlvr.verifiers.instruct import InstructionVerifier, read_instructions
+from rlvr.verifiers.instructions import (
+    CONFLICTS,
+    EXCLUSIVE,
+    INSTRUCTIONS,
+    all_compatible,
+    compatible,
+)
 
 POOL = InstructionEnvironment(seed=0, size=600)
 ALL = POOL.problems("train") + POOL.problems("heldout")

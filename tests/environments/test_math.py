@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from environments.math import MathEnvironment
-from environments.math_problems import FAMILIES
 from rlvr import RecordError, get_environment
-from verifiers.math import MathVerifier
+from rlvr.environments.math import MathEnvironment
+from rlvr.environments.math_problems import FAMILIES
+from rlvr.verifiers.math import MathVerifier
 
 POOL = MathEnvironment(seed=0, size=600)
 ALL = POOL.problems("train") + POOL.problems("heldout")

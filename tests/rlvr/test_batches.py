@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curricula.uniform import UniformCurriculum
 from rlvr.batches import StepPlan, StepSampler, split_by_weight
+from rlvr.curricula.uniform import UniformCurriculum
 
 
 @given(

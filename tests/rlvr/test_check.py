@@ -341,7 +341,7 @@ def test_a_verifier_without_examples_gets_the_checks_that_need_none(
         (
             "class MyMath:\n    name = 'math'\n    def verify(self, problem, completion): ...\n",
             "math",
-            "name clash: verifier 'math' (verifiers.math:MathVerifier, from rlvr 0.1.0 "
+            "name clash: verifier 'math' (rlvr.verifiers.math:MathVerifier, from rlvr 0.1.0 "
             "(built-in)) already has this name (a built-in); rename the verifier in file",
         ),
         ("def broken(:\n", "anything", "importing it failed, line 1: SyntaxError"),
@@ -381,7 +381,7 @@ def test_broken_third_party_plugins_fail_alone(run_cli: RunCli, fake_dist: Path)
     assert "fakepkg_plugin:GoodVerifier, from fakepkg 1.0" in good.stdout
     builtin = run_cli("check", "math", env=env)
     assert builtin.returncode == 0, builtin.stdout + builtin.stderr
-    assert "verifiers.math:MathVerifier, from rlvr 0.1.0 (built-in)" in builtin.stdout
+    assert "rlvr.verifiers.math:MathVerifier, from rlvr 0.1.0 (built-in)" in builtin.stdout
 
 
 # -- the guide's example works as the guide says ------------------------------------------------

@@ -36,11 +36,11 @@ def test_list_shows_builtins_with_their_source(run_cli: RunCli) -> None:
     assert result.stdout.split("\n", 1)[0].split() == ["kind", "name", "from", "target", "status"]
     uniform = table_row(result.stdout, "curricula", "uniform")
     assert "rlvr 0.1.0 (built-in)" in uniform
-    assert "curricula.uniform:UniformCurriculum" in uniform
+    assert "rlvr.curricula.uniform:UniformCurriculum" in uniform
     assert uniform.split()[-1] == "ok"
     math = table_row(result.stdout, "verifiers", "math")
     assert "rlvr 0.1.0 (built-in)" in math
-    assert "verifiers.math:MathVerifier" in math
+    assert "rlvr.verifiers.math:MathVerifier" in math
 
 
 def test_list_json_is_one_object_per_plugin(run_cli: RunCli) -> None:
@@ -49,14 +49,14 @@ def test_list_json_is_one_object_per_plugin(run_cli: RunCli) -> None:
     assert by_name[("curricula", "uniform")] == {
         "kind": "curricula",
         "name": "uniform",
-        "target": "curricula.uniform:UniformCurriculum",
+        "target": "rlvr.curricula.uniform:UniformCurriculum",
         "source": "rlvr 0.1.0 (built-in)",
         "builtin": True,
         "error": None,
     }
     math = by_name[("verifiers", "math")]
     assert math["builtin"] is True
-    assert math["target"] == "verifiers.math:MathVerifier"
+    assert math["target"] == "rlvr.verifiers.math:MathVerifier"
     for plugin in plugins:
         assert set(plugin) == {"kind", "name", "target", "source", "builtin", "error"}
         assert plugin["kind"] in {"verifiers", "environments", "curricula"}

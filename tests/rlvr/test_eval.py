@@ -144,7 +144,7 @@ def test_a_verifier_fault_is_counted_as_an_error_not_as_wrong(
 
 def test_per_problem_rates_seed_the_pass_rate_curriculum(tmp_path: Path, write_jsonl: Any) -> None:
     """The documented path: profile the training problems, then start a curriculum from them."""
-    from environments.math import MathEnvironment
+    from rlvr.environments.math import MathEnvironment
     from rlvr.evaluate import per_problem_rows
     from rlvr.registry import get_curriculum
 
@@ -420,7 +420,7 @@ def test_eval_of_a_run_uses_its_environments_held_out_split(
     evaluated = json.loads((run / "eval" / "eval.json").read_text())
     assert list(evaluated) == ["checkpoint-1"]  # --steps 1: not checkpoint-2
     assert set(evaluated["checkpoint-1"]["math"]) >= {"extraction", "lenient"}
-    from environments.math import MathEnvironment
+    from rlvr.environments.math import MathEnvironment
 
     env = MathEnvironment(size=300)
     heldout = {p["id"] for p in env.problems("heldout")}

@@ -6,7 +6,7 @@ import pytest
 
 from rlvr import Verdict, reward_function
 from rlvr.metrics import env_metrics, zero_variance_fraction
-from verifiers.math import MathVerifier
+from rlvr.verifiers.math import MathVerifier
 
 
 def test_zero_variance_fraction() -> None:

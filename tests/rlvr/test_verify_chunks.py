@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from rlvr.registry import default_registry
+from rlvr.verifiers.code import CodeVerifier
 from rlvr.verify import CHUNK_ROWS, VerifierResolver, _chunks
-from verifiers.code import CodeVerifier
 
 
 def test_a_chunk_holds_at_most_what_its_most_expensive_verifier_asks(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rlvr.verdict import Verdict
-from verifiers.code import CodeVerifier, normalise_stdout
-from verifiers.code_extract import extract_code
-from verifiers.code_harness import Unencodable, decode, encode, plan_tests, typed_equal
-from verifiers.code_task import read_task, static_calls
+from rlvr.verifiers.code import CodeVerifier, normalise_stdout
+from rlvr.verifiers.code_extract import extract_code
+from rlvr.verifiers.code_harness import Unencodable, decode, encode, plan_tests, typed_equal
+from rlvr.verifiers.code_task import read_task, static_calls
 
 VERIFIER = CodeVerifier(timeout_s=2.0)
 

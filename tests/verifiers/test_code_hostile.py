@@ -31,7 +31,7 @@ TIMEOUT_S = 1.0
 RUNNER = """
 import json, os, sys, time
 from concurrent.futures import ThreadPoolExecutor
-from verifiers.code import CodeVerifier
+from rlvr.verifiers.code import CodeVerifier
 
 cases = json.load(open(sys.argv[1]))
 verifier = CodeVerifier(timeout_s={timeout}, budget_s=20, memory_mb=256)

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from environments.instruct import DRAWERS
-from environments.instruct_tasks import TASKS
-from verifiers.instruct import InstructionVerifier, loose_variants
-from verifiers.instructions import IFEVAL_IDS, INSTRUCTIONS, RLVR_IDS, validate_kwargs
-from verifiers.text_units import count_capital_words, count_sentences, split_sentences
+from rlvr.environments.instruct import DRAWERS
+from rlvr.environments.instruct_tasks import TASKS
+from rlvr.verifiers.instruct import InstructionVerifier, loose_variants
+from rlvr.verifiers.instructions import IFEVAL_IDS, INSTRUCTIONS, RLVR_IDS, validate_kwargs
+from rlvr.verifiers.text_units import count_capital_words, count_sentences, split_sentences
 
 VERIFIER = InstructionVerifier()
 

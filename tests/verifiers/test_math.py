@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rlvr.verdict import Verdict
-from verifiers.math import MathVerifier
+from rlvr.verifiers.math import MathVerifier
 
 VERIFIER = MathVerifier()
 

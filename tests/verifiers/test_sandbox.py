@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from verifiers import sandbox as sandbox_module
-from verifiers.sandbox import Limits, Sandbox, SandboxUnavailable, sandbox_run
+from rlvr.verifiers import sandbox as sandbox_module
+from rlvr.verifiers.sandbox import Limits, Sandbox, SandboxUnavailable, sandbox_run
 
 PY = "python3"
 
