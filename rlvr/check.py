@@ -7,12 +7,14 @@ expect, gold 1 and junk 0; two runs in one instance agree (determinism); an empt
 (1 MB) and a non-ASCII completion each get a valid verdict; and every call answers within
 the deadline.
 
-Every `verify` call runs in a worker process of `rlvr verify`'s pool, under the same OS
-alarm, never in this process: a verifier that hangs (even in a C call holding the GIL) or
-crashes costs its worker, not the check. A chunk that breaks its worker is rerun call by
-call to find the guilty calls. A completion that hung is not tried on the other problems, and
-after `MAX_HUNG_CALLS` hung calls the rest are not run: a verifier that hangs on everything
-fails in a few deadlines rather than one per call.
+Every `verify` call runs in the verification engine's runner (`rlvr.engine.VerifierProcess`,
+the child process `rlvr verify`, `rlvr eval` and training use, under the same OS alarm),
+never in this process: a verifier that hangs (even in a C call holding the GIL) or crashes
+costs its child, not the check. The runner holds two instances: the registry's, built in the
+child as every backend builds it by name, and the unpickled copy. Calls go one at a time, so
+each hang or death is the call's own. A completion that hung is not tried on the other
+problems, and after `MAX_HUNG_CALLS` hung calls the rest are not run: a verifier that hangs on
+everything fails in a few deadlines rather than one per call.
 
 A verifier that cannot be loaded or created (unknown name, import error, wrong signature,
 does not pickle) is a `PluginError` (exit code 2), not a failed check (exit code 1).
@@ -22,20 +24,17 @@ from __future__ import annotations
 
 import math
 import pickle
-import signal
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from rlvr.protocols import Verifier
+from rlvr.engine import ITEM_TIMEOUT_S, VerifierProcess, VerifierProcessError, plugin_sources
+from rlvr.errors import PluginError
+from rlvr.protocols import Verifier, has_examples, iter_examples, required_fields
 from rlvr.registry import default_registry
-from rlvr.scoring import score
 from rlvr.verdict import Verdict
-from rlvr.verify import ROW_TIMEOUT_S, WorkerPool
 
 HUGE_CHARS = 1_000_000
 NON_ASCII = "Ünïcödé — 数学 ∑ √2 ≠ 1.5 🙂👍🏽 עברית العربية e\u0301 zero\u200bwidth «¿Está bien?»"
@@ -122,65 +121,30 @@ class Outcome:
         return f"reward {self.verdict.reward:g}" + (f" ({status})" if status else "")
 
 
-# -- worker side -------------------------------------------------------------------------------
+# -- running calls -----------------------------------------------------------------------------
 
-_originals: dict[str, Verifier] = {}
-
-
-def _verify_in_worker(
-    source: str | bytes, calls: Sequence[tuple[dict[str, Any], str]], deadline_s: float
-) -> list[tuple[Verdict, float]]:
-    """Score calls in a worker with one instance: the registry's (`source` a name, as `rlvr
-    verify` workers build it) or an unpickled copy (`source` its pickle). Each call runs under
-    the alarm `rlvr verify`'s workers use: past the deadline, the OS ends this process."""
-    if isinstance(source, bytes):
-        verifier = pickle.loads(source)
-    else:
-        if source not in _originals:
-            _originals[source] = default_registry().create("verifiers", source)
-        verifier = _originals[source]
-    results = []
-    for problem, completion in calls:
-        signal.setitimer(signal.ITIMER_REAL, deadline_s)
-        started = time.perf_counter()
-        try:
-            verdict = score(verifier, problem, completion)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        results.append((verdict, time.perf_counter() - started))
-    return results
-
-
-# -- driver side -------------------------------------------------------------------------------
+ORIGINAL, COPY = "original", "copy"
+"""The runner's two instances: built from the registry in the child, and unpickled there."""
 
 
 class _Runner:
-    """Runs calls in one worker of `rlvr verify`'s pool (`rlvr.verify.WorkerPool`)."""
+    """Runs calls, one at a time, in the engine's runner (`rlvr.engine.VerifierProcess`)."""
 
-    def __init__(self, plugin_files: Sequence[str], deadline_s: float) -> None:
+    def __init__(
+        self, name: str, blob: bytes, plugin_files: Sequence[str | Path], deadline_s: float
+    ) -> None:
         self.deadline_s = deadline_s
-        self.pool = WorkerPool(1, plugin_files, deadline_s)
+        self.process = VerifierProcess(
+            {ORIGINAL: name, COPY: blob}, plugin_sources(plugin_files), deadline_s
+        )
         self.hung: dict[int, Outcome] = {}  # by id(call): a call that hung is not rerun
         self.hung_completions: set[str] = set()
 
-    def run(self, source: str | bytes, calls: Sequence[Call]) -> list[Outcome]:
-        """Every call with one instance; if that fails, call by call to find the culprits."""
-        if not calls:
-            return []
-        try:
-            return self._submit(source, calls)
-        except BrokenProcessPool:
-            self.pool.restart()
-        except Exception:
-            pass  # the worker lived; an answer could not come back (see `_alone`)
-        return [self._alone(source, call) for call in calls]
+    def run(self, instance: str, calls: Sequence[Call]) -> list[Outcome]:
+        """Every call with one instance (`ORIGINAL` or `COPY`)."""
+        return [self._one(instance, call) for call in calls]
 
-    def _submit(self, source: str | bytes, calls: Sequence[Call]) -> list[Outcome]:
-        items = [(call.problem, call.completion) for call in calls]
-        future = self.pool.executor.submit(_verify_in_worker, source, items, self.deadline_s)
-        return [Outcome(verdict, seconds) for verdict, seconds in future.result()]
-
-    def _alone(self, source: str | bytes, call: Call) -> Outcome:
+    def _one(self, instance: str, call: Call) -> Outcome:
         if id(call) in self.hung:
             return self.hung[id(call)]
         if call.completion in self.hung_completions:
@@ -188,34 +152,22 @@ class _Runner:
         if len(self.hung) >= MAX_HUNG_CALLS:
             why = f"not run: {len(self.hung)} calls hung already"
             return Outcome(None, 0.0, why, skipped=True)
-        started = time.perf_counter()
-        try:
-            return self._submit(source, [call])[0]
-        except BrokenProcessPool:
-            seconds = time.perf_counter() - started
-            self.pool.restart()
-            if seconds < self.deadline_s:
-                return Outcome(None, seconds, "its worker process died (a crash or out of memory)")
+        (run,) = self.process.run([(instance, call.problem, call.completion)])
+        if run.fault == "timeout":
             late = f"no verdict within the {self.deadline_s:g} s deadline"
-            self.hung[id(call)] = Outcome(None, seconds, late, hung=True)
+            self.hung[id(call)] = Outcome(None, run.seconds, late, hung=True)
             self.hung_completions.add(call.completion)
             return self.hung[id(call)]
-        except Exception as exc:
-            # The worker lived but its answer could not come back: a verdict whose info does
-            # not pickle (Ray returns verdicts the same way).
-            return Outcome(
-                None,
-                time.perf_counter() - started,
-                f"its verdict could not be sent back from the worker ({type(exc).__name__}: "
-                f"{exc}); keep Verdict.info to plain data",
-            )
+        if run.fault == "died":
+            return Outcome(None, run.seconds, "its worker process died (a crash or out of memory)")
+        return Outcome(run.verdict, run.seconds)
 
     def close(self) -> None:
-        self.pool.close()
+        self.process.close()
 
 
 def run_checks(
-    name: str, *, plugin_files: Sequence[str | Path] = (), deadline_s: float = ROW_TIMEOUT_S
+    name: str, *, plugin_files: Sequence[str | Path] = (), deadline_s: float = ITEM_TIMEOUT_S
 ) -> Report:
     """Check verifier `name` (a `PluginError` when it cannot be loaded); see the module
     docstring."""
@@ -232,7 +184,13 @@ def run_checks(
     if examples is None:
         _check_without_examples(report, verifier, blob, example_failures)
         return report
-    runner = _Runner([str(p) for p in registry.plugin_files], deadline_s)
+    runner = _Runner(name, blob, registry.plugin_files, deadline_s)
+    try:
+        runner.process.start()
+    except VerifierProcessError as exc:
+        raise PluginError(
+            f"verifier {name!r} cannot be loaded in a worker process: {exc}"
+        ) from None
     try:
         _check_with_examples(report, runner, blob, examples)
     finally:
@@ -242,16 +200,15 @@ def run_checks(
 
 def _read_examples(verifier: Verifier) -> tuple[list[Triple] | None, list[str]]:
     """The verifier's examples, or None when it has none (with why, when they are broken)."""
-    method = getattr(verifier, "examples", None)
-    if not callable(method):
+    if not has_examples(verifier):
         return None, []
     try:
-        raw = list(method())
+        raw = list(iter_examples(verifier))
     except Exception as exc:
         return None, [f"examples() raised {type(exc).__name__}: {exc}"]
     if not raw:
         return None, []
-    required = tuple(getattr(verifier, "required_fields", ()))
+    required = required_fields(verifier)
     triples, failures = [], []
     for number, triple in enumerate(raw, 1):
         shape_ok = (
@@ -342,10 +299,10 @@ def _check_with_examples(
     # The registry's instance, as `rlvr verify` workers build it: every call, then every call
     # again (determinism, and no state left behind by the odd completions). Then the copy,
     # on the calls that gave a verdict.
-    twice = runner.run(report.name, calls + calls)
+    twice = runner.run(ORIGINAL, calls + calls)
     first, second = twice[: len(calls)], twice[len(calls) :]
     answered = [i for i, outcome in enumerate(first) if outcome.verdict is not None]
-    copied = dict(zip(answered, runner.run(blob, [calls[i] for i in answered]), strict=True))
+    copied = dict(zip(answered, runner.run(COPY, [calls[i] for i in answered]), strict=True))
 
     repeats = [i for i in answered if second[i].verdict is not None]
     nondeterministic = [

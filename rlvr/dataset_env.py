@@ -28,7 +28,12 @@ class DatasetEnvironment:
         return [r for r in self.records if split_of(str(r["id"]), self.heldout_fraction) == split]
 
     def prompt(self, problem: Mapping[str, Any]) -> list[Message]:
-        prompt = problem["prompt"]
-        if isinstance(prompt, list):
-            return [dict(m) for m in prompt]
-        return [{"role": "user", "content": str(prompt)}]
+        return prompt_as_written(problem)
+
+
+def prompt_as_written(problem: Mapping[str, Any]) -> list[Message]:
+    """A record's own `prompt` as chat messages: a message list as is, text as one user turn."""
+    prompt = problem["prompt"]
+    if isinstance(prompt, list):
+        return [dict(m) for m in prompt]
+    return [{"role": "user", "content": str(prompt)}]

@@ -17,11 +17,15 @@ alongside it, and every checkpoint meets the same random draws. `--batch B` trad
 speed on a CPU: B problems share a call (left-padded, seeded by the first one's seed), so a
 result then depends on the problem order and `--limit`, still the same for every checkpoint.
 
-Judging reuses `rlvr.scoring.score` with the environment's verifier, without training's
-shaping options (no partial credit for an unboxed math answer): a completion is correct when
-its reward is 1. Math is judged twice, with strict (boxed) and lenient (free-form) extraction.
-A verifier fault (reward None) is never counted as wrong: the sample is left out and counted
-under `errors`.
+Which verifier judges a row, and the environments and prompts, follow the rules every verb
+shares (rlvr/resolve.py): a row's own `verifier`, else the run config's, else the
+environment's, with its required fields checked before any model is loaded. Judging runs in
+the verification engine (rlvr/engine.py: worker processes, each call under a deadline), with
+the verifier's options but without training's shaping options (no partial credit for an
+unboxed math answer): a completion is correct when its reward is 1. A verifier that declares
+`extraction_modes` (math: strict, boxed, and lenient, free-form) is judged once per mode, the
+first the headline. A verifier fault (reward None) is never counted as wrong: the sample is
+left out and counted under `errors`; a verification past the deadline scores 0.
 
 A checkpoint's blocks also hold `vs_base`: its pass@k minus the base model's on the same
 problems, with a paired bootstrap interval (problems resampled, each problem's two results
@@ -44,19 +48,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlvr.engine import ITEM_TIMEOUT_S, Item, LocalPool, VerificationPool
 from rlvr.errors import RecordError, UserError
 from rlvr.passk import paired_difference_with_interval, pass_at_k_with_interval
-from rlvr.protocols import Message, Verifier
+from rlvr.protocols import Environment, Message, Verifier, extraction_modes
 from rlvr.records import Record, environment_problems, load_records
 from rlvr.registry import default_registry
+from rlvr.resolve import (
+    VerifierResolver,
+    build_environment,
+    build_verifier,
+    env_verifier,
+    render_prompt,
+)
 from rlvr.run_dir import RunDir, write_atomic
-from rlvr.scoring import score
 
 DEFAULT_N = 16
 DEFAULT_KS = (1, 4, 16)
 DEFAULT_MAX_NEW_TOKENS = {"cpu": 96, "gpu": 1024}
 """As training's `max_completion_length` defaults, used when no run config says otherwise."""
-MATH_EXTRACTIONS = ("strict", "lenient")
 DIGITS = 6
 PROGRESS_EVERY_S = 30.0
 _NUMBER = r"-?\d[\d.eE+-]*|null"
@@ -218,10 +228,14 @@ class EnvTask:
 
     @property
     def extractions(self) -> tuple[str | None, ...]:
-        """Math is judged in both extraction modes; anything else once, as its verifier says."""
-        if self.verifier_names and all(name == "math" for name in self.verifier_names):
-            return MATH_EXTRACTIONS
-        return (None,)
+        """The readings its verifiers declare (`extraction_modes`) when they all declare the
+        same; otherwise each problem once, as its verifier judges it (None)."""
+        declared = {extraction_modes(v) for v in self.verifiers}
+        return declared.pop() if len(declared) == 1 else (None,)
+
+    def key(self, index: int) -> str:
+        """Problem `index`'s verifier in the engine's pool (verifiers are built per env)."""
+        return f"{self.name}/{self.verifier_names[index]}"
 
 
 def env_configs(run_config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -241,38 +255,16 @@ class _Environments:
         self.configs = configs
         self.seed = seed
         self.data = data
-        self.registry = default_registry()
-        self._built: dict[str, Any] = {}
+        self._built: dict[str, Environment | None] = {}
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> Environment | None:
         """The environment, or None for rows of --data whose env is not registered (their
         prompts are used as written)."""
         if name not in self._built:
-            self._built[name] = self._build(name)
+            self._built[name] = build_environment(
+                name, self.configs.get(name), self.seed, rows_elsewhere=self.data is not None
+            )
         return self._built[name]
-
-    def _build(self, name: str) -> Any:
-        from rlvr.dataset_env import DatasetEnvironment
-
-        config = self.configs.get(name)
-        own_data = config.data if config is not None and self.data is None else None
-        if name in self.registry.names("environments"):
-            options = dict(config.options) if config else {}
-            if own_data:
-                options["data"] = own_data
-            try:
-                return self.registry.create("environments", name, seed=self.seed, **options)
-            except ValueError as exc:
-                raise UserError(f"environment {name!r}: {exc}") from None
-        if config is not None and own_data:
-            return DatasetEnvironment(name, data=own_data, verifier=config.verifier or name)
-        if self.data is not None:
-            return None
-        installed = ", ".join(self.registry.names("environments")) or "none"
-        raise UserError(
-            f"unknown environment {name!r}; installed: {installed}. A custom environment "
-            "needs its rows: pass --data FILE, or --run a run that trained on it"
-        )
 
 
 def _file_problems(data: Path, env_names: Sequence[str] | None) -> dict[str, list[Record]]:
@@ -316,8 +308,6 @@ def build_tasks(
 ) -> list[EnvTask]:
     """The problems to evaluate, per environment, with their prompts and verifiers. Every
     input fault is a UserError here, before any model is loaded."""
-    from rlvr.verify import VerifierResolver
-
     environments = _Environments(configs, env_seed, data)
     if data is not None:
         problem_lists = _file_problems(data, env_names)
@@ -330,36 +320,33 @@ def build_tasks(
     for name, problems in problem_lists.items():
         env = environments.get(name)
         config = configs.get(name)
-        # A row's own verifier wins, then the run config's, then the environment's.
-        default_verifier = (config.verifier if config else None) or getattr(env, "verifier", None)
         task = EnvTask(name)
         for problem in problems[:limit] if limit is not None else problems:
-            chosen = problem.get("verifier") or default_verifier
             try:
-                verifier_name = resolver.verifier_for(
-                    {**problem, "verifier": chosen} if chosen else problem
-                )
+                verifier_name = resolver.verifier_for(problem, env_verifier(env, config))
             except RecordError as exc:
                 where = f"--data {data}" if data is not None else f"environment {name!r}"
                 raise UserError(f"{where}: problem {problem['id']!r}: {exc}") from None
             if (name, verifier_name) not in verifiers:
-                options = dict(config.verifier_options) if config else {}
-                verifiers[name, verifier_name] = registry.create(
-                    "verifiers", verifier_name, **options
+                verifiers[name, verifier_name] = build_verifier(
+                    verifier_name, env, config, training=False, registry=registry
                 )
             task.problems.append(problem)
-            task.prompts.append(env.prompt(problem) if env is not None else _as_written(problem))
+            task.prompts.append(render_prompt(env, problem))
             task.verifier_names.append(verifier_name)
             task.verifiers.append(verifiers[name, verifier_name])
         tasks.append(task)
     return tasks
 
 
-def _as_written(problem: Mapping[str, Any]) -> list[Message]:
-    prompt = problem["prompt"]
-    if isinstance(prompt, list):
-        return [dict(m) for m in prompt]
-    return [{"role": "user", "content": str(prompt)}]
+def open_judges(
+    tasks: Sequence[EnvTask], *, item_timeout: float = ITEM_TIMEOUT_S
+) -> VerificationPool:
+    """The engine's local pool holding every task's verifiers, under the deadline."""
+    verifiers = {
+        task.key(i): verifier for task in tasks for i, verifier in enumerate(task.verifiers)
+    }
+    return LocalPool(verifiers, item_timeout=item_timeout)
 
 
 # -- generating and judging ------------------------------------------------------------------------
@@ -389,22 +376,39 @@ class ProblemResult:
     """By extraction mode (None: the verifier's own)."""
 
 
-def judge(task: EnvTask, index: int, completions: Sequence[str]) -> ProblemResult:
-    """Score one problem's completions in each of its environment's extraction modes."""
-    problem = task.problems[index]
-    tallies = {}
-    for mode in task.extractions:
-        judged = problem if mode is None else {**problem, "mode": mode}
-        tally = Tally()
-        for completion in completions:
-            reward = score(task.verifiers[index], judged, completion).reward
-            if reward is None:
-                tally.errors += 1
-            else:
-                tally.scored += 1
-                tally.correct += reward == 1.0
-        tallies[mode] = tally
-    return ProblemResult(str(problem["id"]), task.name, problem.get("difficulty"), tallies)
+def judge(
+    pool: VerificationPool,
+    task: EnvTask,
+    indices: Sequence[int],
+    completions: Sequence[Sequence[str]],
+) -> list[ProblemResult]:
+    """Score problems' completions in each of their task's extraction modes, in one batch."""
+    modes = task.extractions
+    items: list[Item] = []
+    for index, texts in zip(indices, completions, strict=True):
+        problem = task.problems[index]
+        for mode in modes:
+            judged = problem if mode is None else {**problem, "mode": mode}
+            items += [(task.key(index), judged, text) for text in texts]
+    verdicts = iter(pool.score(items))
+    results = []
+    for index, texts in zip(indices, completions, strict=True):
+        problem = task.problems[index]
+        tallies = {}
+        for mode in modes:
+            tally = Tally()
+            for _ in texts:
+                reward = next(verdicts).reward
+                if reward is None:
+                    tally.errors += 1
+                else:
+                    tally.scored += 1
+                    tally.correct += reward == 1.0
+            tallies[mode] = tally
+        results.append(
+            ProblemResult(str(problem["id"]), task.name, problem.get("difficulty"), tallies)
+        )
+    return results
 
 
 def evaluate_tasks(
@@ -415,8 +419,21 @@ def evaluate_tasks(
     label: str = "model",
     prompts_per_call: int = 8,
     log: Callable[[str], None] | None = None,
+    judges: VerificationPool | None = None,
 ) -> dict[str, list[ProblemResult]]:
-    """Generate and judge every problem of every task with one policy."""
+    """Generate and judge every problem of every task with one policy; `judges`: the
+    verification pool (default: one opened for these tasks, closed at the end)."""
+    if judges is None:
+        with open_judges(tasks) as pool:
+            return evaluate_tasks(
+                generate,
+                tasks,
+                settings,
+                label=label,
+                prompts_per_call=prompts_per_call,
+                log=log,
+                judges=pool,
+            )
     say = log or (lambda line: None)
     results: dict[str, list[ProblemResult]] = {}
     for task in tasks:
@@ -428,7 +445,7 @@ def evaluate_tasks(
             completions = generate(
                 [task.prompts[i] for i in chunk], settings.n, [seeds[i] for i in chunk]
             )
-            env_results += [judge(task, i, c) for i, c in zip(chunk, completions, strict=True)]
+            env_results += judge(judges, task, chunk, completions)
             if time.perf_counter() - last_report > PROGRESS_EVERY_S:
                 last_report = time.perf_counter()
                 say(f"rlvr eval: {label} {task.name}: {len(env_results)}/{len(task.problems)}")
@@ -555,17 +572,22 @@ def versus(
     return block
 
 
+def readings(block: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(extraction mode, reading) of an env block: the headline ("" when the verifier has one
+    reading), then each further mode's reading nested under its name."""
+    nested = [
+        (str(key), value)
+        for key, value in block.items()
+        if isinstance(value, Mapping) and "by_difficulty" in value
+    ]
+    return [(str(block.get("extraction", "")), block), *nested]
+
+
 def csv_rows(policy: Policy, blocks: Mapping[str, Any], settings: Settings) -> list[dict]:
     """eval.json's numbers as long-format rows: one per (env, extraction, difficulty, k)."""
     rows = []
     for env, block in blocks.items():
-        readings = [(block.get("extraction", ""), block)]
-        readings += [
-            (mode, block[mode])
-            for mode in MATH_EXTRACTIONS[1:]
-            if isinstance(block.get(mode), dict)
-        ]
-        for extraction, reading in readings:
+        for extraction, reading in readings(block):
             groups = [("all", reading), *reading["by_difficulty"].items()]
             for difficulty, group in groups:
                 for k in settings.ks:
@@ -848,28 +870,31 @@ def run_eval(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _write_settings(out, report, model=model, run=run, data=data, tasks=tasks)
-    for policy in policies:
-        engine = open_engine(policy, settings, info.run if info else None)
-        try:
-            results = evaluate_tasks(
-                engine.generate,
-                tasks,
-                settings,
-                label=policy.label,
-                prompts_per_call=engine.prompts_per_call,
-                log=log,
+    timeout = float(run_config.get("verify_timeout") or ITEM_TIMEOUT_S)
+    with open_judges(tasks, item_timeout=timeout) as judges:
+        for policy in policies:
+            engine = open_engine(policy, settings, info.run if info else None)
+            try:
+                results = evaluate_tasks(
+                    engine.generate,
+                    tasks,
+                    settings,
+                    label=policy.label,
+                    prompts_per_call=engine.prompts_per_call,
+                    log=log,
+                    judges=judges,
+                )
+            finally:
+                engine.close()
+            if policy.label == "base":
+                base_results = results
+            report.blocks[policy.label] = policy_blocks(
+                results, settings, None if policy.label == "base" else base_results
             )
-        finally:
-            engine.close()
-        if policy.label == "base":
-            base_results = results
-        report.blocks[policy.label] = policy_blocks(
-            results, settings, None if policy.label == "base" else base_results
-        )
-        report.csv_rows.extend(csv_rows(policy, report.blocks[policy.label], settings))
-        report.per_problem[policy.label] = per_problem_rows(results)
-        if out is not None:  # after each policy: a long run's finished checkpoints are kept
-            _write_results(out, report, per_problem=per_problem)
+            report.csv_rows.extend(csv_rows(policy, report.blocks[policy.label], settings))
+            report.per_problem[policy.label] = per_problem_rows(results)
+            if out is not None:  # after each policy: a long run's finished checkpoints are kept
+                _write_results(out, report, per_problem=per_problem)
     return report
 
 
@@ -1000,9 +1025,7 @@ def print_report(report: Report) -> None:
         table.add_column(f"pass@{k}", justify="right")
     for policy in report.policies:
         for env, block in report.blocks[policy.label].items():
-            readings = [(block.get("extraction", ""), block)]
-            readings += [(m, block[m]) for m in MATH_EXTRACTIONS[1:] if m in block]
-            for extraction, reading in readings:
+            for extraction, reading in readings(block):
                 cells = [_cell(reading, k) for k in report.settings.ks]
                 row = [env, extraction, str(reading["n_problems"]), *cells]
                 table.add_row(*([policy.label, *row] if several else row))

@@ -1,7 +1,9 @@
-"""The environment pool: Ray actors verify completions, every environment at once.
+"""The Ray backend of the verification engine: actors verify completions, every environment
+at once.
 
 `EnvironmentPool({"math": ..., "code": ..., "if": ...})` starts, for each environment, a few
-Ray actors that host its verifier. `score(items)` takes (env, problem, completion) triples,
+Ray actors that host its verifier. It offers the interface of every backend
+(`rlvr.engine.VerificationPool`): `score(items)` takes (env, problem, completion) triples,
 splits each environment's share into chunks across that environment's actors, and returns the
 verdicts in input order; `ascore` is the same for async callers (TRL awaits async reward
 functions on an event loop of its own). Environments never wait for each other: each has its
@@ -15,14 +17,11 @@ Where the code runs, and what each layer guards against:
   and replaced, and its chunks are retried item by item, each alone on an actor. An
   item whose actor is lost twice is an infrastructure fault: `Verdict(None, {"error":
   ...})`, never a 0.
-- The actor (`EnvironmentActor`) never runs verifier code itself: it feeds items one at a
-  time to a child process (`VerifierProcess`) and times each. A child that runs past the
-  item's deadline — even inside a C call that holds the GIL, where nothing in its own process
-  could interrupt it — is ended by the OS alarm `rlvr verify`'s workers use
-  (`rlvr.verify.score_row`): the item scores 0 with `info.status = "timeout"` and a fresh
-  child carries on with the next item. A child that dies otherwise gets its item retried once
-  in a fresh child, then the item is an infrastructure fault. The actor stays responsive
-  throughout, so the driver's deadlines only ever fire on a broken actor or node.
+- The actor (`EnvironmentActor`) never runs verifier code itself: it holds the engine's one
+  runner, `rlvr.engine.VerifierProcess`, the child process the local backend uses too, with
+  the same deadline (an OS alarm), the same retry of an item whose child died, and the same
+  verdicts. The actor stays responsive throughout, so the driver's deadlines only ever fire
+  on a broken actor or node.
 
 Ray itself: `start_ray` joins an initialised Ray, else `address` or `RAY_ADDRESS` (a
 cluster), else starts a quiet local instance (no dashboard, actor output kept in Ray's log
@@ -36,271 +35,74 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import math
 import os
-import pickle
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from rlvr.errors import PluginError, UserError
+from rlvr.engine import (
+    ALARM_GRACE_S,
+    CHUNK_ITEMS,
+    ITEM_TIMEOUT_S,
+    PROCESS_START_TIMEOUT_S,
+    Item,
+    PoolClosed,
+    PoolStats,
+    Tag,
+    VerifierProcess,
+    check_pool_settings,
+    chunk_limit,
+    pickled,
+    plan_chunks,
+    plugin_sources,
+    stream_batches,
+    texts,
+)
+from rlvr.errors import UserError
 from rlvr.protocols import Verifier
-from rlvr.scoring import completion_text
 from rlvr.verdict import Verdict
 
-ITEM_TIMEOUT_S = 60.0
-"""Seconds one item's verification may take (as `rlvr verify --timeout`)."""
+__all__ = [
+    "CHUNK_ITEMS",
+    "ITEM_TIMEOUT_S",
+    "EnvironmentPool",
+    "Item",
+    "PoolClosed",
+    "PoolStats",
+    "start_ray",
+]
+
 PLACEMENT_TIMEOUT_S = 30.0
 """Seconds an actor may take to be placed and started before the pool gives up on it."""
-CHUNK_ITEMS = 32
-"""Most items sent to an actor at once, unless the verifier asks for fewer (`chunk_rows`)."""
-CHUNKS_PER_ACTOR = 4
-"""A batch is cut into at least this many chunks per actor, so the actors finish together."""
 CALLS_PER_ACTOR = 2
 """Chunks queued on an actor at once: the next one starts as soon as the last ends, without
 waiting for a round trip through the driver (which, on a loaded machine, costs a few process
 wake-ups per chunk)."""
 LOSSES_PER_ITEM = 2
 """An item whose actor is lost this many times is an infrastructure error."""
-ALARM_GRACE_S = 2.0
-"""How long past an item's alarm the actor waits before killing its verifier process itself."""
-PROCESS_START_TIMEOUT_S = 60.0
-"""Seconds a verifier process may take to start (import the verifier's modules, unpickle it)."""
 CALL_SLACK_S = 10.0
 """Added to each actor call's deadline for the round trip and Ray's own scheduling."""
 POLL_S = 0.05
 """How often the dispatcher looks for new batches while actors are busy."""
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-PROCESS_DIED = "the verifier process died while verifying this item"
 ACTOR_LOST = "the Ray actor verifying this item was lost"
 
-Item = tuple[str, Mapping[str, Any], Any]
-"""(environment, problem record, completion): one unit of work for the pool."""
-Tag = TypeVar("Tag")
-
 log = logging.getLogger(__name__)
-
-
-def timeout_verdict(seconds: float) -> Verdict:
-    """An item that ran past its deadline: the completion's fault (it made the verifier run
-    that long), so 0, with the reason."""
-    return Verdict(
-        0.0, {"status": "timeout", "reason": f"verification took longer than {seconds:g} s"}
-    )
-
-
-# -- the verifier process (inside an actor) ----------------------------------------------------
-
-
-class VerifierProcessError(RuntimeError):
-    """A verifier process that could not start (its plugin or module is missing, it does not
-    unpickle, or it did not answer in time)."""
-
-
-class VerifierProcess:
-    """One verifier in a child process, scoring one item at a time under a deadline.
-
-    The child is a fresh interpreter (`python -c`), not a fork: a Ray worker has threads, and
-    a fork of it may inherit their locks held. It receives the verifier pickled, and the
-    sources of the plugin files it may come from, so it works on any node of a cluster.
-    """
-
-    def __init__(
-        self,
-        verifier_bytes: bytes,
-        plugin_sources: Sequence[tuple[str, str]] = (),
-        item_timeout: float = ITEM_TIMEOUT_S,
-    ) -> None:
-        self.verifier_bytes = verifier_bytes
-        self.plugin_sources = list(plugin_sources)
-        self.item_timeout = item_timeout
-        self.restarts = 0
-        self._process: subprocess.Popen[bytes] | None = None
-        self._conn: Connection | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
-    def start(self) -> None:
-        """Start the child and wait until it holds the verifier."""
-        if self._process is not None:
-            return
-        parent_end, child_end = socket.socketpair()
-        env = {
-            **os.environ,
-            # what this process imports, the child imports: rlvr may be on the path only
-            # through a Ray working directory
-            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-        }
-        try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD_MAIN, str(child_end.fileno())],
-                pass_fds=(child_end.fileno(),),
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-        finally:
-            child_end.close()
-        self._conn = Connection(parent_end.detach())
-        self._conn.send((self.verifier_bytes, self.plugin_sources, self.item_timeout))
-        try:
-            if not self._conn.poll(PROCESS_START_TIMEOUT_S):
-                raise VerifierProcessError(
-                    f"the verifier process did not start within {PROCESS_START_TIMEOUT_S:g} s"
-                )
-            status, detail = self._conn.recv()
-        except (EOFError, OSError):
-            code = self._stop()
-            raise VerifierProcessError(
-                f"the verifier process exited ({_describe_exit(code)}) before it was ready"
-            ) from None
-        except BaseException:
-            self._stop()
-            raise
-        if status != "ready":
-            self._stop()
-            raise VerifierProcessError(detail)
-
-    def score(self, items: Sequence[tuple[Mapping[str, Any], str]]) -> list[Verdict]:
-        """Verdicts for `items`, in order; see the module docstring for timeouts and deaths."""
-        verdicts: list[Verdict] = []
-        retried: set[int] = set()
-        while len(verdicts) < len(items):
-            self.start()
-            assert self._conn is not None
-            try:
-                # as they are: a record repeated (a group's completions) pickles once
-                self._conn.send(list(items[len(verdicts) :]))
-                while len(verdicts) < len(items):
-                    # The child's alarm ends it at `item_timeout`; the grace covers the case
-                    # where it could not (a verifier that blocked SIGALRM).
-                    if not self._conn.poll(self.item_timeout + ALARM_GRACE_S):
-                        raise TimeoutError
-                    reward, info = self._conn.recv()
-                    verdicts.append(Verdict(reward, info))
-            except (EOFError, OSError, TimeoutError) as exc:
-                code = self._stop()
-                self.restarts += 1
-                index = len(verdicts)
-                if isinstance(exc, TimeoutError) or code == -signal.SIGALRM:
-                    verdicts.append(timeout_verdict(self.item_timeout))
-                elif index in retried:
-                    verdicts.append(
-                        Verdict.error(
-                            f"{PROCESS_DIED} ({_describe_exit(code)}), twice",
-                            status="crashed",
-                        )
-                    )
-                else:
-                    retried.add(index)  # maybe not its doing (an OOM kill): once more, alone
-        return verdicts
-
-    def close(self) -> None:
-        self._stop()
-
-    def _stop(self) -> int | None:
-        """Kill the child (a no-op if it is gone) and reap it; its exit code."""
-        code = None
-        if self._process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                self._process.kill()
-            code = self._process.wait()
-            self._process = None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        return code
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "exit status unknown"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
-
-
-_CHILD_MAIN = "import sys; from rlvr.pool import verifier_process_main; verifier_process_main()"
-
-
-def verifier_process_main() -> None:
-    """The child's program: receive the verifier, then score items until the parent leaves."""
-    conn = Connection(int(sys.argv[1]))
-    _die_with_parent()
-    # SIGALRM with its default action ends the process, even inside a C call holding the GIL.
-    signal.signal(signal.SIGALRM, signal.SIG_DFL)
-    with contextlib.suppress(OSError):
-        # If memory runs out, the kernel should pick this process, not its actor.
-        Path("/proc/self/oom_score_adj").write_text("1000")
-    verifier_bytes, plugin_sources, item_timeout = conn.recv()
-    try:
-        verifier = _load_verifier(verifier_bytes, plugin_sources)
-    except Exception as exc:
-        conn.send(("error", f"the verifier cannot be loaded here: {type(exc).__name__}: {exc}"))
-        return
-    conn.send(("ready", None))
-
-    from rlvr.verify import score_row
-
-    while True:
-        try:
-            items = conn.recv()
-        except EOFError:
-            return
-        for problem, completion in items:
-            verdict = score_row(verifier, problem, completion, item_timeout)
-            try:
-                conn.send((verdict.reward, verdict.info))
-            except Exception as exc:  # info that does not pickle
-                conn.send((None, {"error": f"the verdict's info does not pickle: {exc}"}))
-
-
-def _load_verifier(verifier_bytes: bytes, plugin_sources: Sequence[tuple[str, str]]) -> Any:
-    if plugin_sources:
-        from rlvr.registry import load_plugin
-
-        # Plugin files may not exist on this node: write them out under their own names, so
-        # their modules import as `rlvr_plugin_<stem>`, the name the verifier pickled under.
-        folder = Path(tempfile.mkdtemp(prefix="rlvr-plugins-"))
-        for stem, source in plugin_sources:
-            path = folder / f"{stem}.py"
-            path.write_text(source, encoding="utf-8")
-            load_plugin(path)
-    return pickle.loads(verifier_bytes)
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies, so a hung one is never orphaned."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
 
 
 # -- the actor -------------------------------------------------------------------------------
 
 
 class EnvironmentActor:
-    """The body of a Ray actor: one environment's verifier, in a `VerifierProcess`."""
+    """The body of a Ray actor: one environment's verifier, in the engine's runner."""
 
     def __init__(
         self,
@@ -310,7 +112,7 @@ class EnvironmentActor:
         item_timeout: float,
     ) -> None:
         self.env = env
-        self.process = VerifierProcess(verifier_bytes, plugin_sources, item_timeout)
+        self.process = VerifierProcess({env: verifier_bytes}, plugin_sources, item_timeout)
         self.process.start()  # a verifier that cannot load here fails the actor at once
 
     def ready(self) -> int:
@@ -320,7 +122,7 @@ class EnvironmentActor:
     def verifier_pid(self) -> int | None:
         return self.process.pid
 
-    def score(self, items: list[tuple[Mapping[str, Any], str]]) -> tuple[list[Verdict], int]:
+    def score(self, items: list[Item]) -> tuple[list[Verdict], int]:
         """The verdicts, and how many times the verifier process was restarted on the way."""
         before = self.process.restarts
         verdicts = self.process.score(items)
@@ -378,24 +180,6 @@ def _check_reachable(address: str, timeout: float = 10.0) -> None:
 
 
 @dataclass
-class PoolStats:
-    """Counts since the pool started."""
-
-    items: int = 0
-    errors: int = 0
-    """Items with reward None: the verifier raised, or its process or actor was lost."""
-    timeouts: int = 0
-    actor_restarts: int = 0
-    """Actors killed (hung) or found dead, and replaced."""
-    process_restarts: int = 0
-    """Verifier processes replaced inside actors (after a timeout or a crash)."""
-
-
-class PoolClosed(RuntimeError):
-    """The pool was closed while a batch was waiting for it."""
-
-
-@dataclass
 class _Batch:
     verdicts: list[Verdict | None]
     remaining: int
@@ -407,7 +191,7 @@ class _Chunk:
     batch: _Batch
     env: str
     positions: list[int]
-    items: list[tuple[Mapping[str, Any], str]]
+    items: list[Item]
     losses: int = 0
 
 
@@ -453,12 +237,7 @@ class EnvironmentPool:
         plugin_files: Sequence[str | Path] | None = None,
         placement_timeout: float = PLACEMENT_TIMEOUT_S,
     ) -> None:
-        if not verifiers_by_env:
-            raise UserError("the environment pool needs at least one environment")
-        if actors_per_env is not None and actors_per_env < 1:
-            raise UserError(f"actors_per_env must be at least 1, got {actors_per_env}")
-        if not item_timeout > 0:
-            raise UserError(f"the verification timeout must be positive, got {item_timeout}")
+        check_pool_settings(verifiers_by_env, actors_per_env, item_timeout, "actors_per_env")
         if cpus_per_actor is not None and cpus_per_actor < 0:
             raise UserError(f"cpus_per_actor must not be negative, got {cpus_per_actor}")
         self.item_timeout = item_timeout
@@ -471,12 +250,12 @@ class EnvironmentPool:
         self._envs = {
             name: _Env(
                 name,
-                _pickled(name, verifier),
-                max(1, int(getattr(verifier, "chunk_rows", CHUNK_ITEMS))),
+                pickled(name, verifier),
+                chunk_limit(verifier),
             )
             for name, verifier in verifiers_by_env.items()
         }
-        self._plugin_sources = _plugin_sources(plugin_files)
+        self._plugin_sources = plugin_sources(plugin_files)
         self._thread: threading.Thread | None = None
 
         import ray
@@ -537,16 +316,7 @@ class EnvironmentPool:
         self, batches: Iterable[tuple[Tag, Sequence[Item]]], *, in_flight: int | None = None
     ) -> Iterator[tuple[Tag, list[Verdict]]]:
         """Score (tag, items) batches with a bounded number queued; yields them in order."""
-        window = in_flight or 2 * self.total_actors
-        pending: deque[tuple[Tag, Future[list[Verdict]]]] = deque()
-        for tag, items in batches:
-            pending.append((tag, self.submit(items)))
-            while len(pending) >= window:
-                done_tag, future = pending.popleft()
-                yield done_tag, future.result()
-        while pending:
-            done_tag, future = pending.popleft()
-            yield done_tag, future.result()
+        return stream_batches(self, batches, in_flight or 2 * self.total_actors)
 
     def stats(self) -> PoolStats:
         with self._lock:
@@ -663,32 +433,18 @@ class EnvironmentPool:
     # -- batches -----------------------------------------------------------------------------
 
     def _chunks(self, batch: _Batch, items: Sequence[Item]) -> list[_Chunk]:
-        by_env: dict[str, list[int]] = {}
-        for position, item in enumerate(items):
-            env = item[0]
-            if env not in self._envs:
-                raise UserError(
-                    f"no environment {env!r} in the pool; it has {', '.join(self._envs)}"
-                )
-            by_env.setdefault(env, []).append(position)
-        chunks = []
-        for env, positions in by_env.items():
-            limit = self._envs[env].chunk_items
-            size = min(limit, -(-len(positions) // (self.actors_per_env * CHUNKS_PER_ACTOR)))
-            for start in range(0, len(positions), size):
-                part = positions[start : start + size]
-                chunk_items = [(items[p][1], completion_text(items[p][2])) for p in part]
-                chunks.append(_Chunk(batch, env, part, chunk_items))
-        return chunks
+        limits = {name: env.chunk_items for name, env in self._envs.items()}
+        return [
+            _Chunk(batch, env, positions, texts(items, positions))
+            for env, positions in plan_chunks(items, limits, self.actors_per_env)
+        ]
 
     def _deliver(self, chunk: _Chunk, verdicts: Sequence[Verdict]) -> None:
         batch = chunk.batch
         with self._lock:
             for position, verdict in zip(chunk.positions, verdicts, strict=True):
                 batch.verdicts[position] = verdict
-                self._stats.items += 1
-                self._stats.errors += verdict.reward is None
-                self._stats.timeouts += verdict.info.get("status") == "timeout"
+            self._stats.count(verdicts)
             batch.remaining -= len(chunk.positions)
         if batch.remaining == 0 and not batch.future.done():
             batch.future.set_result([v for v in batch.verdicts if v is not None])
@@ -821,24 +577,6 @@ def _placeable(env: _Env) -> bool:
     if env.queue[0].losses == 0:
         return True
     return any(env.idle.count(a) == CALLS_PER_ACTOR for a in env.actors)
-
-
-def _pickled(env: str, verifier: Verifier) -> bytes:
-    try:
-        return pickle.dumps(verifier)
-    except Exception as exc:
-        raise PluginError(
-            f"the verifier of environment {env!r} does not pickle ({exc}); Ray actors need a "
-            "copy: keep locks, open files and lambdas out of its attributes"
-        ) from exc
-
-
-def _plugin_sources(plugin_files: Sequence[str | Path] | None) -> list[tuple[str, str]]:
-    if plugin_files is None:
-        from rlvr.registry import default_registry
-
-        plugin_files = default_registry().plugin_files
-    return [(Path(p).stem, Path(p).read_text(encoding="utf-8")) for p in plugin_files]
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -1,13 +1,22 @@
-"""The contracts a verifier, an environment and a curriculum fulfil.
+"""The contracts a verifier, an environment and a curriculum fulfil: everything a plugin
+must provide, and everything it may.
 
 They are `typing.Protocol`s: a plugin implements the methods, it inherits from nothing. Each
 kind is registered under an entry-point group (`rlvr.verifiers`, `rlvr.environments`,
 `rlvr.curricula`) whose target is a class or factory; see `rlvr.registry`.
+
+What a plugin MAY provide is declared here too, each optional member as a small Protocol of
+its own (`VerifierExamples`, `TrainingVerifierOptions`, `CurriculumMetrics`, ...) with one
+accessor below that the core calls: no other module looks a plugin member up by `getattr`,
+`hasattr` or signature sniffing, and the core treats a built-in exactly as a plugin (the
+math verifier's two readings in `rlvr eval` are its declared `extraction_modes`, not a check
+of its name).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from rlvr.verdict import Verdict
@@ -28,13 +37,15 @@ class Verifier(Protocol):
     The entry point names a class or factory called with no arguments (options by keyword).
     Instances must be picklable so that worker processes and Ray actors can host them.
 
-    Optional members, looked up with `getattr`:
+    Optional members (each read through its accessor below):
     - `required_fields: tuple[str, ...]` — record fields the verifier reads; a row without
-      one is rejected before any scoring, naming the field.
+      one is rejected before any scoring, naming the field (`VerifierRequiredFields`).
     - `examples() -> Iterable[tuple[Problem, str, float]]` — (problem, completion, expected
-      reward) triples, used by the conformance check.
-    - `chunk_rows: int` — at most this many of its rows go to a worker at once (`rlvr
-      verify`); a verifier whose rows take tens of milliseconds asks for few.
+      reward) triples, used by the conformance check (`VerifierExamples`).
+    - `chunk_rows: int` — at most this many of its rows go to a worker at once; a verifier
+      whose rows take tens of milliseconds asks for few (`VerifierChunkRows`).
+    - `extraction_modes: tuple[str, ...]` — the readings `rlvr eval` reports, each judged
+      with the row's `mode` field set to it, the first the headline (`VerifierExtractionModes`).
     """
 
     name: str
@@ -54,6 +65,8 @@ class Environment(Protocol):
     verifier: str
     """Name of the registered verifier that scores this environment's rows."""
 
+    # Optional: `training_verifier_options` (`TrainingVerifierOptions`).
+
     def problems(self, split: Split = "train") -> Sequence[Problem]: ...
 
     def prompt(self, problem: Problem) -> list[Message]: ...
@@ -66,6 +79,9 @@ class Curriculum(Protocol):
     Built as `factory(problems, *, seed, **options)` from the records it may draw from.
     `next_batch` must be a pure function of (state, size, step) so that every training
     process draws the same batch.
+
+    Optional: `metrics()` (`CurriculumMetrics`); a factory parameter `total_steps`, given the
+    run's length when it has one (`takes_total_steps`).
     """
 
     def next_batch(self, size: int, step: int) -> list[str]: ...
@@ -90,7 +106,88 @@ def missing_methods(kind: str, obj: object) -> list[str]:
     return [m for m in KINDS[kind] if not callable(getattr(obj, m, None))]
 
 
-def iter_examples(verifier: Verifier) -> Iterable[tuple[Problem, str, float]]:
+# -- what a plugin may provide ------------------------------------------------------------------
+
+Example = tuple[Problem, str, float]
+"""(problem, completion, expected reward): one conformance example."""
+
+
+@runtime_checkable
+class VerifierExamples(Protocol):
+    def examples(self) -> Iterable[Example]: ...
+
+
+@runtime_checkable
+class VerifierRequiredFields(Protocol):
+    required_fields: tuple[str, ...]
+
+
+@runtime_checkable
+class VerifierChunkRows(Protocol):
+    chunk_rows: int
+
+
+@runtime_checkable
+class VerifierExtractionModes(Protocol):
+    extraction_modes: tuple[str, ...]
+
+
+@runtime_checkable
+class TrainingVerifierOptions(Protocol):
+    """An environment whose verifier takes shaping options in training only (e.g. partial
+    credit for an unboxed math answer); evaluation judges without them."""
+
+    training_verifier_options: Mapping[str, Any]
+
+
+@runtime_checkable
+class CurriculumMetrics(Protocol):
+    """A curriculum that reports numbers of its own each step (`env/<name>/curriculum/<key>`
+    in metrics.jsonl)."""
+
+    def metrics(self) -> Mapping[str, float]: ...
+
+
+def has_examples(verifier: object) -> bool:
+    """Whether the verifier offers `examples()`."""
+    return callable(getattr(verifier, "examples", None))
+
+
+def iter_examples(verifier: object) -> Iterable[Example]:
     """A verifier's own examples, or none."""
-    examples = getattr(verifier, "examples", None)
-    return examples() if callable(examples) else ()
+    return verifier.examples() if isinstance(verifier, VerifierExamples) else ()
+
+
+def required_fields(verifier: object) -> tuple[str, ...]:
+    """The record fields a verifier (or its class) reads; none declared: ()."""
+    return tuple(getattr(verifier, "required_fields", ()))
+
+
+def declared_chunk_rows(verifier: object) -> int | None:
+    """How many of a verifier's rows one chunk may hold, when it says."""
+    value = getattr(verifier, "chunk_rows", None)
+    return None if value is None else max(1, int(value))
+
+
+def extraction_modes(verifier: object) -> tuple[str | None, ...]:
+    """The readings `rlvr eval` reports for the verifier; (None,): its own, once."""
+    modes = tuple(getattr(verifier, "extraction_modes", ()))
+    return modes or (None,)
+
+
+def training_options(environment: object) -> dict[str, Any]:
+    """The verifier options an environment asks for in training; none: {}."""
+    return dict(getattr(environment, "training_verifier_options", {}) or {})
+
+
+def curriculum_metrics(curriculum: object) -> dict[str, float]:
+    """A curriculum's own numbers this step; none: {}."""
+    return dict(curriculum.metrics()) if isinstance(curriculum, CurriculumMetrics) else {}
+
+
+def takes_total_steps(factory: Callable[..., Any]) -> bool:
+    """Whether a curriculum factory takes the run's length (`total_steps`)."""
+    try:
+        return "total_steps" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False

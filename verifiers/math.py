@@ -90,6 +90,7 @@ class MathVerifier:
 
     name = "math"
     required_fields = ("answer",)
+    extraction_modes = MODES  # `rlvr eval` reports both readings, strict first
 
     def __init__(
         self,

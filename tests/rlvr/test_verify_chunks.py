@@ -7,7 +7,9 @@ from pathlib import Path
 
 from rlvr.registry import default_registry
 from rlvr.verifiers.code import CodeVerifier
-from rlvr.verify import CHUNK_ROWS, VerifierResolver, _chunks
+from rlvr.engine import CHUNK_ITEMS as CHUNK_ROWS
+from rlvr.resolve import VerifierResolver
+from rlvr.verify import _chunks
 
 
 def test_a_chunk_holds_at_most_what_its_most_expensive_verifier_asks(tmp_path: Path) -> None:
