@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rlvr.registry import default_registry
-from rlvr.verifiers.code import CodeVerifier
 from rlvr.engine import CHUNK_ITEMS as CHUNK_ROWS
+from rlvr.registry import default_registry
 from rlvr.resolve import VerifierResolver
+from rlvr.verifiers.code import CodeVerifier
 from rlvr.verify import _chunks
 
 
