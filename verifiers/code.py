@@ -42,7 +42,7 @@ from typing import Any
 from rlvr.text import REASONING_CLOSE
 from rlvr.verdict import Verdict
 from rlvr.verifiers.code_extract import defines, extract_code
-from rlvr.verifiers.code_harness import DETAIL_CHARS, decode, excerpt
+from rlvr.verifiers.code_harness import DETAIL_CHARS, FAILURES, decode, excerpt
 from rlvr.verifiers.code_task import LANGUAGES, Task, TaskError, read_task
 from rlvr.verifiers.sandbox import (
     CLOSED,
@@ -95,7 +95,7 @@ class CodeVerifier:
         self,
         *,
         sandbox: str | None = None,
-        all_or_nothing: bool = False,
+        all_or_nothing: bool = True,
         timeout_s: float = 5.0,
         budget_s: float = 30.0,
         compile_timeout_s: float = 30.0,
@@ -111,7 +111,9 @@ class CodeVerifier:
         (an explicit opt-in to the weaker mode, docs/sandbox.md); also `RLVR_SANDBOX`.
         `timeout_s` is the wall time of one test (a call, a run), `budget_s` of a whole row.
         `float_tolerance` is relative, for I/O tests; assert-style tests compare exactly as
-        written."""
+        written. `all_or_nothing=False` gives I/O and stdio tests fractional credit, the
+        fraction of tests passed (docs/code.md says why it is not the default); assert-style
+        tests (HumanEval, MBPP) always score as their own harnesses do, 1 only if all pass."""
         if default_language not in LANGUAGES:
             raise ValueError(f"default_language must be one of {LANGUAGES}")
         self.sandbox = Sandbox.configured(sandbox, python)
@@ -178,15 +180,15 @@ class CodeVerifier:
             if failure.detail:
                 info["detail"] = failure.detail
             return Verdict(0.0, info)
-        return self._scored(info, outcomes)
+        return self._scored(info, outcomes, self.all_or_nothing or task.assert_style)
 
-    def _scored(self, info: dict[str, Any], outcomes: list[Outcome]) -> Verdict:
+    def _scored(self, info: dict[str, Any], outcomes: list[Outcome], binary: bool) -> Verdict:
         passed = sum(o.status == "passed" for o in outcomes)
         total = len(outcomes)
         info.update(status="passed" if passed == total else "failed", passed=passed, total=total)
         info["counts"] = dict(Counter(o.status for o in outcomes))
         info["tests"] = [o.as_info() for o in outcomes[:INFO_TESTS]]
-        if self.all_or_nothing:
+        if binary:
             return Verdict(float(passed == total), info)
         return Verdict(passed / total, info)
 
@@ -207,13 +209,13 @@ class CodeVerifier:
         }
         return [
             (add, "```python\ndef add(a, b):\n    return a + b\n```", 1.0),
-            (add, "```python\ndef add(a, b):\n    return a - b\n```", 0.5),
+            (add, "```python\ndef add(a, b):\n    return a - b\n```", 0.0),
             (add, "<think>maybe a*b</think>\ndef add(a, b):\n    return float(a + b)\n", 0.0),
             (stdio, "```python\na, b = map(int, input().split())\nprint(a + b)\n```", 1.0),
             ({**stdio, "language": "c"}, f"```c\n{c_sum}\n```", 1.0),
             ({**stdio, "language": "c"}, "```c\nint main() { return 0 }\n```", 0.0),
             (humaneval, "    return 2 * x\n", 1.0),
-            (humaneval, "```python\ndef double(x):\n    return x + 2\n```", 0.5),
+            (humaneval, "```python\ndef double(x):\n    return x + 2\n```", 0.0),
         ]
 
 
@@ -264,7 +266,16 @@ class _Run:
             status, value = candidate.call(task.entry_point or "", call.args, call.kwargs)
             if status != "ok":
                 outcomes.append(Outcome(status, value))
-            elif call.expect.judge(value):
+                continue
+            try:
+                right = call.expect.judge(value)
+            except Exception as exc:  # the value is the candidate's doing
+                why = f"{type(exc).__name__}: {excerpt(str(exc), 200)}"
+                outcomes.append(
+                    Outcome("wrong", f"returned a value that cannot be compared ({why})")
+                )
+                continue
+            if right:
                 outcomes.append(Outcome("passed"))
             else:
                 detail = f"returned {_short(value)}"
@@ -301,13 +312,13 @@ class _Run:
                 checker.send(candidate.relay(message))
             elif "test" in message:
                 index, status = message.get("test"), message.get("status")
-                if isinstance(index, int) and 0 <= index < task.count and status in _STATUSES:
+                if isinstance(index, int) and 0 <= index < task.count and status in _REPORTED:
                     outcomes[index] = Outcome(str(status), _text(message.get("detail")))
             elif "unsupported" in message:
                 limit = _text(message["unsupported"])
                 return Verdict.error(f"the test cannot run across the sandbox boundary: {limit}")
             elif "stopped" in message:
-                status = message["stopped"] if message["stopped"] in _STATUSES else "crash"
+                status = message["stopped"] if message["stopped"] in FAILURES else "crash"
                 stop = Outcome(status, _text(message.get("detail")))
             elif "done" in message:
                 break
@@ -381,7 +392,10 @@ class _Run:
         return Outcome("wrong", f"printed {_short(stdout)}, expected {_short(expected)}")
 
 
-_STATUSES = frozenset({"passed", "wrong", "timeout", "crash", "memory"})
+_REPORTED = FAILURES | {"passed"}
+"""Outcomes the checker sandbox reports. It runs only the problem's own test code (the candidate
+reaches it as plain values decoded there), so its "passed" is the test code's verdict; no
+sandbox that runs the candidate's code has a word for a pass."""
 
 
 class _Candidate:
@@ -421,28 +435,30 @@ class _Candidate:
         return None
 
     def relay(self, request: dict[str, Any]) -> dict[str, Any]:
-        """A call from the checker, answered in the harness's own reply form."""
+        """A call from the checker, answered with the value claimed or a failure whose status
+        is one of `FAILURES`: rebuilt here, so that nothing the candidate's sandbox wrote
+        reaches the checker but a value and an exception's name."""
         name, args, kwargs = request.get("call"), request.get("args"), request.get("kwargs")
         if not (isinstance(name, str) and isinstance(args, list) and isinstance(kwargs, dict)):
             return {"error": {"status": "crash", "detail": "malformed call"}}
-        return self._call(name, args, kwargs)
+        reply = self._call(name, args, kwargs)
+        if "ok" in reply:
+            return {"ok": reply["ok"]}
+        status, detail, raised = _failure(reply)
+        return {"error": {"status": status, "detail": detail or "", "raised": raised}}
 
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[str, Any]:
-        """("ok", the decoded return value) or (status, detail)."""
+        """("ok", the decoded return value) or (a status of `FAILURES`, detail)."""
         reply = self._call(name, args, kwargs)
         if "ok" in reply:
             try:
                 return "ok", decode(reply["ok"])
-            except (ValueError, RecursionError) as exc:
-                return "wrong", f"returned a malformed value ({exc})"
-        error = reply.get("error")
-        if not isinstance(error, dict):
-            error = {}
-        status = error.get("status")
-        detail = _text(error.get("detail"))
-        if status == "unencodable":
-            return "wrong", detail
-        return (status if status in _STATUSES else "crash"), detail
+            except Exception as exc:  # the value is the candidate's doing
+                return "wrong", f"returned a malformed value ({type(exc).__name__}: {exc})"[:500]
+        status, detail, raised = _failure(reply)
+        if raised:
+            detail = f"raised {raised}: {detail or ''}"
+        return status, detail
 
     def _call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
         verifier = self.run.verifier
@@ -476,11 +492,23 @@ class _Candidate:
         return {"error": {"status": status, "detail": detail}}
 
 
+def _failure(reply: dict[str, Any]) -> tuple[str, str | None, str]:
+    """(status, detail, name of the exception raised) of an error reply, each checked: the
+    status one of `FAILURES` (anything else is a crash), the name a short identifier."""
+    error = reply.get("error")
+    if not isinstance(error, dict):
+        error = {}
+    status = error.get("status")
+    raised = error.get("raised")
+    raised = raised if isinstance(raised, str) and raised.isidentifier() else ""
+    return (status if status in FAILURES else "crash"), _text(error.get("detail")), raised[:100]
+
+
 def _not_ready(reply: Any, process: SandboxProcess, doing: str) -> Outcome:
     """Why a program did not get ready: its own report, or how its sandbox ended."""
     if isinstance(reply, dict) and reply.get("ready") is False:
         status = str(reply.get("status"))
-        status = status if status in (*_STATUSES, "compile_error") else "crash"
+        status = status if status in (*FAILURES, "compile_error") else "crash"
         return Outcome(status, _text(reply.get("detail")))
     if reply is TIMEOUT:
         return Outcome("timeout", f"{doing} took too long")
@@ -516,5 +544,8 @@ def _text(value: Any) -> str | None:
 
 
 def _short(value: Any, limit: int = 200) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:  # an integer too long to print, say
+        return f"a {type(value).__name__} that cannot be shown"
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -51,7 +51,15 @@ DETAIL_CHARS = 2000
 TRACEBACK_FRAMES = 12
 MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 TAGS = frozenset({"$tuple", "$set", "$frozenset", "$dict", "$bytes", "$float", "$complex"})
-STATUSES = frozenset({"passed", "wrong", "timeout", "crash", "memory"})
+FAILURES = frozenset({"wrong", "timeout", "crash", "memory"})
+"""How a call of the candidate can fail. There is no status for a pass: a pass is only ever
+the judge's own comparison of a value it decoded with the expected one."""
+MESSAGE_FACTOR = 6
+"""The most bytes JSON takes for one byte of a program's output: a control character becomes
+`\\u00XX`. Channels carry `MESSAGE_FACTOR` times the output limit, so that the limit holds
+on what the program printed or returned, not on its encoding."""
+MAX_WORKER_STARTS = 8
+"""Times the candidate's module is loaded again in one sandbox after its process died."""
 
 
 # --- the value codec ----------------------------------------------------------------------------
@@ -150,18 +158,24 @@ def decode(data: Any, depth: int = 0) -> Any:
 def typed_equal(expected: Any, actual: Any, tolerance: float = 0.0) -> bool:
     """Equality that keeps types apart: 1, 1.0 and True differ, so do a list and a tuple.
 
-    Floats are equal when they are, when both are NaN, or within `tolerance` relative to the
-    larger magnitude (at least 1, so also absolute near zero). Set members and dict keys are
-    matched exactly, by type and value.
+    Floats are equal when they are, when both are NaN (an expected NaN is written as such), or,
+    both finite, within `tolerance` relative to the larger magnitude (at least 1, so also
+    absolute near zero). An infinity or a NaN is never within a tolerance of anything: `inf`
+    minus anything is `inf`, which a tolerance scaled by `inf` would accept. Set members and
+    dict keys are matched exactly, by type and value.
     """
     kind = type(expected)
     if kind is not type(actual):
         return False
     if kind is float:
-        if expected == actual or (math.isnan(expected) and math.isnan(actual)):
+        if math.isnan(expected) or math.isnan(actual):
+            return math.isnan(expected) and math.isnan(actual)
+        if expected == actual:
             return True
+        if tolerance <= 0 or not (math.isfinite(expected) and math.isfinite(actual)):
+            return False
         scale = max(1.0, abs(expected), abs(actual))
-        return tolerance > 0 and abs(expected - actual) <= tolerance * scale
+        return abs(expected - actual) <= tolerance * scale
     if kind is complex:
         return typed_equal(expected.real, actual.real, tolerance) and typed_equal(
             expected.imag, actual.imag, tolerance
@@ -216,12 +230,21 @@ try:
 
     _scan = _json.make_scanner(_ScanContext())  # type: ignore[arg-type]
     _encode = _json.make_encoder(
+        None, _refuse_default, _json.encode_basestring, None, ":", ",", False, False, False
+    )
+    _encode_ascii = _json.make_encoder(
         None, _refuse_default, _json.encode_basestring_ascii, None, ":", ",", False, False, False
     )
 
     def dumps(message: Any) -> bytes:
-        """One protocol line: compact JSON, ASCII only, no NaN literals."""
-        return "".join(_encode(message, 0)).encode()
+        """One protocol line: compact JSON in UTF-8, no NaN literals. Text stays UTF-8 rather
+        than `\\uXXXX` escapes (six bytes for one to three), so that a limit on the program's
+        bytes is not a tighter limit on non-ASCII text; a lone surrogate, which UTF-8 cannot
+        carry, makes the line ASCII with escapes."""
+        try:
+            return "".join(_encode(message, 0)).encode()
+        except UnicodeEncodeError:
+            return "".join(_encode_ascii(message, 0)).encode()
 
     def loads(line: bytes) -> Any:
         text = line.decode()
@@ -237,9 +260,11 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover - not CPyth
     import json
 
     def dumps(message: Any) -> bytes:
-        return json.dumps(
-            message, ensure_ascii=True, allow_nan=False, separators=(",", ":")
-        ).encode()
+        try:
+            text = json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+            return text.encode()
+        except UnicodeEncodeError:
+            return json.dumps(message, allow_nan=False, separators=(",", ":")).encode()
 
     def loads(line: bytes) -> Any:
         return json.loads(line)
@@ -367,6 +392,74 @@ def apply_limits(limits: dict[str, Any], keys: tuple[str, ...]) -> None:
             hard = min(hard, current)
             soft = min(soft, hard)
         resource.setrlimit(which, (soft, hard))
+
+
+PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
+PR_SET_NO_NEW_PRIVS = 38
+SECCOMP_MODE_FILTER = 2
+
+
+def harden(seccomp_hex: str | None) -> None:
+    """Before anything untrusted runs: make this process undumpable and install the
+    system-call filter (`rlvr.verifiers.sandbox_seccomp`), which every later process inherits.
+
+    Undumpable, the harness is out of reach of the processes it starts although they run as
+    the same user: without it, a child could open `/proc/1/mem` to rewrite the harness or
+    `/proc/1/fd/N` to write on the judge's channel (the kernel checks both like `ptrace`,
+    which the filter also denies). Raises OSError if either cannot be done: the sandbox then
+    does not start, an infrastructure fault, never a weaker sandbox by surprise."""
+    prctl, keep = _prctl()
+    if prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError("prctl(PR_SET_DUMPABLE) failed")
+    if not seccomp_hex:
+        return
+    program = bytes.fromhex(seccomp_hex)
+    import _ctypes
+
+    class Bytes(_ctypes.Array):
+        _type_ = keep["char"]
+        _length_ = len(program)
+
+    class Header(_ctypes.Array):
+        _type_ = keep["char"]
+        _length_ = 16
+
+    filters = Bytes.from_buffer_copy(program)
+    address = _ctypes.addressof(filters)
+    # struct sock_fprog {unsigned short len; struct sock_filter *filter;}: 2 + 6 padding + 8
+    header = Header.from_buffer_copy(
+        (len(program) // 8).to_bytes(2, sys.byteorder)
+        + bytes(6)
+        + address.to_bytes(8, sys.byteorder)
+    )
+    if prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError("prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, _ctypes.addressof(header), 0, 0) != 0:
+        raise OSError(f"cannot install the seccomp filter (errno {_ctypes.get_errno()})")
+
+
+def _prctl() -> tuple[Any, dict[str, Any]]:
+    """libc's prctl(2), through `_ctypes` alone: the `ctypes` package would add 4 ms to the
+    start of every sandbox, `_ctypes` adds under 1."""
+    import _ctypes
+
+    class Int(_ctypes._SimpleCData):
+        _type_ = "i"
+
+    class Ulong(_ctypes._SimpleCData):
+        _type_ = "L"
+
+    class Char(_ctypes._SimpleCData):
+        _type_ = "c"
+
+    class Prctl(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+        _restype_ = Int
+        _argtypes_ = (Int, Ulong, Ulong, Ulong, Ulong)
+
+    libc = _ctypes.dlopen(None, 0x102)  # type: ignore[arg-type]  # this program's own symbols, libc's among them
+    return Prctl(_ctypes.dlsym(libc, "prctl")), {"char": Char}
 
 
 def user_task_count() -> int:
@@ -669,24 +762,202 @@ def write_files(workdir: str, files: dict[str, Any]) -> None:
 
 
 def serve_function(channel: Channel, config: dict[str, Any]) -> None:
-    path = f"{config['workdir']}/solution.py"
-    source = config["source"]
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(source)  # for tracebacks with source lines
-    limits = config["limits"]
-    message_limit = int(config["message_bytes"])
-    apply_limits(limits, OWN_LIMITS)
+    """Serve the judge's calls of the candidate's functions. The candidate's module runs in a
+    process of its own (`Worker`), which holds none of this process's descriptors: only this
+    process writes to the judge, and what it relays from the candidate is a value or an
+    exception's name, never a status of its choosing."""
+    with open(f"{config['workdir']}/solution.py", "w", encoding="utf-8") as handle:
+        handle.write(config["source"])  # for tracebacks with source lines
     channel.send({"started": True})
+    worker = Worker(config, (channel.read_fd, channel.write_fd))
+    ready = worker.start()
+    channel.send(ready)
+    if not ready["ready"]:
+        return
+    while True:
+        request = channel.receive()
+        if request is None:
+            worker.stop()
+            return
+        channel.send_line(worker.call(request))
+
+
+class Worker:
+    """The candidate's module, loaded in a child process that serves calls over a pipe pair
+    of its own. Everything it writes there is untrusted: read with a size limit, parsed here,
+    and passed on only as the value it claims to return or the name of what it raised. When
+    it dies, how it died (from `wait4`, not from anything it said) is the call's failure, and
+    the next call loads the module in a fresh process."""
+
+    def __init__(self, config: dict[str, Any], private: tuple[int, int]) -> None:
+        self.config = config
+        self.private = private  # the judge's channel: closed in the child
+        self.limit = int(config["message_bytes"])
+        self.pid = 0
+        self.starts = 0
+        self.to_fd = self.from_fd = -1
+        self.buffer = bytearray()
+
+    def start(self) -> dict[str, Any]:
+        """Load the module in a fresh process: the harness's own ready message."""
+        self.starts += 1
+        to_read, to_write = os.pipe()
+        from_read, from_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: no return from here
+            code = 70
+            try:
+                if SESSIONS[0]:
+                    os.setsid()  # its descendants die with it (killpg)
+                keep = sorted({0, 1, 2, to_read, from_write})
+                for low, high in zip(keep, [*keep[1:], 1 << 16], strict=True):
+                    os.closerange(low + 1, high)
+                apply_limits(self.config["limits"], OWN_LIMITS)
+                candidate_main(Channel(to_read, from_write, 1 << 30), self.config)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(to_read)
+        os.close(from_write)
+        self.pid, self.to_fd, self.from_fd = pid, to_write, from_read
+        self.buffer = bytearray()
+        message = self.read()
+        if not isinstance(message, dict):
+            failure = self.ended(message)
+            return {"ready": False, "status": failure["status"], "detail": failure["detail"]}
+        if message.get("ready") is True:
+            names = message.get("names")
+            names = [n for n in names if type(n) is str][:1000] if type(names) is list else []
+            return {"ready": True, "names": [n[:200] for n in names]}
+        self.stop()
+        status = "compile_error" if message.get("compile_error") is True else "crash"
+        return {"ready": False, "status": status, "detail": text_of(message.get("detail"))}
+
+    def call(self, request: dict[str, Any]) -> bytes:
+        """The reply line for one call: {"ok": value} or {"error": {status, detail}}."""
+        if self.pid == 0:
+            if self.starts >= MAX_WORKER_STARTS:
+                return failure_line("crash", "not run: the program kept dying")
+            ready = self.start()
+            if not ready["ready"]:
+                return failure_line(ready["status"], ready["detail"])
+        try:
+            data = dumps(
+                {"call": request["call"], "args": request["args"], "kwargs": request["kwargs"]}
+            )
+            Channel(-1, self.to_fd, 0).send_line(data)
+        except OSError:  # it closed its end: it is dying, and read() sees how
+            pass
+        message = self.read()
+        if not isinstance(message, dict):
+            failure = self.ended(message)
+            return failure_line(failure["status"], failure["detail"])
+        try:
+            if "ok" in message:
+                return dumps({"ok": message["ok"]})
+        except (ValueError, TypeError, RecursionError, MemoryError):
+            return failure_line("wrong", "returned a value that cannot be compared")
+        if "raised" in message:
+            raised = message["raised"]
+            return dumps(
+                {
+                    "error": {
+                        "status": "memory" if raised == "MemoryError" else "crash",
+                        "raised": raised[:100] if type(raised) is str else "",
+                        "detail": text_of(message.get("detail")),
+                    }
+                }
+            )
+        if "unencodable" in message:
+            return failure_line("wrong", f"returned {text_of(message['unencodable'])}")
+        if "missing" in message:
+            return failure_line("crash", f"no function {str(request['call'])[:100]!r}")
+        self.stop()
+        return failure_line("crash", "the program's process sent a malformed reply")
+
+    def read(self) -> Any:
+        """The child's next message (parsed), None when it ended, or a string saying why what
+        it sent was refused (the child is then stopped)."""
+        scanned = 0
+        while (end := self.buffer.find(b"\n", scanned)) < 0:
+            scanned = len(self.buffer)
+            if scanned > self.limit:
+                self.stop()
+                return f"a reply longer than {self.limit} bytes"
+            try:
+                chunk = os.read(self.from_fd, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line = bytes(self.buffer[:end])
+        del self.buffer[: end + 1]
+        try:
+            message = loads(line)
+        except (ValueError, RecursionError, MemoryError):
+            message = None
+        if type(message) is not dict:
+            self.stop()
+            return "a malformed reply"
+        return message
+
+    def ended(self, refused: str | None) -> dict[str, str]:
+        """Why no value came back: what was refused, or how the child ended."""
+        status, usage = self.stop()
+        if refused is not None:
+            return {"status": "wrong" if "longer" in refused else "crash", "detail": refused}
+        if status is None:
+            return {"status": "crash", "detail": "the process ended without returning"}
+        cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0
+        limit = float(self.config["limits"].get("cpu_s") or 0)
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig == signals.SIGXCPU or (limit and cpu >= limit):
+                return {"status": "timeout", "detail": "ran out of CPU time"}
+            return {"status": "crash", "detail": f"killed by signal {sig} without returning"}
+        code = os.WEXITSTATUS(status)
+        return {
+            "status": "crash",
+            "detail": f"the process ended (exit status {code}) without returning",
+        }
+
+    def stop(self) -> tuple[int | None, Any]:
+        """Kill the child and everything it started; its wait status and resource use."""
+        if self.pid == 0:
+            return None, None
+        for fd in (self.to_fd, self.from_fd):
+            os.close(fd)
+        _kill_group(self.pid)
+        _, status, usage = os.wait4(self.pid, 0)
+        self.pid, self.to_fd, self.from_fd = 0, -1, -1
+        reap_orphans()
+        return status, usage
+
+
+def failure_line(status: str, detail: str | None) -> bytes:
+    return dumps({"error": {"status": status, "detail": detail or ""}})
+
+
+def text_of(value: Any) -> str:
+    """Something the candidate sent as text, bounded; anything else as nothing."""
+    return excerpt(value[: DETAIL_CHARS * 4]) if type(value) is str else ""
+
+
+def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
+    """The child's side: load the module, then answer each call with the value returned
+    (encoded) or the exception raised. Runs the candidate's code: nothing it sends is trusted."""
+    path = f"{config['workdir']}/solution.py"
     namespace: dict[str, Any] = {"__name__": "solution", "__file__": path, "__builtins__": builtins}
     try:
-        code = compile(source, path, "exec")
+        code = compile(config["source"], path, "exec")
     except BaseException as exc:  # SyntaxError, ValueError (NUL bytes), RecursionError
-        channel.send({"ready": False, "status": "compile_error", "detail": describe(exc)})
+        channel.send({"ready": False, "compile_error": True, "detail": describe(exc)})
         return
     try:
         exec(code, namespace)
     except BaseException as exc:
-        channel.send({"ready": False, "status": status_of(exc), "detail": describe(exc)})
+        channel.send({"ready": False, "detail": describe(exc)})
         return
     names = [k for k, v in list(namespace.items()) if type(k) is str and callable(v)]
     channel.send({"ready": True, "names": [n for n in names if not n.startswith("__")][:1000]})
@@ -696,36 +967,22 @@ def serve_function(channel: Channel, config: dict[str, Any]) -> None:
             return
         function = namespace.get(request["call"])
         if not callable(function):
-            channel.send(
-                {"error": {"status": "crash", "detail": f"no function {request['call']!r}"}}
-            )
+            channel.send({"missing": True})
             continue
         args = [decode(arg) for arg in request.get("args", [])]
         kwargs = {key: decode(arg) for key, arg in request.get("kwargs", {}).items()}
         try:
             result = function(*args, **kwargs)
-        except BaseException as exc:
-            channel.send(
-                {
-                    "error": {
-                        "status": status_of(exc),
-                        "raised": type(exc).__name__[:100],
-                        "detail": describe(exc),
-                    }
-                }
-            )
+        except BaseException as exc:  # SystemExit, GeneratorExit, KeyboardInterrupt too
+            channel.send({"raised": type(exc).__name__[:100], "detail": describe(exc)})
             continue
         try:
             line = dumps({"ok": encode(result)})
-            if len(line) > message_limit:
-                raise Unencodable(f"a return value of {len(line)} bytes")
         except (Unencodable, ValueError, RecursionError, MemoryError) as exc:
             detail = (
-                f"returned {exc}, which cannot be compared"
-                if isinstance(exc, Unencodable)
-                else str(exc)
+                f"{exc}, which cannot be compared" if isinstance(exc, Unencodable) else str(exc)
             )
-            channel.send({"error": {"status": "unencodable", "detail": detail[:DETAIL_CHARS]}})
+            channel.send({"unencodable": detail[:DETAIL_CHARS]})
             continue
         channel.send_line(line)
 
@@ -796,15 +1053,28 @@ class SetupFailed(BaseException):
     """A setup statement of the test code failed: the remaining tests cannot run."""
 
 
+REPLAYED = frozenset(
+    name
+    for name in dir(builtins)
+    if isinstance(getattr(builtins, name), type)
+    and issubclass(getattr(builtins, name), Exception)
+    and not issubclass(getattr(builtins, name), (StopIteration, StopAsyncIteration))
+)
+"""Built-in exceptions a candidate's call may raise inside the test code, so that a test
+expecting one (`try: f(-1) except ValueError: ...`) still works. Not StopIteration (raised
+through `map` or a generator in the test code, it would end an `all(...)` early and make it
+true), nor anything outside `Exception` (SystemExit, KeyboardInterrupt, GeneratorExit): those
+are a failure of the test, like a crash."""
+
+
 class Proxy:
     """Stands for one of the candidate's functions inside the checker: a call is encoded,
     relayed by the judge to the candidate's sandbox, and its result decoded into plain values.
     """
 
-    def __init__(self, name: str, checker: Checker, *, entry_point: bool) -> None:
+    def __init__(self, name: str, checker: Checker) -> None:
         self.name = name
         self.checker = checker
-        self.entry_point = entry_point
         self.__name__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -818,31 +1088,38 @@ class Proxy:
             raise Unsupported(f"the test passes {exc} to {self.name}()") from None
         reply = self.checker.call(request)
         if "ok" in reply:
-            return decode(reply["ok"])
-        error = reply.get("error") or {}
-        status, detail = str(error.get("status", "crash")), str(error.get("detail", ""))
-        if status == "unencodable" and not self.entry_point:
-            raise Unsupported(f"{self.name}() {detail}")
-        if status == "unencodable":
-            raise CandidateFailure("wrong", detail)
+            try:
+                return decode(reply["ok"])
+            except (ValueError, RecursionError, MemoryError) as exc:
+                raise self.checker.failure("wrong", f"returned a malformed value ({exc})") from None
+        error = reply.get("error")
+        error = error if type(error) is dict else {}
+        status, detail = error.get("status"), str(error.get("detail", ""))
         raised = error.get("raised")
-        kind = getattr(builtins, str(raised), None) if raised else None
-        if status == "crash" and isinstance(kind, type) and issubclass(kind, Exception):
+        if status == "crash" and type(raised) is str and raised in REPLAYED:
             # The same built-in exception type, so that a test expecting it still works.
-            exception = kind(detail)
+            exception = getattr(builtins, raised)(detail)
             self.checker.raised.add(id(exception))
             self.checker.keep.append(exception)
             raise exception
-        raise CandidateFailure(status if status in STATUSES else "crash", detail)
+        if type(raised) is str and raised:
+            detail = f"raised {raised}: {detail}"
+        raise self.checker.failure(status if status in FAILURES else "crash", detail)
 
 
 class Checker:
-    """Runs the problem's test statements one by one and reports each outcome."""
+    """Runs the problem's test statements one by one and reports each outcome.
+
+    A test the candidate failed in (a timeout, a crash, a control-flow exception, a value that
+    cannot cross) fails even if the test code catches what was raised (`except:`): the
+    failure is remembered here, outside the test code's reach, and the next outcome reported
+    is that failure."""
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
         self.raised: set[int] = set()
         self.keep: list[BaseException] = []
+        self.pending: CandidateFailure | None = None
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         self.channel.send(request)
@@ -851,12 +1128,24 @@ class Checker:
             os._exit(0)
         return dict(reply)
 
+    def failure(self, status: str, detail: str) -> CandidateFailure:
+        failure = CandidateFailure(status, detail)
+        if self.pending is None:
+            self.pending = failure
+        return failure
+
     def passed(self, index: int) -> None:
+        if self.pending is not None:
+            self.failed(index, self.pending)
+            return
         self.channel.send({"test": index, "status": "passed"})
 
     def failed(self, index: int, exc: BaseException) -> None:
         if isinstance(exc, Unsupported | SetupFailed):
             raise exc
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            exc = pending
         if isinstance(exc, CandidateFailure):
             status, detail = exc.status, exc.detail
         elif id(exc) in self.raised:
@@ -934,8 +1223,10 @@ def instrumented_tests(test_code: str) -> dict[str, Any]:
         check = check_function(tree)
         check.body = instrument(check.body, tests) or [ast.Pass()]
     ast.fix_missing_locations(tree)
+    names = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)})
     return {
         "style": style,
+        "names": [name for name in names if not name.startswith("__rlvr")],
         "source": ast.unparse(tree),
         "check": check.name if check is not None else None,
         "count": count_tests(style, tests),
@@ -957,11 +1248,14 @@ def serve_check(channel: Channel, config: dict[str, Any]) -> None:
         channel.send({"unsupported": f"the problem's prompt or test code fails: {describe(exc)}"})
         return
     entry_point = config["entry_point"]
-    defined = set(namespace)
+    # Only names the test code uses and neither the prompt nor the test code defines become
+    # the candidate's; a built-in never does, so that the prompt's helpers and the test code
+    # run against pristine built-ins (`sum`, `range`, `abs`), not the candidate's versions.
+    used = set(plan.get("names") or ())
     for name in config.get("names", []):
-        if name not in defined or name == entry_point:
-            namespace[name] = Proxy(name, checker, entry_point=name == entry_point)
-    namespace[entry_point] = Proxy(entry_point, checker, entry_point=True)
+        if name in used and name not in namespace and not hasattr(builtins, name):
+            namespace[name] = Proxy(name, checker)
+    namespace[entry_point] = Proxy(entry_point, checker)
     namespace["__rlvr_checker__"] = checker
     try:
         exec(code, namespace)
@@ -1005,6 +1299,7 @@ def main(argv: list[str]) -> None:
     config = channel.receive()
     if config is None:
         return
+    harden(config.get("seccomp"))
     if config.get("count_user_tasks"):  # the weaker mode: no namespace of its own
         config["limits"]["processes_base"] = user_task_count()
         SESSIONS[0] = False

@@ -55,6 +55,8 @@ class Expectation:
         if self.kind == "close":  # numbers only: a bool is not a number here
             if type(actual) not in (int, float):
                 return False
+            if type(actual) is int and actual.bit_length() > 1023:
+                return False  # beyond any float: `actual - target` would overflow
             return abs(actual - self.value) < self.tolerance
         if self.kind in ("is", "is_not"):
             same = actual is None if self.value is None else actual is self.value
@@ -90,6 +92,9 @@ class Task:
     """The instrumented test program, for the check form (`instrumented_tests`)."""
     prompt_code: str | None = None
     count: int = 0
+    assert_style: bool = False
+    """Tests given as assert-style code (HumanEval, MBPP): scored as their own harnesses do,
+    1 only if every assert passes."""
 
 
 def read_task(problem: Mapping[str, Any], default_language: str, tolerance: float) -> Task:
@@ -136,9 +141,25 @@ def read_task(problem: Mapping[str, Any], default_language: str, tolerance: floa
     prompt_code = prompt if isinstance(prompt, str) and _is_code_for(prompt, entry_point) else None
     calls = static_calls(style, tree, tests_at, entry_point)
     if calls is not None:
-        return Task(language, "function", entry_point, calls, prompt_code=prompt_code, count=count)
+        return Task(
+            language,
+            "function",
+            entry_point,
+            calls,
+            prompt_code=prompt_code,
+            count=count,
+            assert_style=True,
+        )
     plan = instrumented_tests(test_code)
-    return Task(language, "check", entry_point, plan=plan, prompt_code=prompt_code, count=count)
+    return Task(
+        language,
+        "check",
+        entry_point,
+        plan=plan,
+        prompt_code=prompt_code,
+        count=count,
+        assert_style=True,
+    )
 
 
 def _io_task(

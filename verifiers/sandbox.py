@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.errors import UserError
-from rlvr.verifiers.code_harness import MEMORY_MARKERS
+from rlvr.verifiers.code_harness import MEMORY_MARKERS, MESSAGE_FACTOR
+from rlvr.verifiers.sandbox_seccomp import seccomp_program
 
 MODES = ("bwrap", "rlimits")
 SANDBOX_ENV = "RLVR_SANDBOX"
@@ -251,7 +252,7 @@ class SandboxProcess:
         self, sandbox: Sandbox, config: dict[str, Any], limits: Limits, stdin: bytes | None
     ) -> None:
         self.limits = limits
-        self.message_bytes = limits.output_bytes + (64 << 10)
+        self.message_bytes = MESSAGE_FACTOR * limits.output_bytes + (64 << 10)
         self.stdout = bytearray()
         self.stderr = bytearray()
         self.output_exceeded = False
@@ -318,6 +319,7 @@ class SandboxProcess:
             "message_bytes": self.message_bytes,
             "python": python,
             "count_user_tasks": sandbox.mode == "rlimits",
+            "seccomp": _seccomp_hex(),
         }
         self._outgoing = bytearray(_dumps(config) + b"\n")
         self._request = pipes["request"][1]
@@ -574,6 +576,12 @@ def _exits_within(pid: int, timeout_s: float) -> bool:
 
 
 # --- the host, inspected once per process -----------------------------------------------------
+
+
+@functools.cache
+def _seccomp_hex() -> str | None:
+    program = seccomp_program()
+    return program.hex() if program is not None else None
 
 
 def _dumps(message: Any) -> bytes:

@@ -19,6 +19,8 @@ from rlvr.verifiers.code_harness import Unencodable, decode, encode, plan_tests,
 from rlvr.verifiers.code_task import read_task, static_calls
 
 VERIFIER = CodeVerifier(timeout_s=2.0)
+PARTIAL = CodeVerifier(timeout_s=2.0, all_or_nothing=False)
+"""Fractional credit, the opt-in: per-test outcomes are easier to see in the reward."""
 
 
 def fenced(code: str, tag: str = "python") -> str:
@@ -243,17 +245,18 @@ def test_static_tests_fold_arithmetic_on_literals_but_not_huge_values() -> None:
 # --- function I/O tests -----------------------------------------------------------------------
 
 
-def test_reward_is_the_fraction_passed_with_a_status_per_test() -> None:
+def test_partial_credit_is_the_fraction_passed_with_a_status_per_test() -> None:
     problem = io_problem(([2], 4), ([3], 9), ([0], 0), ([-1], 1))
-    verdict = VERIFIER.verify(problem, fenced("def f(x):\n    return x * 2"))
+    verdict = PARTIAL.verify(problem, fenced("def f(x):\n    return x * 2"))
     assert verdict.reward == 0.5
+    assert VERIFIER.verify(problem, fenced("def f(x):\n    return x * 2")).reward == 0.0
     assert statuses(verdict) == ["passed", "wrong", "passed", "wrong"]
     assert verdict.info["counts"] == {"passed": 2, "wrong": 2}
     assert verdict.info["tests"][1]["detail"] == "returned 6, expected == 9"
 
 
-def test_all_or_nothing() -> None:
-    strict = CodeVerifier(all_or_nothing=True)
+def test_all_or_nothing_is_the_default() -> None:
+    strict = CodeVerifier()
     problem = io_problem(([2], 4), ([3], 9))
     assert strict.verify(problem, fenced("def f(x):\n    return x * 2")).reward == 0.0
     assert strict.verify(problem, fenced("def f(x):\n    return x * x")).reward == 1.0
@@ -364,7 +367,7 @@ def test_a_reply_the_judge_cannot_read_fails_the_test() -> None:
         return 1
     """
     verdict = VERIFIER.verify(io_problem(([], 1), ([], 1)), fenced(code))
-    assert verdict.reward < 1.0
+    assert verdict.reward == 0.0
     assert "malformed" in str(verdict.info)
 
 
@@ -387,7 +390,7 @@ CPP_SUM = "#include <iostream>\nint main(){int a,b;std::cin>>a>>b;std::cout<<a+b
 )
 def test_stdio_programs(language: str, code: str, reward: float) -> None:
     problem = {**STDIO, "language": language}
-    verdict = VERIFIER.verify(problem, fenced(code, language))
+    verdict = PARTIAL.verify(problem, fenced(code, language))
     assert verdict.reward == reward, verdict.info
     assert verdict.info["form"] == "stdio"
 
@@ -440,8 +443,9 @@ HUMANEVAL = {
 def test_humaneval_style_raw_continuation_and_full_definitions() -> None:
     assert VERIFIER.verify(HUMANEVAL, "    return xs[0]\n").reward == 1.0
     full = fenced("def head(xs):\n    return xs[-1]")
-    verdict = VERIFIER.verify(HUMANEVAL, full)
-    assert verdict.reward == 0.5
+    verdict = PARTIAL.verify(HUMANEVAL, full)
+    assert verdict.reward == 0.0  # 1 of 2 asserts: assert-style tests are all or nothing
+    assert verdict.info["passed"] == 1
     assert verdict.info["form"] == "function"  # literal asserts: judged here
     assert verdict.info["total"] == 2  # `assert True` tests nothing
 

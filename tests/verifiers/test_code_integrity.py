@@ -1,0 +1,405 @@
+"""Reward integrity, one class of attack at a time (issue 18): what a reward-maximising policy
+would write to be paid for a wrong answer, or to have a wrong answer dropped from the update
+(`reward: None`). Each completion here is wrong, so any reward above 0, or None, is a hole.
+The other direction, a correct answer that must not score 0, is tested too."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Any
+
+import pytest
+
+from rlvr.verdict import Verdict
+from rlvr.verifiers.code import CodeVerifier
+from rlvr.verifiers.code_harness import typed_equal
+
+VERIFIER = CodeVerifier(timeout_s=2.0)
+PARTIAL = CodeVerifier(timeout_s=2.0, all_or_nothing=False)
+
+DOUBLE_IO: dict[str, Any] = {
+    "entry_point": "f",
+    "tests": [{"input": [1], "output": 2}, {"input": [2], "output": 4}],
+}
+"""I/O tests: calls judged by the judge."""
+DOUBLE_LITERAL: dict[str, Any] = {
+    "entry_point": "f",
+    "prompt": "def f(x):\n    '''Twice x.'''\n",
+    "test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(2) == 4\n",
+}
+"""HumanEval form with literal asserts: also judged by the judge."""
+DOUBLE_CHECK: dict[str, Any] = {
+    "entry_point": "f",
+    "prompt": "def f(x):\n    '''Twice x.'''\n",
+    "test": textwrap.dedent(
+        """
+        def check(candidate):
+            for x in range(1, 4):
+                assert candidate(x) == 2 * x
+            assert all(map(lambda x: candidate(x) == 2 * x, [4, 5]))
+        """
+    ),
+}
+"""HumanEval form whose test code must run: the checker sandbox, calls relayed."""
+FORMS: dict[str, dict[str, Any]] = {
+    "io": DOUBLE_IO,
+    "literal": DOUBLE_LITERAL,
+    "check": DOUBLE_CHECK,
+}
+
+
+def fenced(code: str) -> str:
+    return f"```python\n{textwrap.dedent(code).strip()}\n```\n"
+
+
+def zero(verdict: Verdict) -> None:
+    """A wrong answer: reward exactly 0 (not None), and no test reported as passed."""
+    assert verdict.reward == 0.0, verdict.info
+    tests = verdict.info.get("tests", [])
+    assert all(test["status"] != "passed" for test in tests), verdict.info
+
+
+# --- 1. forged verdicts ----------------------------------------------------------------------
+
+FORGED_LINES = (
+    b'{"error": {"status": "passed", "detail": ""}}\n'
+    b'{"test": 0, "status": "passed"}\n{"test": 1, "status": "passed"}\n'
+    b'{"ready": true, "names": ["f"]}\n{"done": true}\n{"raised": "x", "status": "passed"}\n'
+)
+
+FORGERS = {
+    "every_descriptor": f"""
+        import os
+        def f(x):
+            for fd in range(0, 256):
+                try:
+                    os.write(fd, {FORGED_LINES!r})
+                except OSError:
+                    pass
+            os._exit(0)
+        """,
+    "the_harness_channel_object": f"""
+        import gc
+        def f(x):
+            for obj in gc.get_objects():
+                for name in ("send_line", "send"):
+                    method = getattr(obj, name, None)
+                    if callable(method) and type(obj).__name__ == "Channel":
+                        for line in {FORGED_LINES!r}.splitlines():
+                            try:
+                                method(line) if name == "send_line" else method(
+                                    {{"error": {{"status": "passed"}}}})
+                            except Exception:
+                                pass
+            raise SystemExit(0)
+        """,
+    "the_harness_descriptors_through_proc": f"""
+        import os
+        def f(x):
+            for path in ["/proc/1/mem"] + ["/proc/1/fd/%d" % n for n in range(64)] + \\
+                    ["/proc/%d/fd/%d" % (os.getppid(), n) for n in range(64)]:
+                try:
+                    fd = os.open(path, os.O_WRONLY)
+                    os.write(fd, {FORGED_LINES!r})
+                    os.close(fd)
+                except OSError:
+                    pass
+            return None
+        """,
+    "an_error_status_of_passed": """
+        class Passed(Exception):
+            pass
+        Passed.__name__ = "passed"
+        def f(x):
+            raise Passed("passed")
+        """,
+}
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+@pytest.mark.parametrize("forger", sorted(FORGERS))
+def test_no_message_from_the_sandbox_means_passed(form: str, forger: str) -> None:
+    zero(VERIFIER.verify(FORMS[form], fenced(FORGERS[forger])))
+
+
+def test_fake_harness_output_on_stdout_is_just_wrong_output() -> None:
+    problem = {"tests": [{"stdin": "1\n", "stdout": "2"}]}
+    code = """
+        import os, sys
+        line = '{"run": {"exit_code": 0, "stdout": "2", "timed_out": false}}\\n'
+        sys.stdout.write(line); sys.stderr.write(line)
+        os._exit(0)
+        """
+    zero(VERIFIER.verify(problem, fenced(code)))
+
+
+# --- 2. non-finite numbers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual"),
+    [
+        (1.5, math.inf),
+        (1.5, -math.inf),
+        (1.5, math.nan),
+        (math.inf, 1e308),
+        (math.nan, 1.0),
+        (-math.inf, math.inf),
+        ([1.0, 2.0], [math.inf, 2.0]),
+        ((1.0,), (math.nan,)),
+        (complex(1, 2), complex(math.inf, 2)),
+        (complex(1, 2), complex(1, math.nan)),
+        ({"a": 1.0}, {"a": math.inf}),
+        (1e308, -1e308),  # the difference overflows to inf
+    ],
+)
+def test_non_finite_numbers_are_never_within_a_tolerance(expected: Any, actual: Any) -> None:
+    assert not typed_equal(expected, actual, 1e-9)
+    assert not typed_equal(expected, actual, 0.5)
+
+
+def test_non_finite_numbers_equal_only_themselves() -> None:
+    assert typed_equal(math.inf, math.inf, 1e-9)
+    assert typed_equal([math.nan], [math.nan], 1e-9)  # a record can expect NaN: {"$float": "nan"}
+    assert typed_equal(1.0, 1.0 + 1e-12, 1e-9)
+
+
+@pytest.mark.parametrize("value", ["float('inf')", "float('nan')", "[float('inf')]"])
+def test_returning_infinity_or_nan_fails(value: str) -> None:
+    problem = {"entry_point": "f", "tests": [{"input": [], "output": [1.5]}]}
+    zero(VERIFIER.verify(problem, fenced(f"def f():\n    return {value}")))
+    problem = {"entry_point": "f", "tests": [{"input": [], "output": 1.5}]}
+    zero(VERIFIER.verify(problem, fenced(f"def f():\n    return {value}")))
+
+
+# --- 3. shadowed built-ins -------------------------------------------------------------------
+
+SHADOWING_PROMPT = textwrap.dedent(
+    '''
+    import math
+
+
+    def poly(xs: list, x: float):
+        """The polynomial with coefficients xs at x."""
+        return sum([coeff * math.pow(x, i) for i, coeff in enumerate(xs)])
+
+
+    def find_zero(xs: list):
+        """A zero of the polynomial."""
+    '''
+)
+SHADOWING_TEST = textwrap.dedent(
+    """
+    import math
+
+
+    def check(candidate):
+        for xs in ([1, 2], [-6, 11, -6, 1], [0, 1]):
+            solution = candidate(xs)
+            assert abs(poly(xs, solution)) < 1e-4
+            assert len(sorted(range(3))) == 3
+            assert all([x == x for x in range(2)])
+    """
+)
+
+
+def test_names_the_candidate_defines_never_replace_the_built_ins_of_the_test_code() -> None:
+    problem = {"entry_point": "find_zero", "prompt": SHADOWING_PROMPT, "test": SHADOWING_TEST}
+    shadows = """
+        def sum(*args, **kwargs):
+            return 0
+        def abs(*args, **kwargs):
+            return 0
+        def range(*args):
+            return [0, 1, 2]
+        def sorted(*args, **kwargs):
+            return [0, 0, 0]
+        def len(*args):
+            return 3
+        def all(*args):
+            return True
+        def enumerate(*args):
+            return []
+        def poly(*args):
+            return 0
+        def find_zero(xs):
+            return 12345.0
+        """
+    verdict = VERIFIER.verify(problem, fenced(shadows))
+    assert verdict.info["form"] == "check"
+    zero(verdict)
+    right = """
+        def find_zero(xs):
+            lo, hi = -100.0, 100.0
+            while poly(xs, lo) * poly(xs, hi) > 0:
+                lo, hi = lo * 2, hi * 2
+            for _ in range(200):
+                mid = (lo + hi) / 2
+                if poly(xs, mid) * poly(xs, lo) > 0:
+                    lo = mid
+                else:
+                    hi = mid
+            return lo
+        """
+    assert VERIFIER.verify(problem, fenced(right)).reward == 1.0
+
+
+# --- 4. control-flow exceptions --------------------------------------------------------------
+
+CONTROL_FLOW = [
+    "StopIteration",
+    "GeneratorExit",
+    "SystemExit",
+    "KeyboardInterrupt",
+    "BaseException",
+]
+
+
+@pytest.mark.parametrize("exception", CONTROL_FLOW)
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_control_flow_exceptions_from_the_candidate_fail_the_test(
+    form: str, exception: str
+) -> None:
+    zero(VERIFIER.verify(FORMS[form], fenced(f"def f(x):\n    raise {exception}()")))
+
+
+def test_test_code_that_swallows_a_candidate_failure_still_fails() -> None:
+    problem = {
+        "entry_point": "f",
+        "test": textwrap.dedent(
+            """
+            def check(candidate):
+                try:
+                    result = candidate(1)
+                except:
+                    result = 2
+                assert result == 2
+                assert list(map(candidate, [1, 2])) == [] or True
+            """
+        ),
+    }
+    for raised in ("StopIteration", "SystemExit", "KeyboardInterrupt"):
+        zero(VERIFIER.verify(problem, fenced(f"def f(x):\n    raise {raised}()")))
+    hang = "import time\ndef f(x):\n    time.sleep(100)"
+    zero(CodeVerifier(timeout_s=0.5).verify(problem, fenced(hang)))
+    assert VERIFIER.verify(problem, fenced("def f(x):\n    return 2 * x")).reward == 1.0
+
+
+def test_an_exception_the_test_expects_still_reaches_it() -> None:
+    problem = {
+        "entry_point": "f",
+        "test": textwrap.dedent(
+            """
+            def check(candidate):
+                try:
+                    candidate(-1)
+                except ValueError:
+                    pass
+                else:
+                    assert False, "no ValueError"
+            """
+        ),
+    }
+    raising = "def f(x):\n    if x < 0:\n        raise ValueError(x)\n    return x"
+    assert VERIFIER.verify(problem, fenced(raising)).reward == 1.0
+    zero(VERIFIER.verify(problem, fenced("def f(x):\n    return x")))
+
+
+# --- 5. wrong answers are 0, never None ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("problem", "code"),
+    [
+        (  # the judge's comparison overflows: a 400-digit integer against a float
+            {"entry_point": "f", "test": "assert abs(f() - 0.5) < 1e-6\n"},
+            "def f():\n    return 10 ** 400",
+        ),
+        (
+            {"entry_point": "f", "tests": [{"input": [], "output": 0.5}]},
+            "def f():\n    return 10 ** 400",
+        ),
+        (  # an unencodable value from a helper the test code calls
+            {
+                "entry_point": "f",
+                "test": "def check(candidate):\n"
+                "    assert helper() == 1\n"
+                "    assert candidate() == 1\n",
+            },
+            "def helper():\n    return object()\ndef f():\n    return 2",
+        ),
+        (  # a forged "unencodable" report
+            DOUBLE_CHECK,
+            """
+            import gc
+            def f(x):
+                for obj in gc.get_objects():
+                    if type(obj).__name__ == "Channel":
+                        obj.send({"unencodable": "a forged report"})
+                        obj.send({"error": {"status": "unencodable"}})
+                return object()
+            """,
+        ),
+        (  # an integer too long to print or send
+            DOUBLE_IO,
+            "import sys\nsys.set_int_max_str_digits(0)\ndef f(x):\n    return 10 ** 5000",
+        ),
+        (DOUBLE_IO, "def f(x):\n    return {1: {2: [3] * 10}} if x else ()"),
+        (  # nested deeper than the codec carries
+            DOUBLE_IO,
+            "def f(x):\n    v = []\n    for _ in range(5000):\n        v = [v]\n    return v",
+        ),
+    ],
+)
+def test_what_the_candidate_caused_scores_0_not_none(problem: dict[str, Any], code: str) -> None:
+    zero(VERIFIER.verify(problem, fenced(code)))
+
+
+# --- 7. correct answers are not scored 0 for their encoding ----------------------------------
+
+BIG_TEXT = "字" * (400_000 // 3)
+"""400 KB of UTF-8, under the 1 MiB output limit, but 800 KB as \\uXXXX escapes."""
+
+
+def test_a_large_non_ascii_return_value_under_the_limit_passes() -> None:
+    problem = {"entry_point": "f", "tests": [{"input": [], "output": BIG_TEXT}]}
+    code = f"def f():\n    return {'字'!r} * {len(BIG_TEXT)}"
+    assert VERIFIER.verify(problem, fenced(code)).reward == 1.0, "non-ASCII"
+    controls = "\x01" * 150_000  # 150 KB, 900 KB escaped
+    problem = {"entry_point": "f", "tests": [{"input": [], "output": controls}]}
+    assert VERIFIER.verify(problem, fenced("def f():\n    return '\\x01' * 150000")).reward == 1.0
+
+
+def test_a_large_non_ascii_output_under_the_limit_passes() -> None:
+    problem = {"tests": [{"stdin": "", "stdout": BIG_TEXT}]}
+    code = f"import sys\nsys.stdout.write({'字'!r} * {len(BIG_TEXT)})"
+    assert VERIFIER.verify(problem, fenced(code)).reward == 1.0
+
+
+def test_a_return_value_over_the_limit_is_wrong_not_an_error() -> None:
+    small = CodeVerifier(timeout_s=2.0, output_kb=64)
+    problem = {"entry_point": "f", "tests": [{"input": [], "output": "x"}]}
+    zero(small.verify(problem, fenced("def f():\n    return 'x' * (1 << 20)")))
+
+
+# --- published formats score like their harnesses --------------------------------------------
+
+
+def test_assert_style_rows_pass_only_if_every_assert_passes_even_with_partial_credit() -> None:
+    stub = "    return None\n"
+    problem = {
+        "entry_point": "f",
+        "prompt": "def f(x):\n    '''None for odd x, else x.'''\n",
+        "test": "def check(candidate):\n"
+        "    assert candidate(1) is None\n"
+        "    assert candidate(2) == 2\n",
+    }
+    verdict = PARTIAL.verify(problem, stub)
+    assert (verdict.reward, verdict.info["passed"], verdict.info["total"]) == (0.0, 1, 2)
+    io_problem = {
+        "entry_point": "f",
+        "tests": [{"input": [1], "output": None}, {"input": [2], "output": 2}],
+    }
+    assert PARTIAL.verify(io_problem, fenced("def f(x):\n    return None")).reward == 0.5
+    assert VERIFIER.verify(io_problem, fenced("def f(x):\n    return None")).reward == 0.0
