@@ -26,7 +26,7 @@ caller: a verifier that crashes, exhausts memory or hangs takes down only its ch
 Two backends host runners and share one interface (`VerificationPool`): `LocalPool` here
 (worker processes on this machine, for a laptop or a GPU box without Ray) and the Ray
 `EnvironmentPool` (rlvr/pool.py: actors per environment, each holding a `VerifierProcess`,
-replaced when lost). `open_pool` picks one.
+replaced when lost). `rlvr.pool.open_pool` picks one.
 """
 
 from __future__ import annotations
@@ -592,41 +592,3 @@ def _start(runner: VerifierProcess) -> str | None:
     except VerifierProcessError as exc:
         return str(exc)
     return None
-
-
-# -- choosing a backend ------------------------------------------------------------------------
-
-
-def backend_for(address: str | None = None, *, ray: bool | None = None) -> Backend:
-    """Ray when asked (`ray=True`) or given a cluster (`address`, RAY_ADDRESS) unless told
-    not to (`ray=False`); otherwise local worker processes, which start in a fraction of the
-    ~4 s a local Ray takes and need no Ray installed."""
-    if ray is None:
-        ray = bool(address or os.environ.get("RAY_ADDRESS"))
-    return "ray" if ray else "local"
-
-
-def open_pool(
-    verifiers: Mapping[str, Verifier],
-    *,
-    backend: Backend,
-    workers: int | None = None,
-    item_timeout: float = ITEM_TIMEOUT_S,
-    address: str | None = None,
-    plugin_files: Sequence[str | Path] | None = None,
-) -> VerificationPool:
-    """The pool of `backend` hosting `verifiers` (by key). `workers`: local worker processes,
-    or Ray actors per key (default: the cores there are)."""
-    if backend == "ray":
-        from rlvr.pool import EnvironmentPool
-
-        return EnvironmentPool(
-            verifiers,
-            actors_per_env=workers,
-            item_timeout=item_timeout,
-            address=address,
-            plugin_files=plugin_files,
-        )
-    return LocalPool(
-        verifiers, workers=workers, item_timeout=item_timeout, plugin_files=plugin_files
-    )

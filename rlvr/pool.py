@@ -1,5 +1,8 @@
-"""The Ray backend of the verification engine: actors verify completions, every environment
-at once.
+"""The verification pools: `open_pool` picks a backend of the engine (rlvr/engine.py) —
+local worker processes (`rlvr.engine.LocalPool`) or Ray actors (`EnvironmentPool`, here) —
+and `backend_for` says which a caller gets by default.
+
+The Ray backend: actors verify completions, every environment at once.
 
 `EnvironmentPool({"math": ..., "code": ..., "if": ...})` starts, for each environment, a few
 Ray actors that host its verifier. It offers the interface of every backend
@@ -54,10 +57,13 @@ from rlvr.engine import (
     CHUNK_ITEMS,
     ITEM_TIMEOUT_S,
     PROCESS_START_TIMEOUT_S,
+    Backend,
     Item,
+    LocalPool,
     PoolClosed,
     PoolStats,
     Tag,
+    VerificationPool,
     VerifierProcess,
     check_pool_settings,
     chunk_limit,
@@ -78,6 +84,8 @@ __all__ = [
     "Item",
     "PoolClosed",
     "PoolStats",
+    "backend_for",
+    "open_pool",
     "start_ray",
 ]
 
@@ -589,3 +597,39 @@ def _cpu_summary(ray: Any) -> str:
     total = ray.cluster_resources().get("CPU", 0.0)
     free = ray.available_resources().get("CPU", 0.0)
     return f"{total:g} CPUs, {free:g} free"
+
+
+# -- choosing a backend ------------------------------------------------------------------------
+
+
+def backend_for(address: str | None = None, *, ray: bool | None = None) -> Backend:
+    """Ray when asked (`ray=True`) or given a cluster (`address`, RAY_ADDRESS) unless told
+    not to (`ray=False`); otherwise local worker processes, which start in a fraction of the
+    ~4 s a local Ray takes and need no Ray installed."""
+    if ray is None:
+        ray = bool(address or os.environ.get("RAY_ADDRESS"))
+    return "ray" if ray else "local"
+
+
+def open_pool(
+    verifiers: Mapping[str, Verifier],
+    *,
+    backend: Backend,
+    workers: int | None = None,
+    item_timeout: float = ITEM_TIMEOUT_S,
+    address: str | None = None,
+    plugin_files: Sequence[str | Path] | None = None,
+) -> VerificationPool:
+    """The pool of `backend` hosting `verifiers` (by key). `workers`: local worker processes,
+    or Ray actors per key (default: the cores there are)."""
+    if backend == "ray":
+        return EnvironmentPool(
+            verifiers,
+            actors_per_env=workers,
+            item_timeout=item_timeout,
+            address=address,
+            plugin_files=plugin_files,
+        )
+    return LocalPool(
+        verifiers, workers=workers, item_timeout=item_timeout, plugin_files=plugin_files
+    )

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rlvr.engine import CHUNK_ITEMS, ITEM_TIMEOUT_S, Item, backend_for, open_pool
+from rlvr.engine import CHUNK_ITEMS, ITEM_TIMEOUT_S, Item
 from rlvr.errors import RecordError
+from rlvr.pool import backend_for, open_pool
 from rlvr.records import normalise, read_jsonl
 from rlvr.registry import default_registry
 from rlvr.resolve import VerifierResolver
