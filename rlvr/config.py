@@ -59,6 +59,9 @@ class GenRMConfig:
     pairwise_template: str | None = None
     """The judge's prompt in pairwise mode, with {prompt}, {response_1}, {response_2} and
     optionally {reference}; None: the built-in one."""
+    max_response_tokens: int | None = None
+    """Tokens of a response the judge reads; a longer one is cut there and the judge told so.
+    None: what fits the judge's context beside the rest of its prompt and its verdict."""
 
 
 @dataclass
@@ -292,7 +295,7 @@ def check(config: TrainConfig) -> None:
 
 def _check_genrm(config: TrainConfig) -> None:
     """The `genrm:` section and every environment's reward weights."""
-    from rlvr.genrm import GENRM_MODES, check_template
+    from rlvr.judge_prompts import GENRM_MODES, check_template
 
     genrm = config.genrm
     if genrm.mode not in GENRM_MODES:

@@ -46,85 +46,71 @@ from typing import Any, Protocol, cast
 
 from rlvr.config import GenRMConfig, RewardWeights
 from rlvr.errors import UserError
+from rlvr.judge_prompts import (
+    GENRM_MODES,
+    PAIRWISE_TEMPLATE,
+    POINTWISE_TEMPLATE,
+    PREFILLS,
+    REFERENCE_SECTION,
+    check_template,
+    fenced_response,
+    has_content,
+    new_nonce,
+    protected_lines,
+    render_template,
+)
 from rlvr.protocols import Message
 from rlvr.scoring import completion_text
 from rlvr.text import strip_reasoning
 
-GENRM_MODES = ("off", "pointwise", "pairwise")
+__all__ = [
+    "GENRM_MODES",
+    "PAIRWISE_TEMPLATE",
+    "POINTWISE_TEMPLATE",
+    "PREFILLS",
+    "GenRMActor",
+    "GenRMConfig",
+    "GenRMResult",
+    "GenRMScorer",
+    "Judge",
+    "JudgeGroup",
+    "Judgement",
+    "PairJudgement",
+    "PendingScores",
+    "ScriptedJudge",
+    "TransformersJudge",
+    "check_template",
+    "circular_pairs",
+    "combine_reward",
+    "group_by_problem",
+    "length_correlation",
+    "pair_scores",
+    "parse_pairwise",
+    "parse_pointwise",
+    "render_template",
+]
+
 SCORE_MIN, SCORE_MAX = 1, 5
 """A response's rating, in both modes."""
 RANKING_MIN, RANKING_MAX = 1, 6
 """Pairwise ranking: 1 response 1 much better ... 6 response 2 much better."""
 NEUTRAL_SCORE = 0.5
-"""The score of a response that no judgement could be parsed for."""
+"""A tie between two responses, and the middle of the rating scale."""
+CONTENT_FREE_SCORE = 0.0
+"""The score of a response with nothing to judge (no letter or digit, or no answer after its
+reasoning): given without a judge call."""
 
-POINTWISE_TEMPLATE = """\
-You are grading a response to a task. Judge its correctness first, then how well it follows \
-the task's instructions, then its clarity.
-
-[Task]
-{prompt}{reference}
-
-[Response]
-{response}
-
-Reply with only a JSON object {"score": S}, where S is an integer from 1 (very poor) to 5 \
-(very good)."""
-
-PAIRWISE_TEMPLATE = """\
-You are comparing two responses to the same task. Judge correctness first, then how well each \
-follows the task's instructions, then clarity.
-
-[Task]
-{prompt}{reference}
-
-[Response 1]
-{response_1}
-
-[Response 2]
-{response_2}
-
-Reply with only a JSON object {"score_1": A, "score_2": B, "ranking": R}. A and B rate each \
-response with an integer from 1 (very poor) to 5 (very good). R, an integer from 1 to 6, \
-compares them: 1 = response 1 is much better, 2 = better, 3 = slightly better, 4 = response 2 \
-is slightly better, 5 = better, 6 = much better."""
-
-PREFILLS = {"pointwise": '{"score": ', "pairwise": '{"score_1": '}
-"""The opening of the verdict the judge's reply starts with when `prefill` is on."""
-
-REFERENCE_SECTION = "\n\n[Reference answer]\n{}"
-"""What `{reference}` expands to when the problem has a reference answer (else nothing)."""
-
-_PLACEHOLDERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    # mode: (required, optional)
-    "pointwise": (frozenset({"prompt", "response"}), frozenset({"reference"})),
-    "pairwise": (frozenset({"prompt", "response_1", "response_2"}), frozenset({"reference"})),
-}
-# Only `{identifier}` is a placeholder, so a template may show JSON such as {"score": S}.
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-# -- templates --------------------------------------------------------------------------------
-
-
-def check_template(template: str, mode: str, *, where: str) -> None:
-    """A UserError naming `where` when a template lacks or invents a placeholder."""
-    required, optional = _PLACEHOLDERS[mode]
-    found = set(_PLACEHOLDER.findall(template))
-    missing = sorted(required - found)
-    if missing:
-        names = ", ".join("{" + m + "}" for m in missing)
-        raise UserError(f"{where}: the template lacks {names}")
-    unknown = sorted(found - required - optional)
-    if unknown:
-        allowed = ", ".join("{" + p + "}" for p in sorted(required | optional))
-        raise UserError(f"{where}: unknown placeholder {{{unknown[0]}}}; known: {allowed}")
-
-
-def render_template(template: str, values: Mapping[str, str]) -> str:
-    """The template with each `{name}` replaced in one pass (a response that itself contains
-    `{response_2}` is not expanded again)."""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+DEFAULT_CONTEXT_TOKENS = 4096
+"""The context assumed for a judge that does not say its own (`Judge.context_tokens`)."""
+CHARS_PER_TOKEN = 4
+"""Counting and cutting by characters, for a judge without a tokenizer (`ScriptedJudge`)."""
+MAX_CHARS_PER_TOKEN = 16
+"""A response is first cut at this many characters per allowed token, so that tokenizing a
+huge response costs no more than tokenizing one that fits."""
+PROMPT_OVERHEAD_TOKENS = 64
+"""Room left for the chat template's own tokens around the judge's prompt."""
+MIN_RESPONSE_TOKENS = 32
+"""The cap never goes below this, even beside a task that nearly fills the context."""
 
 
 def prompt_text(prompt: str | Sequence[Mapping[str, Any]]) -> str:
@@ -138,10 +124,15 @@ def prompt_text(prompt: str | Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(str(m.get("content", "")) for m in prompt)
 
 
+def answer_text(completion: Any) -> str | None:
+    """The response to judge: what follows the reasoning section; None when the completion
+    never closed its reasoning (it has no answer, and scores 0 without a judge call)."""
+    return strip_reasoning(completion_text(completion))
+
+
 def response_text(completion: Any) -> str:
-    """The response as the judge sees it: what follows the reasoning section. A completion that
-    never closed its reasoning has no answer, and the judge sees an empty response."""
-    return strip_reasoning(completion_text(completion)) or ""
+    """The answer as text, empty when there is none."""
+    return answer_text(completion) or ""
 
 
 # -- parsing ----------------------------------------------------------------------------------
@@ -341,6 +332,8 @@ class Judgement:
     positions: tuple[int, ...]
     output: str
     parsed: bool
+    failed: bool = False
+    """The judge failed on this call (it raised): no reply at all."""
 
 
 @dataclass
@@ -358,7 +351,13 @@ class GenRMResult:
 
 class Judge(Protocol):
     """Writes one reply to each conversation, in order. A conversation that ends with an
-    assistant message (the prefill) is continued: the reply is what follows it."""
+    assistant message (the prefill) is continued: the reply is what follows it.
+
+    A judge may also offer `context_tokens` (its context length), `count_tokens(text)` and
+    `truncate(text, max_tokens) -> (text, was_cut)`, which size and cut responses in its own
+    tokens (`TransformersJudge` does); without them the scorer counts 4 characters a token
+    and assumes a 4096-token context.
+    """
 
     def generate(self, conversations: Sequence[list[Message]]) -> list[str]: ...
 
@@ -370,9 +369,10 @@ class ScriptedJudge:
     from the reply, as a model continuing it would not repeat it.
     """
 
-    def __init__(self, reply: Callable[[str], str]) -> None:
+    def __init__(self, reply: Callable[[str], str], *, context_tokens: int | None = None) -> None:
         self.reply = reply
         self.prompts: list[str] = []
+        self.context_tokens = context_tokens
 
     def generate(self, conversations: Sequence[list[Message]]) -> list[str]:
         replies = []
@@ -429,6 +429,25 @@ class TransformersJudge:
             eos_token_id=self.tokenizer.eos_token_id,
             stop_strings=[stop_at] if stop_at is not None else None,
         )
+
+    @property
+    def context_tokens(self) -> int:
+        """The longest input plus output the model takes."""
+        lengths = [getattr(self.model.config, "max_position_embeddings", None)]
+        lengths.append(getattr(self.tokenizer, "model_max_length", None))
+        # tokenizers without a limit report a huge sentinel (1e30)
+        known = [n for n in lengths if isinstance(n, int) and 0 < n < 10_000_000]
+        return min(known, default=2048)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def truncate(self, text: str, max_tokens: int) -> tuple[str, bool]:
+        """`text` cut at `max_tokens` tokens (decoded back), and whether it was cut."""
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if len(ids) <= max_tokens:
+            return text, False
+        return str(self.tokenizer.decode(ids[:max_tokens], skip_special_tokens=True)), True
 
     @classmethod
     def from_config(cls, model: str | Path, config: GenRMConfig) -> TransformersJudge:
@@ -495,45 +514,153 @@ class _Call:
     prefill: str
 
 
+@dataclass
+class _Tally:
+    """What the judge said about one response: its scores from readable judgements, and how
+    many of its judgements held no verdict or failed."""
+
+    readable: list[float] = field(default_factory=list)
+    unreadable: int = 0
+    failed: int = 0
+
+
 class GenRMScorer:
-    """Judges groups of completions in one batch and turns the judgements into scores."""
+    """Judges groups of completions in one batch and turns the judgements into scores.
+
+    The rules that keep a policy from talking the judge into a score (docs/genrm.md): a
+    response with nothing to judge scores 0 without a call; a response is cut at a token cap
+    and fenced so that it cannot write the judge's prompt; a judgement with no readable
+    verdict counts as the lowest score its group was given, never more; a judge call that
+    fails costs only its own conversations.
+    """
 
     def __init__(self, judge: Judge, config: GenRMConfig) -> None:
         if config.mode not in ("pointwise", "pairwise"):
             raise ValueError(f"a GenRM scorer needs mode pointwise or pairwise, got {config.mode}")
+        cap = config.max_response_tokens
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise ValueError(f"genrm.max_response_tokens must be at least 1, got {cap!r}")
         self.judge = judge
         self.config = config
-        self.pointwise_template = config.pointwise_template or POINTWISE_TEMPLATE
-        self.pairwise_template = config.pairwise_template or PAIRWISE_TEMPLATE
+        self.templates = {
+            "pointwise": config.pointwise_template or POINTWISE_TEMPLATE,
+            "pairwise": config.pairwise_template or PAIRWISE_TEMPLATE,
+        }
+        self.protected = {mode: protected_lines(t) for mode, t in self.templates.items()}
 
-    def _plan(self, groups: Sequence[JudgeGroup]) -> list[_Call]:
-        """Every judge call the groups need. A group of one has no neighbour: it is judged
-        pointwise even in pairwise mode."""
-        calls = []
+    @property
+    def pointwise_template(self) -> str:
+        return self.templates["pointwise"]
+
+    @property
+    def pairwise_template(self) -> str:
+        return self.templates["pairwise"]
+
+    # -- what the judge is shown
+
+    def _count_tokens(self, text: str) -> int:
+        count = getattr(self.judge, "count_tokens", None)
+        if callable(count):
+            try:
+                return int(count(text))
+            except Exception:  # a judge's helper is not trusted to count
+                pass
+        return len(text) // CHARS_PER_TOKEN + 1
+
+    def _cut(self, text: str, max_tokens: int) -> tuple[str, bool]:
+        """`text` cut at `max_tokens` of the judge's tokens, and whether it was cut."""
+        head = text[: max_tokens * MAX_CHARS_PER_TOKEN]
+        truncate = getattr(self.judge, "truncate", None)
+        if callable(truncate):
+            try:
+                kept, cut = truncate(head, max_tokens)
+                return str(kept), bool(cut) or len(head) < len(text)
+            except Exception:  # fall back to characters
+                pass
+        kept = head[: max_tokens * CHARS_PER_TOKEN]
+        return kept, len(kept) < len(text)
+
+    def response_cap(self, mode: str, task: str, reference: str) -> int:
+        """Tokens each response may take in one call: `max_response_tokens` if set, else what
+        fits the judge's context beside the rest of the prompt and the verdict."""
+        if self.config.max_response_tokens is not None:
+            return self.config.max_response_tokens
+        context = getattr(self.judge, "context_tokens", None)
+        if not isinstance(context, int) or context <= 0:
+            context = DEFAULT_CONTEXT_TOKENS
+        slots = 1 if mode == "pointwise" else 2
+        empty = fenced_response("", "RESPONSE 0", new_nonce(), self.protected[mode], cut_at=0)
+        values = {"prompt": task, "reference": reference}
+        values.update({name: empty for name in ("response", "response_1", "response_2")})
+        rest = self._count_tokens(render_template(self.templates[mode], values))
+        budget = context - self.config.max_new_tokens - rest - PROMPT_OVERHEAD_TOKENS
+        return max(MIN_RESPONSE_TOKENS, budget // slots)
+
+    def _plan(
+        self, groups: Sequence[JudgeGroup]
+    ) -> tuple[list[_Call], list[list[bool]], list[list[str]], int]:
+        """Every judge call the groups need; which responses have nothing to judge; the text
+        each response is judged on; how many were cut.
+
+        Responses with nothing to judge take no part: in pairwise mode the circle is drawn
+        over the others, and one left alone is judged pointwise.
+        """
+        calls: list[_Call] = []
+        content_free: list[list[bool]] = []
+        shown_texts: list[list[str]] = []
+        cut_count = 0
         for index, group in enumerate(groups):
             task = prompt_text(group.prompt)
             reference = (
                 REFERENCE_SECTION.format(group.reference) if group.reference is not None else ""
             )
-            responses = [response_text(c) for c in group.completions]
-            if self.config.mode == "pointwise" or len(responses) == 1:
-                for k, response in enumerate(responses):
-                    values = {"prompt": task, "reference": reference, "response": response}
-                    text = render_template(self.pointwise_template, values)
-                    calls.append(self._call(index, (k,), text, "pointwise"))
+            answers = [answer_text(c) for c in group.completions]
+            live = [k for k, a in enumerate(answers) if a is not None and has_content(a)]
+            mode = "pointwise" if self.config.mode == "pointwise" or len(live) == 1 else "pairwise"
+            cap = self.response_cap(mode, task, reference)
+            shown: list[str] = []
+            cut_at: list[int | None] = []
+            for answer in answers:
+                text, cut = self._cut(answer or "", cap)
+                shown.append(text)
+                cut_at.append(cap if cut else None)
+            # what the judge would be shown must itself say something
+            live = [k for k in live if has_content(shown[k])]
+            cut_count += sum(cut_at[k] is not None for k in live)
+            content_free.append([k not in live for k in range(len(answers))])
+            shown_texts.append(shown)
+
+            protected = self.protected[mode]
+            if mode == "pointwise":
+                for k in live:
+                    nonce = new_nonce()
+                    values = {
+                        "prompt": task,
+                        "reference": reference,
+                        "response": fenced_response(
+                            shown[k], "RESPONSE", nonce, protected, cut_at=cut_at[k]
+                        ),
+                    }
+                    text = render_template(self.templates[mode], values)
+                    calls.append(self._call(index, (k,), text, mode))
                 continue
-            for first, second in circular_pairs(
-                len(responses), both_orders=self.config.position_swap
-            ):
+            for first, second in circular_pairs(len(live), both_orders=self.config.position_swap):
+                pair = (live[first], live[second])
+                nonce = new_nonce()
                 values = {
                     "prompt": task,
                     "reference": reference,
-                    "response_1": responses[first],
-                    "response_2": responses[second],
+                    **{
+                        name: fenced_response(shown[k], label, nonce, protected, cut_at=cut_at[k])
+                        for name, label, k in (
+                            ("response_1", "RESPONSE 1", pair[0]),
+                            ("response_2", "RESPONSE 2", pair[1]),
+                        )
+                    },
                 }
-                text = render_template(self.pairwise_template, values)
-                calls.append(self._call(index, (first, second), text, "pairwise"))
-        return calls
+                text = render_template(self.templates[mode], values)
+                calls.append(self._call(index, pair, text, mode))
+        return calls, content_free, shown_texts, cut_count
 
     def _call(self, group: int, positions: tuple[int, ...], prompt: str, mode: str) -> _Call:
         conversation: list[Message] = [{"role": "user", "content": prompt}]
@@ -542,54 +669,98 @@ class GenRMScorer:
             conversation.append({"role": "assistant", "content": prefill})
         return _Call(group, positions, conversation, prefill)
 
+    # -- asking the judge
+
+    def _generate(self, conversations: Sequence[list[Message]]) -> tuple[list[str | None], str]:
+        """The judge's reply to each conversation, None where it failed, and the first
+        failure's message ("" when none failed).
+
+        All conversations go to the judge in one call; a call that fails is split in two and
+        each half asked again, down to single conversations, so one conversation the judge
+        cannot take costs only itself (about 2·log2(n) extra calls)."""
+        replies: list[str | None] = [None] * len(conversations)
+        errors: list[str] = []
+
+        def ask(indices: list[int]) -> None:
+            try:
+                got = self.judge.generate([conversations[i] for i in indices])
+                if not isinstance(got, list) or len(got) != len(indices):
+                    count = len(got) if isinstance(got, list) else type(got).__name__
+                    raise RuntimeError(f"the judge wrote {count} replies to {len(indices)} calls")
+                if not all(isinstance(reply, str) for reply in got):
+                    raise RuntimeError("the judge wrote a reply that is not text")
+            except Exception as exc:  # any judge fault is counted, never raised
+                if len(indices) == 1:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    return
+                middle = len(indices) // 2
+                ask(indices[:middle])
+                ask(indices[middle:])
+                return
+            for i, reply in zip(indices, got, strict=True):
+                replies[i] = reply
+
+        if conversations:
+            ask(list(range(len(conversations))))
+        return replies, errors[0] if errors else ""
+
+    # -- scores
+
     def score_groups(self, groups: Sequence[JudgeGroup]) -> GenRMResult:
         """Scores for every completion of every group (same shape as the groups)."""
         started = time.perf_counter()
-        calls = self._plan(groups)
-        try:
-            outputs = self.judge.generate([c.conversation for c in calls]) if calls else []
-            if len(outputs) != len(calls):
-                raise RuntimeError(f"the judge wrote {len(outputs)} replies to {len(calls)} calls")
-        except Exception as exc:
-            message = f"the GenRM judge failed: {type(exc).__name__}: {exc}"
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
-            return failed_result(groups, message)
+        calls, content_free, shown, cut_count = self._plan(groups)
+        replies, first_error = self._generate([c.conversation for c in calls])
 
-        sums = [[0.0] * len(g.completions) for g in groups]
-        counts = [[0] * len(g.completions) for g in groups]
+        tallies = [[_Tally() for _ in g.completions] for g in groups]
         judgements = []
         winners: dict[tuple[int, frozenset[int]], list[int]] = defaultdict(list)
-        for call, reply in zip(calls, outputs, strict=True):
-            output = call.prefill + reply  # the verdict as a whole, prefill included
+        for call, reply in zip(calls, replies, strict=True):
             g = call.group
-            if len(call.positions) == 1:
-                (k,) = call.positions
-                score = parse_pointwise(output)
-                parsed = score is not None
-                if score is not None:
-                    sums[g][k] += normalised_score(score)
-                    counts[g][k] += 1
+            if reply is None:
+                for k in call.positions:
+                    tallies[g][k].failed += 1
+                judgements.append(Judgement(g, call.positions, "", False, failed=True))
+                continue
+            output = call.prefill + reply  # the verdict as a whole, prefill included
+            verdict = self._read(output, len(call.positions))
+            if verdict is None:
+                for k in call.positions:
+                    tallies[g][k].unreadable += 1
             else:
-                first, second = call.positions
-                judgement = parse_pairwise(output)
-                parsed = judgement is not None
-                if judgement is not None:
-                    first_score, second_score = pair_scores(judgement)
-                    sums[g][first] += first_score
-                    sums[g][second] += second_score
-                    counts[g][first] += 1
-                    counts[g][second] += 1
-                    if first_score != second_score:
-                        winner = first if first_score > second_score else second
-                        winners[(g, frozenset(call.positions))].append(winner)
-            judgements.append(Judgement(g, call.positions, output, parsed))
+                for k, value in zip(call.positions, verdict, strict=True):
+                    tallies[g][k].readable.append(value)
+                if len(verdict) == 2 and verdict[0] != verdict[1]:
+                    winner = call.positions[0] if verdict[0] > verdict[1] else call.positions[1]
+                    winners[(g, frozenset(call.positions))].append(winner)
+            judgements.append(Judgement(g, call.positions, output, verdict is not None))
 
-        scores: list[list[float | None]] = [
-            [s / c if c else NEUTRAL_SCORE for s, c in zip(group_sums, group_counts, strict=True)]
-            for group_sums, group_counts in zip(sums, counts, strict=True)
+        scores = [
+            group_scores(group_tallies, group_free)
+            for group_tallies, group_free in zip(tallies, content_free, strict=True)
         ]
         seconds = time.perf_counter() - started
         metrics = _metrics(groups, scores, judgements, seconds)
+        metrics["genrm/content_free"] = float(sum(map(sum, content_free)))
+        metrics["genrm/no_verdict"] = float(
+            sum(
+                not t.readable and t.unreadable > 0
+                for group_tallies in tallies
+                for t in group_tallies
+            )
+        )
+        metrics["genrm/cut"] = float(cut_count)
+        metrics["genrm/failed_calls"] = float(sum(j.failed for j in judgements))
+        metrics["genrm/length_correlation"] = length_correlation(
+            [
+                [
+                    (len(text), s)
+                    for text, s, free in zip(texts, group, frees, strict=True)
+                    if s is not None and not free
+                ]
+                for texts, group, frees in zip(shown, scores, content_free, strict=True)
+            ]
+        )
         both_orders = [w for w in winners.values() if len(w) == 2]
         if both_orders:
             # How often the two orders of a pair agree on the winner: 1 for a judge whose
@@ -597,7 +768,90 @@ class GenRMScorer:
             metrics["genrm/order_agreement"] = sum(w[0] == w[1] for w in both_orders) / len(
                 both_orders
             )
-        return GenRMResult(scores, metrics, judgements)
+        error = None
+        if first_error:
+            failed = int(metrics["genrm/failed_calls"])
+            error = f"the GenRM judge failed on {failed} of {len(calls)} calls: {first_error}"
+            warnings.warn(error, RuntimeWarning, stacklevel=2)
+        return GenRMResult(scores, metrics, judgements, error=error)
+
+    @staticmethod
+    def _read(output: str, shown: int) -> tuple[float, ...] | None:
+        """The scores in [0, 1] one verdict gives the responses it saw, or None."""
+        if shown == 1:
+            score = parse_pointwise(output)
+            return None if score is None else (normalised_score(score),)
+        judgement = parse_pairwise(output)
+        return None if judgement is None else pair_scores(judgement)
+
+
+def group_scores(tallies: Sequence[_Tally], content_free: Sequence[bool]) -> list[float | None]:
+    """A group's scores from what the judge said about each response.
+
+    A response with nothing to judge scores 0. Otherwise its score is the mean over its
+    judgements, where a judgement with no readable verdict counts as the group's floor: the
+    lowest score any readable judgement (or the rule for content-free responses) gave in this
+    group, 0 when there was none. So confusing the judge never earns more than the worst
+    honest verdict: a policy that learns to do it learns nothing but a loss. A judgement the
+    judge failed to make is left out; a response with none left is None (an infrastructure
+    fault, left out of the update).
+    """
+    given = [v for t in tallies for v in t.readable]
+    if any(content_free):
+        given.append(CONTENT_FREE_SCORE)
+    floor = min(given, default=CONTENT_FREE_SCORE)
+    scores: list[float | None] = []
+    for tally, free in zip(tallies, content_free, strict=True):
+        counted = len(tally.readable) + tally.unreadable
+        if free:
+            scores.append(CONTENT_FREE_SCORE)
+        elif counted:
+            scores.append((sum(tally.readable) + tally.unreadable * floor) / counted)
+        else:
+            scores.append(None)
+    return scores
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    """Ranks from 0, ties sharing their mean rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for i in order[start : end + 1]:
+            ranks[i] = (start + end) / 2
+        start = end + 1
+    return ranks
+
+
+def rank_correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Spearman's rank correlation, None when either side has a single value."""
+    if len(xs) < 2:
+        return None
+    rx, ry = _ranks(xs), _ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / math.sqrt(sxx * syy)
+
+
+def length_correlation(groups: Sequence[Sequence[tuple[float, float]]]) -> float:
+    """How scores follow length within groups: the mean over groups of the rank correlation
+    of (length, score) pairs, from -1 (shorter scores higher) to 1 (longer scores higher);
+    0 when no group has two lengths and two scores. Comparing within a group, as GRPO's
+    advantages do, keeps easy and hard problems' lengths apart."""
+    values = [
+        r
+        for pairs in groups
+        if (r := rank_correlation([p[0] for p in pairs], [p[1] for p in pairs])) is not None
+    ]
+    return sum(values) / len(values) if values else 0.0
 
 
 def failed_result(groups: Sequence[JudgeGroup], message: str) -> GenRMResult:
@@ -614,22 +868,23 @@ def _metrics(
     seconds: float,
 ) -> dict[str, float]:
     responses = sum(len(g) for g in scores)
-    unparseable = sum(not j.parsed for j in judgements)
+    answered = [j for j in judgements if not j.failed]
+    unparseable = sum(not j.parsed for j in answered)
     flat = [s for group in scores for s in group if s is not None]
     metrics = {
         "genrm/responses": float(responses),
         "genrm/judgements": float(len(judgements)),
         "genrm/unparseable": float(unparseable),
-        "genrm/unparseable_fraction": unparseable / len(judgements) if judgements else 0.0,
+        "genrm/unparseable_fraction": unparseable / len(answered) if answered else 0.0,
         "genrm/score_mean": sum(flat) / len(flat) if flat else 0.0,
         "genrm/seconds": seconds,
         "genrm/responses_per_second": responses / seconds if seconds > 0 else 0.0,
-        "genrm/errors": 0.0,
+        "genrm/errors": float(responses - len(flat)),
     }
     by_env: dict[str, list[float]] = defaultdict(list)
-    for group, group_scores in zip(groups, scores, strict=True):
+    for group, group_scores_ in zip(groups, scores, strict=True):
         if group.env is not None:
-            by_env[group.env].extend(s for s in group_scores if s is not None)
+            by_env[group.env].extend(s for s in group_scores_ if s is not None)
     for env, values in by_env.items():
         if values:
             metrics[f"env/{env}/genrm_score"] = sum(values) / len(values)

@@ -186,12 +186,12 @@ def test_templates() -> None:
 
 # -- the scorer with a scripted judge -----------------------------------------------------------
 
-RESPONSE = re.compile(r"\[Response( \d)?\]\n(.*?)(?:\n\n|$)", re.S)
+RESPONSE = re.compile(r"<<<BEGIN (RESPONSE(?: \d)?) (\w+)>>>\n(.*?)\n<<<END \1 \2>>>", re.S)
 
 
 def responses_in(prompt: str) -> list[str]:
-    """The responses a judge prompt shows, in order (the built-in templates' headings)."""
-    return [m.group(2) for m in RESPONSE.finditer(prompt)]
+    """The responses a judge prompt shows, in order (between their fences)."""
+    return [m.group(3) for m in RESPONSE.finditer(prompt)]
 
 
 def quality(response: str) -> int:
@@ -271,7 +271,7 @@ def test_without_swap_each_response_is_compared_twice_in_n_calls() -> None:
     assert sorted(range(5), key=lambda i: scores[i]) == [2, 0, 4, 3, 1]
 
 
-def test_unparseable_judgements_are_neutral_and_counted() -> None:
+def test_unparseable_judgements_count_as_the_groups_floor() -> None:
     def flaky(prompt: str) -> str:
         shown = responses_in(prompt)
         if shown[0] == "broken":
@@ -281,10 +281,13 @@ def test_unparseable_judgements_are_neutral_and_counted() -> None:
     genrm, _ = scorer(flaky)
     # (q5, broken) parses, (broken, q5) does not; every judgement of the last group fails
     result = genrm.score_groups([JudgeGroup("t", ["q5", "broken"]), JudgeGroup("t", ["broken"])])
-    assert result.scores[0] == pytest.approx(pair_scores(PairJudgement(5, 1, 1.1)))
-    assert result.scores[1] == [0.5]
+    first, second = pair_scores(PairJudgement(5, 1, 1.1))
+    floor = min(first, second)
+    assert result.scores[0] == pytest.approx([(first + floor) / 2, (second + floor) / 2])
+    assert result.scores[1] == [0.0]  # nothing readable in its group: the floor is 0
     assert result.metrics["genrm/unparseable"] == 2
     assert result.metrics["genrm/unparseable_fraction"] == pytest.approx(2 / 3)
+    assert result.metrics["genrm/no_verdict"] == 1
     assert [j.parsed for j in result.judgements] == [True, False, False]
 
 
@@ -329,12 +332,14 @@ def test_what_the_judge_sees() -> None:
         [{"role": "assistant", "content": "q2"}],  # TRL's conversational completions
         "<think>never closed q5",
     ]
-    genrm.score_groups([JudgeGroup(prompt, completions)])
+    result = genrm.score_groups([JudgeGroup(prompt, completions)])
     first = judge.prompts[0]
     assert "What is 3 + 4?" in first
     assert "What is 1 + 1?" not in first  # the worked example is the policy's, not the task
     assert "<think>" not in "".join(judge.prompts)
-    assert {r for p in judge.prompts for r in responses_in(p)} == {"q4", "q2", ""}
+    # reasoning never closed: no answer, 0 without a judge call
+    assert {r for p in judge.prompts for r in responses_in(p)} == {"q4", "q2"}
+    assert result.scores[0][2] == 0.0
 
 
 def test_prefill_starts_the_verdict() -> None:
@@ -365,7 +370,11 @@ def test_custom_template() -> None:
     template = 'Q: {prompt}\nA: {response}\nReply {"score": N}'
     genrm, judge = scorer(lambda p: '{"score": 5}', mode="pointwise", pointwise_template=template)
     assert genrm.score_groups([JudgeGroup("hi", ["there"])]).scores == [[1.0]]
-    assert judge.prompts == ['Q: hi\nA: there\nReply {"score": N}']
+    (prompt,) = judge.prompts
+    assert prompt.startswith("Q: hi\nA: <<<BEGIN RESPONSE ")
+    assert prompt.endswith(
+        ">>>\nthere\n<<<END RESPONSE " + prompt.split()[5] + '\nReply {"score": N}'
+    )
 
 
 # -- the config and the command line ------------------------------------------------------------
