@@ -7,13 +7,23 @@ tasks of `rlvr.environments.instruct_tasks` followed by one to three constraints
 from IFEval's ranges (a number of words from 100 to 500, one to five bullets, ...). Its
 difficulty (1-5) is the sum of the constraints' hardness, capped at 5.
 
-Generated rows carry `"min_content": true` (unless `min_content=False`): the verifier then
-gives a near-empty response no credit for a constraint it satisfies by saying nothing (no
-commas, lowercase) or by form alone (a `<<title>>`, quotation marks).
+Generated rows carry `"min_content": true` (unless `min_content=False`): the verifier's
+content gate then refuses degenerate text (too short, number lists, cycled filler, repeated
+passages, an echoed prompt) before any constraint is judged, and judges normalised text.
 With `data=FILE`, the rows of that file are the problems instead (IFEval's own format:
-`key`, `prompt`, `instruction_id_list`, `kwargs`; or rlvr records); they are scored as they
-are, strictly unless a row says `"min_content": true`, and every row's instructions are
-checked when the file is loaded.
+`key`, `prompt`, `instruction_id_list`, `kwargs`, IFBench's with its null-filled kwargs; or
+rlvr records); they are scored as the row says, by default as IFEval's reference scores them
+(the evaluation default), and every row's instructions are checked when the file is loaded.
+`min_content=True` puts the gate on every loaded row that does not say otherwise: the
+setting for training on such a file. The gate's word minimum refuses one IFEval answer in
+ten (short answers a prompt asked for), so it is not the evaluation default.
+
+Reward: the environment's reward is the verifier's alone by default (`reward: {verifier:
+1.0, genrm: 0.0}`): the gate stops degenerate text, but whether the task itself was done
+(a poem about the sea, not any poem) no rule can judge. That is the GenRM's part, added
+with a weight (`envs: {if: {reward: {verifier: 1.0, genrm: 0.5}}}`, `--genrm pairwise`)
+when a capable judge is configured; the CPU default judge (SmolLM2-135M) is too weak to
+trust with reward, so on CPU the default stays verifier-only (docs/instruction-following.md).
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from typing import Any
 from rlvr.environments.instruct_tasks import QUESTIONS, TASKS
 from rlvr.errors import RecordError
 from rlvr.protocols import Message, Split
-from rlvr.records import Record, load_records, read_jsonl, split_of, stable_id
+from rlvr.records import Record, load_records, read_rows, split_of, stable_id
 from rlvr.verifiers.instruct import read_instructions
 from rlvr.verifiers.instructions import (
     END_PHRASES,
@@ -172,12 +182,12 @@ DRAWERS: dict[str, Drawer] = {
     "startend:quotation": lambda rng, used, task: {},
     "count:words_between": lambda rng, used, task: _words_between(rng),
     "count:unique_words": lambda rng, used, task: {"min_unique": rng.randint(30, 100)},
-    "count:numbers": lambda rng, used, task: {
+    "count:digit_numbers": lambda rng, used, task: {
         "num_numbers": rng.randint(1, 5),
         "relation": _relation(rng),
     },
     "count:questions": lambda rng, used, task: {"num_questions": rng.randint(1, 3)},
-    "ratio:stop_words": lambda rng, used, task: {"max_percent": rng.randint(35, 50)},
+    "ratio:function_words": lambda rng, used, task: {"max_percent": rng.randint(35, 50)},
     "ratio:long_words": lambda rng, used, task: {
         "min_length": rng.randint(7, 9),
         "min_percent": rng.randint(15, 30),
@@ -224,7 +234,7 @@ class InstructionEnvironment:
         size: int = DEFAULT_SIZE,
         data: str | Path | None = None,
         heldout_fraction: float = 0.1,
-        min_content: bool = True,
+        min_content: bool | None = None,
         instructions: Sequence[str] | None = None,
         max_instructions: int = MAX_INSTRUCTIONS,
     ) -> None:
@@ -263,8 +273,8 @@ class InstructionEnvironment:
     def _load(self) -> list[Record]:
         assert self.data is not None
         records = []
-        # load_records yields one record per non-blank line, in order: pair them to say where
-        lines = (line_no for line_no, _ in read_jsonl(self.data))
+        # load_records yields one record per row, in order: pair them to say where
+        lines = (line_no for line_no, _ in read_rows(self.data))
         for line_no, record in zip(lines, load_records(self.data, env="if"), strict=False):
             for field in ("instruction_id_list", "kwargs"):
                 if field not in record:
@@ -273,6 +283,8 @@ class InstructionEnvironment:
                 read_instructions(record)
             except KwargsError as exc:
                 raise RecordError(str(exc), path=self.data, line=line_no) from None
+            if self.min_content is not None:
+                record.setdefault("min_content", self.min_content)
             records.append(record)
         return records
 
@@ -321,7 +333,7 @@ class InstructionEnvironment:
             "meta": {"task": task, "source": "rlvr-generated"},
         }
         record["id"] = stable_id(record, "if")
-        if self.min_content:
+        if self.min_content is not False:
             record["min_content"] = True
         return record
 

@@ -32,17 +32,22 @@ from typing import Any
 
 from rlvr.text import REASONING_CLOSE, strip_reasoning
 from rlvr.verdict import Verdict
+from rlvr.verifiers.instruct_gate import MIN_WORDS, degenerate, normalise, prompt_text
 from rlvr.verifiers.instructions import (
+    GATED_CHECKS,
+    IFBENCH_OWN_IDS,
     INSTRUCTIONS,
-    UNDETECTED,
     KwargsError,
     Outcome,
     validate_kwargs,
 )
-from rlvr.verifiers.text_units import words
 
 MODES = ("strict", "loose")
-MIN_CONTENT_WORDS = 20
+MIN_CONTENT_WORDS = MIN_WORDS
+MAX_RESPONSE_CHARS = 1_000_000
+"""A response longer than this follows nothing: every check is linear in the text, but a
+policy should not be paid for megabytes (IFEval's longest answers are a few thousand)."""
+_REPEAT = "combination:repeat_prompt"
 
 
 class InstructionVerifier:
@@ -78,30 +83,36 @@ class InstructionVerifier:
         mode = problem.get("mode") or self.mode
         if mode not in MODES:
             return Verdict.error(f"row mode must be one of {MODES}, got {mode!r}")
-        min_content = problem.get("min_content", self.min_content)
-        if not isinstance(min_content, bool):
-            return Verdict.error(f"row min_content must be true or false, got {min_content!r}")
+        gated = problem.get("min_content", self.min_content)
+        if not isinstance(gated, bool):
+            return Verdict.error(f"row min_content must be true or false, got {gated!r}")
         ids = [instruction_id for instruction_id, _ in instructions]
-        settings = {"mode": mode, "min_content": min_content}
+        settings: dict[str, Any] = {"mode": mode, "min_content": gated}
         text = strip_reasoning(completion, self.reasoning_close)
         if text is None:
             reason = "the reasoning section was never closed"
             return self._verdict(ids, [(False, reason)] * len(ids), settings, "no_answer")
+        if len(text) > MAX_RESPONSE_CHARS:
+            reason = f"longer than {MAX_RESPONSE_CHARS} characters, not judged"
+            return self._verdict(ids, [(False, reason)] * len(ids), settings, "too_long")
+        degenerate_why = None
+        if gated:
+            text = normalise(text)
+            instructions = [(i, _normalised(kwargs)) for i, kwargs in instructions]
+            degenerate_why = degenerate(
+                text,
+                prompt=prompt_text(problem.get("prompt")),
+                allowed_copies=[k["prompt_to_repeat"] for i, k in instructions if i == _REPEAT],
+                min_words=self.min_words,
+            )
+            settings["degenerate"] = degenerate_why
         if not text.strip():
             return self._verdict(ids, [(False, "empty response")] * len(ids), settings, "empty")
-        content = has_content(text, self.min_words) if min_content else True
         outcomes = []
         for instruction_id, kwargs in instructions:
-            followed, why = judge(instruction_id, kwargs, text, mode)
-            if min_content and followed:
-                if why == UNDETECTED:
-                    followed, why = False, "no language could be detected"
-                elif not content and not INSTRUCTIONS[instruction_id].short_answer:
-                    followed = False
-                    why = (
-                        f"too little content (needs {self.min_words} words, half of them "
-                        f"different): {why}"
-                    )
+            followed, why = judge(instruction_id, kwargs, text, mode, gated=gated)
+            if followed and degenerate_why and not INSTRUCTIONS[instruction_id].short_answer:
+                followed, why = False, f"degenerate text ({degenerate_why}): {why}"
             outcomes.append((followed, why))
         return self._verdict(ids, outcomes, settings, None)
 
@@ -176,6 +187,12 @@ def read_instructions(problem: Mapping[str, Any]) -> list[tuple[str, dict[str, A
     ids, kwargs_list = problem["instruction_id_list"], problem["kwargs"]
     if not (isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids)):
         raise KwargsError("instruction_id_list must be a non-empty list of ids")
+    ifbench = sorted({i for i in ids if i in IFBENCH_OWN_IDS})
+    if ifbench:
+        raise KwargsError(
+            f"IFBench's own instructions {ifbench} are not implemented in rlvr (it scores "
+            "IFEval's 25 ids, which IFBench shares; docs/instruction-following.md)"
+        )
     unknown = [i for i in ids if i not in INSTRUCTIONS]
     if unknown:
         raise KwargsError(
@@ -193,9 +210,14 @@ def read_instructions(problem: Mapping[str, Any]) -> list[tuple[str, dict[str, A
     ]
 
 
-def judge(instruction_id: str, kwargs: Mapping[str, Any], text: str, mode: str) -> Outcome:
-    """Whether `text` follows one instruction, under IFEval's strict or loose metric."""
+def judge(
+    instruction_id: str, kwargs: Mapping[str, Any], text: str, mode: str, *, gated: bool = False
+) -> Outcome:
+    """Whether `text` follows one instruction, under IFEval's strict or loose metric; with
+    `gated`, by the content gate's version of the check where it has one."""
     check = INSTRUCTIONS[instruction_id].check
+    if gated:
+        check = GATED_CHECKS.get(instruction_id, check)
     outcome = check(text, kwargs)
     if outcome[0] or mode == "strict":
         return outcome
@@ -218,7 +240,13 @@ def loose_variants(text: str) -> list[str]:
     return [text.replace("*", ""), *trimmed, *(t.replace("*", "") for t in trimmed)]
 
 
-def has_content(text: str, min_words: int) -> bool:
-    """At least `min_words` words, half of them different: more than a token answer."""
-    found = words(text)
-    return len(found) >= min_words and len({w.lower() for w in found}) * 2 >= min_words
+def _normalised(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Kwargs with their text normalised like the response, so that both sides compare alike."""
+    return {
+        name: normalise(value)
+        if isinstance(value, str)
+        else [normalise(v) for v in value]
+        if isinstance(value, list)
+        else value
+        for name, value in kwargs.items()
+    }

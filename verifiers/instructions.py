@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rlvr.verifiers.instruct_gate import letters_only
 from rlvr.verifiers.text_units import (
     count_capital_words,
     count_sentences,
@@ -100,7 +101,13 @@ class KwargsError(ValueError):
 @dataclass(frozen=True)
 class Arg:
     """One kwarg: `int` (at least `minimum`), `text` (a non-empty string), `texts` (a
-    non-empty list of them), `letter` (one ASCII letter), or `choice` (one of `choices`)."""
+    non-empty list of strings), `char` (one character), `letter` (one ASCII letter), or
+    `choice` (one of `choices`).
+
+    For IFEval's ids the domain is what IFEval's reference code evaluates as given: it drops
+    a falsy kwarg (`0`, `""`, `[]`) and draws a random value instead, and so does it for a
+    negative count, so those are refused; any other string is evaluated, so it is accepted
+    (a section splitter `Day`, a letter `#`)."""
 
     kind: str
     choices: tuple[str, ...] = ()
@@ -235,6 +242,30 @@ def english_lowercase(text: str, kwargs: Kwargs) -> Outcome:
     return detected == "en", f"detected {detected!r}"
 
 
+# The content gate's versions (docs/instruction-following.md): language is detected on the
+# words alone, so that `s 1 2 3 ... 25` is not English nor `ж 1 2 ... 25` Russian, and text
+# with no detectable language follows no language or case rule.
+
+
+def gated_response_language(text: str, kwargs: Kwargs) -> Outcome:
+    detected = detect_language(letters_only(text))
+    if detected is None:
+        return False, "no language could be detected in its words"
+    return detected == kwargs["language"], f"detected {detected!r} from its words"
+
+
+def gated_english_capital(text: str, kwargs: Kwargs) -> Outcome:
+    if not text.isupper():
+        return False, "not all letters are capitals"
+    return gated_response_language(text, {"language": "en"})
+
+
+def gated_english_lowercase(text: str, kwargs: Kwargs) -> Outcome:
+    if not text.islower():
+        return False, "not all letters are lowercase"
+    return gated_response_language(text, {"language": "en"})
+
+
 def capital_word_frequency(text: str, kwargs: Kwargs) -> Outcome:
     count = count_capital_words(text)
     relation, frequency = kwargs["capital_relation"], kwargs["capital_frequency"]
@@ -292,31 +323,60 @@ def nth_paragraph_first_word(text: str, kwargs: Kwargs) -> Outcome:
 # --- IFEval: detectable content and format ----------------------------------------------------
 
 
+def count_placeholders(text: str) -> int:
+    r"""IFEval's `re.findall(r"\[.*?\]", text)`, counted in one pass: from each `[` to the
+    nearest `]` on its line. The regex would scan to the line's end from every `[` that has
+    no `]` after it, quadratic in a line of brackets."""
+    count = 0
+    for line in text.split("\n"):
+        start = line.find("[")
+        while start >= 0:
+            end = line.find("]", start + 1)
+            if end < 0:
+                break
+            count += 1
+            start = line.find("[", end + 1)
+    return count
+
+
 def number_placeholders(text: str, kwargs: Kwargs) -> Outcome:
-    count = len(re.findall(r"\[.*?\]", text))
+    count = count_placeholders(text)
     return _relation(count, "at least", kwargs["num_placeholders"], "[placeholders]")
 
 
 def postscript(text: str, kwargs: Kwargs) -> Outcome:
     marker = kwargs["postscript_marker"].strip()
+    # IFEval's patterns start with `\s*` and end with `.*$`; neither changes whether one is
+    # found, and the leading `\s*` makes a search quadratic in a run of whitespace.
     if marker == "P.P.S":
-        pattern = r"\s*p\.\s?p\.\s?s.*$"
+        pattern = r"p\.\s?p\.\s?s"
     elif marker == "P.S.":
-        pattern = r"\s*p\.\s?s\..*$"
+        pattern = r"p\.\s?s\."
     else:
-        pattern = r"\s*" + re.escape(marker.lower()) + r".*$"
-    found = re.search(pattern, text.lower(), re.MULTILINE)
+        pattern = re.escape(marker.lower())
+    found = re.search(pattern, text.lower())
     return bool(found), f"{marker} {'found' if found else 'not found'}"
 
 
-_STAR_BULLET = re.compile(r"^\s*\*[^\*].*$", re.MULTILINE)
-_DASH_BULLET = re.compile(r"^\s*-.*$", re.MULTILINE)
+# IFEval's `^\s*` lets a match start on a blank line above its bullet; starting on the
+# bullet's own line counts the same bullets, and a run of newlines is not rescanned from each
+# line (quadratic).
+_STAR_BULLET = re.compile(r"^[^\S\n]*\*[^\*].*$", re.MULTILINE)
+_DASH_BULLET = re.compile(r"^[^\S\n]*-.*$", re.MULTILINE)
 
 
 def number_bullet_lists(text: str, kwargs: Kwargs) -> Outcome:
     count = len(_STAR_BULLET.findall(text)) + len(_DASH_BULLET.findall(text))
     wanted = kwargs["num_bullets"]
     return count == wanted, f"{count} bullet points (* or -), needs exactly {wanted}"
+
+
+def gated_constrained_response(text: str, kwargs: Kwargs) -> Outcome:
+    # IFEval accepts a response that contains any option, so all three at once pass.
+    given = [option for option in CONSTRAINED_OPTIONS if option in text]
+    if len(given) > 1:
+        return False, f"gives {len(given)} options at once: {given}"
+    return constrained_response(text, kwargs)
 
 
 def constrained_response(text: str, kwargs: Kwargs) -> Outcome:
@@ -360,7 +420,14 @@ def json_format(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def title(text: str, kwargs: Kwargs) -> Outcome:
-    titles = re.findall(r"<<[^\n]+>>", text)
+    # IFEval's re.findall(r"<<[^\n]+>>") in one pass: on a line, the greedy match runs from
+    # the first `<<` to the last `>>`, and there is no other; the regex backtracks from
+    # every `<` of a line of them (quadratic).
+    titles = []
+    for line in text.split("\n"):
+        start, end = line.find("<<"), line.rfind(">>")
+        if start >= 0 and end >= start + 3:
+            titles.append(line[start : end + 2])
     found = any(t.lstrip("<").rstrip(">").strip() for t in titles)
     return found, "a <<title>> found" if found else "no <<title>>"
 
@@ -481,7 +548,7 @@ def keyword_in_nth_sentence(text: str, kwargs: Kwargs) -> Outcome:
     return bool(found), f"sentence {nth} {'has' if found else 'lacks'} {keyword!r}"
 
 
-_NUMBERED_ITEM = re.compile(r"^\s*\d+[.)]\s+\S", re.MULTILINE)
+_NUMBERED_ITEM = re.compile(r"^[^\S\n]*\d+[.)]\s+\S", re.MULTILINE)
 
 
 def numbered_list(text: str, kwargs: Kwargs) -> Outcome:
@@ -541,7 +608,6 @@ def first_word(text: str, kwargs: Kwargs) -> Outcome:
 # --- the table --------------------------------------------------------------------------------
 
 _INT1 = Arg("int", minimum=1)
-_INT0 = Arg("int", minimum=0)
 _RELATION = Arg("choice", RELATIONS)
 _TEXT = Arg("text")
 
@@ -574,7 +640,7 @@ INSTRUCTIONS: dict[str, Instruction] = {
         ),
         Instruction(
             "keywords:letter_frequency",
-            {"letter": Arg("letter"), "let_frequency": _INT1, "let_relation": _RELATION},
+            {"letter": Arg("char"), "let_frequency": _INT1, "let_relation": _RELATION},
             'In your response, the letter "{letter}" should appear {let_relation} '
             "{let_frequency} times.",
             letter_frequency,
@@ -665,7 +731,7 @@ INSTRUCTIONS: dict[str, Instruction] = {
         ),
         Instruction(
             "detectable_format:multiple_sections",
-            {"section_spliter": Arg("choice", SECTION_SPLITTERS), "num_sections": _INT1},
+            {"section_spliter": _TEXT, "num_sections": _INT1},
             "Divide your response into {num_sections} sections, and begin each one with "
             "{section_spliter} and its number, as in:\n{section_spliter} 1\n[content of the "
             "first section]\n{section_spliter} 2\n[content of the second section]",
@@ -716,7 +782,7 @@ INSTRUCTIONS: dict[str, Instruction] = {
         ),
         Instruction(
             "change_case:capital_word_frequency",
-            {"capital_frequency": _INT0, "capital_relation": _RELATION},
+            {"capital_frequency": _INT1, "capital_relation": _RELATION},
             "Words written entirely in capital letters should appear {capital_relation} "
             "{capital_frequency} times in your response.",
             capital_word_frequency,
@@ -770,7 +836,7 @@ INSTRUCTIONS: dict[str, Instruction] = {
             hardness=2,
         ),
         Instruction(
-            "count:numbers",
+            "count:digit_numbers",
             {"num_numbers": _INT1, "relation": _RELATION},
             "Your response should contain {relation} {num_numbers} numbers written in digits.",
             count_numbers,
@@ -785,7 +851,7 @@ INSTRUCTIONS: dict[str, Instruction] = {
             hardness=2,
         ),
         Instruction(
-            "ratio:stop_words",
+            "ratio:function_words",
             {"max_percent": Arg("int", minimum=0)},
             "Keep common function words (the, and, of, to, ...) to at most {max_percent}% of "
             "the words in your response.",
@@ -873,7 +939,39 @@ INSTRUCTIONS: dict[str, Instruction] = {
 }
 """Every constraint by id."""
 
+GATED_CHECKS: dict[str, Callable[[str, Kwargs], Outcome]] = {
+    "language:response_language": gated_response_language,
+    "change_case:english_capital": gated_english_capital,
+    "change_case:english_lowercase": gated_english_lowercase,
+    "detectable_format:constrained_response": gated_constrained_response,
+}
+"""The checks that the content gate replaces (the others judge the normalised text as they
+are)."""
+
 IFEVAL_IDS = tuple(i for i, instruction in INSTRUCTIONS.items() if instruction.ifeval)
+
+IFBENCH_OWN_IDS = frozenset(
+    """
+    count:word_count_range count:unique_word_count ratio:stop_words ratio:sentence_type
+    ratio:sentence_balance count:conjunctions count:person_names ratio:overlap count:numbers
+    words:alphabet words:vowel words:consonants sentence:alliteration_increment words:palindrome
+    count:punctuation format:parentheses format:quotes words:prime_lengths format:options
+    format:newline format:emoji ratio:sentence_words count:words_japanese words:start_verb
+    words:repeats sentence:keyword count:pronouns words:odd_even_syllables words:last_first
+    words:paragraph_last_first sentence:increment words:no_consecutive format:line_indent
+    format:quote_unquote format:list format:thesis format:sub-bullets format:no_bullets_bullets
+    custom:multiples custom:mcq_count_length custom:reverse_newline custom:word_reverse
+    custom:character_reverse custom:sentence_alphabet custom:european_capitals_sort
+    custom:csv_city custom:csv_special_character custom:csv_quotes custom:date_format_list
+    count:keywords_multiple words:keywords_specific_position words:words_position
+    repeat:repeat_change repeat:repeat_simple repeat:repeat_span format:title_case
+    format:output_template format:no_whitespace
+    """.split()  # noqa: SIM905 (a list of 58 names reads better as a block of text)
+)
+"""IFBench's 58 out-of-distribution ids (allenai/IFBench, `instructions_registry.py`). rlvr
+scores IFBench rows that use IFEval's 25 ids, which IFBench shares; its own 58 are not
+implemented, and rlvr's own ids never take one of these names, so that an IFBench row is
+never scored by a rule of a different meaning."""
 RLVR_IDS = tuple(i for i, instruction in INSTRUCTIONS.items() if not instruction.ifeval)
 
 
@@ -883,8 +981,10 @@ RLVR_IDS = tuple(i for i, instruction in INSTRUCTIONS.items() if not instruction
 def validate_kwargs(instruction_id: str, kwargs: Any) -> dict[str, Any]:
     """The kwargs of one instruction, checked against its schema; raises `KwargsError`.
 
-    Keys whose value is null are dropped first: the Hugging Face copy of IFEval gives every
-    row every kwarg of every instruction, null where it does not apply.
+    Keys whose value is null are dropped first: the Hugging Face copies of IFEval and IFBench
+    give every row every kwarg of every instruction, null where it does not apply. A key the
+    instruction does not take is ignored when its value is falsy (`""`, `[]`, `0`), as
+    IFEval's reference drops those before it reads the rest.
     """
     instruction = INSTRUCTIONS.get(instruction_id)
     if instruction is None:
@@ -894,7 +994,7 @@ def validate_kwargs(instruction_id: str, kwargs: Any) -> dict[str, Any]:
     if not isinstance(kwargs, Mapping):
         raise KwargsError(f"{instruction_id}: kwargs must be an object, got {kwargs!r}")
     given = {k: v for k, v in kwargs.items() if v is not None}
-    unknown = sorted(set(given) - set(instruction.args))
+    unknown = sorted(k for k in set(given) - set(instruction.args) if given[k])
     if unknown:
         raise KwargsError(
             f"{instruction_id}: unexpected kwargs {unknown}; it takes {sorted(instruction.args)}"
@@ -922,17 +1022,19 @@ def _checked(instruction_id: str, name: str, arg: Arg, value: Any) -> Any:
             raise KwargsError(f"{where} must be an integer >= {arg.minimum}, got {value!r}")
         return value
     if arg.kind == "text":
-        if not (isinstance(value, str) and value.strip()):
+        if not (isinstance(value, str) and value):
             raise KwargsError(f"{where} must be a non-empty string, got {value!r}")
         return value
     if arg.kind == "texts":
         if not (
-            isinstance(value, list | tuple)
-            and value
-            and all(isinstance(v, str) and v.strip() for v in value)
+            isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value)
         ):
-            raise KwargsError(f"{where} must be a list of non-empty strings, got {value!r}")
+            raise KwargsError(f"{where} must be a non-empty list of strings, got {value!r}")
         return list(value)
+    if arg.kind == "char":
+        if not (isinstance(value, str) and len(value) == 1):
+            raise KwargsError(f"{where} must be one character, got {value!r}")
+        return value
     if arg.kind == "letter":
         if not (isinstance(value, str) and len(value) == 1 and value.isascii() and value.isalpha()):
             raise KwargsError(f"{where} must be one ASCII letter, got {value!r}")
@@ -988,7 +1090,7 @@ EXCLUSIVE: dict[str, frozenset[str]] = {
             "format:numbered_list",
             "format:headings",
             "format:markdown_table",
-            "count:numbers",
+            "count:digit_numbers",
         }
     ),
 }
@@ -1018,7 +1120,7 @@ CONFLICTS: frozenset[frozenset[str]] = frozenset(
         ("startend:first_word", "length_constraints:nth_paragraph_first_word"),
         ("startend:first_word", "startend:quotation"),
         ("detectable_format:number_bullet_lists", "format:numbered_list"),
-        ("ratio:stop_words", "ratio:long_words"),
+        ("ratio:function_words", "ratio:long_words"),
         ("ratio:long_words", "words:max_length"),
         ("words:no_consecutive_repeats", "repeat:phrase"),
         ("keywords:letter_frequency", "words:starting_with"),

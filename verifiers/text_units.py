@@ -32,7 +32,9 @@ def word_set(text: str) -> frozenset[str]:
 # A sentence-ending run, then what Punkt accepts after one: closing punctuation, or whitespace
 # and a next token.
 _CLOSERS = ")\";}]*:@'({[\u2018\u2019\u201c\u201d\u00ab\u00bb"
-_END = re.compile(rf"[.!?]+(?=(?P<closer>[{re.escape(_CLOSERS)}])|\s+(?P<next>\S+))")
+# A run starts only after a character that is not a terminator, and is taken whole (`++`):
+# otherwise a run of n dots is tried from each of its n positions, quadratic time.
+_END = re.compile(rf"(?<![.!?])[.!?]++(?=(?P<closer>[{re.escape(_CLOSERS)}])|\s++(?P<next>\S+))")
 _OPENS_TOKEN = "'\u2018\u2019\u201c\u201d\u00ab\u00bb"
 _NUMBER = re.compile(r"^-?[.,]?\d[\d,.\-]*$")
 _INITIAL = re.compile(r"[^\W\d_]\.")

@@ -22,6 +22,13 @@ from rlvr.verifiers.instructions import (
 )
 
 POOL = InstructionEnvironment(seed=0, size=600)
+ANSWER = (
+    "Here is my answer to it. Morning light crept over the harbour while the fishermen "
+    "mended their nets and argued about the weather. Nobody noticed the small boat drifting "
+    "past the lighthouse until a girl on the pier started waving both arms. By noon the whole "
+    "village had gathered to watch the stranger climb ashore with a suitcase full of letters "
+    "that had never been delivered."
+)
 ALL = POOL.problems("train") + POOL.problems("heldout")
 
 
@@ -184,7 +191,7 @@ def test_a_repeated_request_is_the_prompt_before_the_repeat_sentence() -> None:
         assert problem["instruction_id_list"][-1] == "combination:repeat_prompt"
         request = problem["kwargs"][-1]["prompt_to_repeat"]
         assert problem["prompt"].startswith(request)
-        answer = f"{problem['prompt']}\n" + "Here is my answer to it. " * 10
+        answer = f"{request}\n{ANSWER}"
         assert InstructionVerifier().verify(problem, answer).info["instructions"][-1]["followed"]
 
 

@@ -264,7 +264,7 @@ CASES: dict[str, list[tuple[dict[str, Any], str, bool]]] = {
         ({"min_unique": 3}, "a b A B", False),
         ({"min_unique": 3}, "a b c d", True),
     ],
-    "count:numbers": [
+    "count:digit_numbers": [
         ({"num_numbers": 2, "relation": LEAST}, "In 1990 we sold 3.5 tonnes.", True),
         ({"num_numbers": 3, "relation": LEAST}, "In 1990 we sold 3.5 tonnes.", False),
         ({"num_numbers": 2, "relation": LESS}, "In 1990 we sold some.", True),
@@ -275,7 +275,7 @@ CASES: dict[str, list[tuple[dict[str, Any], str, bool]]] = {
         ({"num_questions": 3}, "Why? How so? Fine.", False),
         ({"num_questions": 1}, 'He asked "why?" Then left.', True),
     ],
-    "ratio:stop_words": [
+    "ratio:function_words": [
         ({"max_percent": 50}, "the cat and dog", True),  # exactly 50%
         ({"max_percent": 49}, "the cat and dog", False),
         ({"max_percent": 10}, "bright cats chase mice", True),
@@ -503,7 +503,18 @@ def test_ifeval_rows_from_hugging_face_with_null_kwargs() -> None:
                 "instruction_id_list": ["keywords:letter_frequency"],
                 "kwargs": [{"letter": "ab", "let_frequency": 1, "let_relation": "at least"}],
             },
-            "one ASCII letter",
+            "one character",
+        ),
+        (
+            {
+                "instruction_id_list": ["detectable_format:number_bullet_lists"],
+                "kwargs": [{"num_bullets": 0}],
+            },
+            "must be an integer >= 1",
+        ),
+        (
+            {"instruction_id_list": ["count:word_count_range"], "kwargs": [{}]},
+            "IFBench's own instructions ['count:word_count_range'] are not implemented",
         ),
         ({**ROW, "mode": "fuzzy"}, "mode must be one of"),
         ({**ROW, "min_content": "yes"}, "min_content must be true or false"),
@@ -549,7 +560,7 @@ def test_min_content_denies_negative_constraints_to_near_empty_responses(hack: s
     strict = VERIFIER.verify(NEGATIVE_ROW, hack)
     guarded = VERIFIER.verify({**NEGATIVE_ROW, "min_content": True}, hack)
     assert guarded.reward == 0.0
-    assert "too little content" in guarded.info["instructions"][0]["why"]
+    assert "degenerate text" in guarded.info["instructions"][0]["why"]
     assert strict.reward  # IFEval gives it credit
 
 

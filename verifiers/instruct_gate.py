@@ -1,0 +1,265 @@
+"""The content gate of the `if` verifier: text that says nothing follows no instruction.
+
+IFEval's rules judge form, never substance, so degenerate text satisfies them: `one two ...
+ten` cycled to 420 words meets every length rule, `1 2 3 ... 420` too, a `<<title>>` or a
+`P.S.` plus such filler meets the format rules, and echoing the prompt copies the examples
+its constraint sentences carry. A policy trained on those rewards learns to emit filler. The
+gate refuses such text before any rule is consulted (`degenerate`); whether the task itself
+was done is not decidable by rules and is left to the GenRM (docs/instruction-following.md).
+
+Every check here is a cheap count over word tokens, so its thresholds are set far from what
+written text does (measured on GPT-4's answers to IFEval's 541 prompts, BENCHMARKS.md):
+
+- enough words, and enough words with letters in them (`1 2 3 ... 420`, `s 1 2 ... 25`);
+- enough different words for the length (`one two ... ten` cycled): distinct words grow
+  roughly with the square root of the length in any prose, so the floor is a multiple of it;
+- few repeated word 4-grams (a paragraph pasted ten times: each copy has many words, but the
+  same ones in the same order);
+- little of it copied from the prompt, and little of the prompt copied into it (an echoed
+  prompt, alone or diluted with other text; a request the row asks to repeat is left out).
+
+`normalise` is applied before the gate and the rules in the same mode: Unicode NFKC (so
+full-width `，` is a comma and `𝐀` an `A`), invisible characters removed (a zero-width space
+inside a word would otherwise split it into two counted words), and Cyrillic or Greek
+look-alikes inside Latin text mapped to the Latin letter (`wіnter` with a Cyrillic `і`
+would otherwise dodge a forbidden word, and a Cyrillic `е` a letter count).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+MAX_CHARS = 100_000
+"""Longer responses are not judged (every check is linear in the text, but langdetect and the
+sentence splitter are slow Python; no IFEval answer is a tenth of this)."""
+
+MIN_WORDS = 20
+DIVERSITY = 1.5
+"""Distinct words must reach max(min_words / 2, min(half the words, DIVERSITY * sqrt(words))):
+10 of 20, 15 of 100, 31 of 420. GPT-4's IFEval answers have at least 1.7 times that; a
+10-word cycle has 10."""
+MAX_REPEATED_NGRAMS = 0.5
+"""At most this share of word 4-grams may repeat earlier ones: a text pasted three times is
+0.67, GPT-4's IFEval answers at most 0.41 (a song with its chorus)."""
+MAX_PROMPT_OVERLAP = 0.6
+"""At most this share of the response's word 3-grams may be the prompt's, and at most this
+share of the prompt's may be in the response. GPT-4's IFEval answers reach 0.51 and 0.44
+(a paraphrased repeat of the request aside); an echo, 1."""
+NGRAM_ECHO = 3
+NGRAM_REPEAT = 4
+
+# Scripts written without spaces between words: each character counts as a word.
+_UNSPACED_RANGES = (
+    "\u0e00-\u0e7f"  # Thai
+    "\u0e80-\u0eff"  # Lao
+    "\u1000-\u109f"  # Myanmar
+    "\u1780-\u17ff"  # Khmer
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+)
+_UNSPACED = re.compile(f"[{_UNSPACED_RANGES}]")
+
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cn"})
+_KEPT_CONTROLS = frozenset("\n\t\r")
+
+_LOOKALIKES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "ү": "y", "ɡ": "g",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y",
+    # Greek
+    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u", "χ": "x",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}  # fmt: skip
+"""Cyrillic and Greek letters drawn like a Latin one (Unicode's confusables, the common
+subset); they are mapped only inside Latin text, so Russian and Greek stay as written."""
+
+_PUNCTUATION_LOOKALIKES = str.maketrans(
+    {
+        "\u201a": ",",  # single low-9 quotation mark
+        "\ua4f9": ",",  # Lisu tone mark, drawn as a comma
+        "\u02cf": ",",  # modifier low acute accent
+        "\u0326": ",",  # combining comma below
+        "\u01c3": "!",  # Latin retroflex click, drawn as an exclamation mark
+        "\u2024": ".",  # one dot leader (NFKC keeps it)
+    }
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC, invisible characters dropped, look-alikes of Latin letters and of `,` `!` `.`
+    mapped to them where the text around them is Latin."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION_LOOKALIKES)
+    text = "".join(
+        char
+        for char in text
+        if char in _KEPT_CONTROLS or unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+    )
+    if not any(char in _LOOKALIKES for char in text):
+        return text
+    latin = sum(1 for char in text if _script(char) == "LATIN")
+    foreign = sum(1 for char in text if char.isalpha() and _script(char) in ("CYRILLIC", "GREEK"))
+    mostly_latin = latin > foreign
+    return _WORD.sub(lambda word: _unmask(word.group(), mostly_latin), text)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _unmask(word: str, mostly_latin: bool) -> str:
+    """A word with a look-alike letter, in Latin letters where it is meant to read as Latin:
+    it mixes Latin letters with look-alikes, or the text around it is Latin and every letter
+    of it has a Latin twin."""
+    if not any(char in _LOOKALIKES for char in word):
+        return word
+    mixed = any(_script(char) == "LATIN" for char in word)
+    disguised = mostly_latin and all(char in _LOOKALIKES for char in word if char.isalpha())
+    if mixed or disguised:
+        return "".join(_LOOKALIKES.get(char, char) for char in word)
+    return word
+
+
+def _script(char: str) -> str:
+    if not char.isalpha():
+        return ""
+    name = unicodedata.name(char, "")
+    return name.split(" ", 1)[0]
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens: runs of letters, digits and combining marks (so that a Hindi word with
+    vowel signs is one word, where `\\w+` cuts it into pieces), and each character of a
+    script written without spaces (Thai, Japanese, Chinese), so that a Japanese answer has as
+    many words as it has characters rather than one per clause."""
+    found: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if _UNSPACED.match(char):
+            if current:
+                found.append("".join(current))
+                current = []
+            found.append(char)
+        elif char.isalnum() or (current and unicodedata.category(char)[0] == "M"):
+            current.append(char)
+        elif current:
+            found.append("".join(current))
+            current = []
+    if current:
+        found.append("".join(current))
+    return found
+
+
+def letters_only(text: str) -> str:
+    """The text with everything but letters and spaces blanked: what language detection
+    should read, so that `s 1 2 3 ... 25` is one letter, not English."""
+    return " ".join(t for t in tokens(text) if any(c.isalpha() for c in t) and not t.isdigit())
+
+
+def prompt_text(prompt: object) -> str:
+    """The user-visible text of a row's prompt: a string, or the contents of chat messages."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, Sequence):
+        parts = [m.get("content") for m in prompt if isinstance(m, dict)]
+        return "\n".join(p for p in parts if isinstance(p, str))
+    return ""
+
+
+def degenerate(
+    text: str,
+    *,
+    prompt: str = "",
+    allowed_copies: Iterable[str] = (),
+    min_words: int = MIN_WORDS,
+) -> str | None:
+    """Why `text` is degenerate (None when it is not); see the module docstring.
+
+    `allowed_copies` are passages the response may copy from the prompt (a request that a
+    `combination:repeat_prompt` instruction asks to repeat): a leading copy is left out
+    before the overlap with the prompt is measured.
+    """
+    if len(text) > MAX_CHARS:
+        return f"longer than {MAX_CHARS} characters"
+    found = [t.lower() for t in tokens(text)]
+    if len(found) < min_words:
+        return f"{len(found)} words, needs {min_words}"
+    lettered = [t for t in found if any(c.isalpha() for c in t)]
+    if len(lettered) < min_words or 2 * len(lettered) < len(found):
+        return (
+            f"{len(lettered)} of {len(found)} words have letters: numbers and symbols are not "
+            f"content (needs {min_words}, and half)"
+        )
+    distinct = len(set(lettered))
+    floor = max(min_words / 2, min(len(lettered) / 2, DIVERSITY * math.sqrt(len(lettered))))
+    if distinct < floor:
+        return f"{distinct} different words in {len(lettered)}, needs {math.ceil(floor)}"
+    repeated = repeated_share(found, NGRAM_REPEAT)
+    if repeated > MAX_REPEATED_NGRAMS:
+        return f"{repeated:.0%} of its {NGRAM_REPEAT}-word sequences repeat earlier ones"
+    if prompt:
+        own = _without_leading_copy(text, allowed_copies)
+        copied, covered = prompt_overlap([t.lower() for t in tokens(own)], prompt)
+        if copied > MAX_PROMPT_OVERLAP:
+            return f"{copied:.0%} of its {NGRAM_ECHO}-word sequences are copied from the prompt"
+        if covered > MAX_PROMPT_OVERLAP:
+            return f"it copies {covered:.0%} of the prompt's {NGRAM_ECHO}-word sequences"
+    return None
+
+
+def repeated_share(words: Sequence[str], n: int) -> float:
+    grams = _ngrams(words, n)
+    if not grams:
+        return 0.0
+    return 1 - len(set(grams)) / len(grams)
+
+
+def prompt_overlap(words: Sequence[str], prompt: str) -> tuple[float, float]:
+    """How much of the response is the prompt's, and how much of the prompt is in it: the
+    share of the response's word 3-grams found in the prompt, and the share of the prompt's
+    3-grams found in the response (the second catches an echo diluted with other text).
+
+    Quoted material of QUOTED_MATERIAL words or more in the prompt (a text to rewrite, a
+    sentence to judge) is the response's to use and is left out; the constraint sentences
+    and their short quoted examples (`<<poem of joy>>`, `"Any other questions?"`) are not.
+    A prompt of fewer than MIN_PROMPT_NGRAMS 3-grams is too short to echo for credit.
+    """
+    grams = _ngrams(words, NGRAM_ECHO)
+    own = _QUOTED.sub(_drop_material, prompt)
+    source = set(_ngrams([t.lower() for t in tokens(own)], NGRAM_ECHO))
+    if not grams or len(source) < MIN_PROMPT_NGRAMS:
+        return 0.0, 0.0
+    copied = sum(1 for gram in grams if gram in source) / len(grams)
+    return copied, len(source & set(grams)) / len(source)
+
+
+MIN_PROMPT_NGRAMS = 5
+
+
+QUOTED_MATERIAL = 6
+_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
+
+
+def _drop_material(quote: re.Match[str]) -> str:
+    return " | " if len(tokens(quote.group())) >= QUOTED_MATERIAL else quote.group()
+
+
+def _ngrams(words: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def _without_leading_copy(text: str, copies: Iterable[str]) -> str:
+    stripped = text.strip()
+    for copy in (c.strip() for c in copies):
+        if copy and stripped.lower().startswith(copy.lower()):
+            return stripped[len(copy) :]
+    return stripped
+
+
+def distinct_options(text: str, options: Iterable[str]) -> list[str]:
+    return [option for option in options if option in text]
