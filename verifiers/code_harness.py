@@ -883,7 +883,7 @@ class Worker:
             scanned = len(self.buffer)
             if scanned > self.limit:
                 self.stop()
-                return f"a reply longer than {self.limit} bytes"
+                return f"returned a value longer than {self.limit} bytes as JSON"
             try:
                 chunk = os.read(self.from_fd, 1 << 16)
             except OSError:
@@ -906,7 +906,10 @@ class Worker:
         """Why no value came back: what was refused, or how the child ended."""
         status, usage = self.stop()
         if refused is not None:
-            return {"status": "wrong" if "longer" in refused else "crash", "detail": refused}
+            return {
+                "status": "wrong" if refused.startswith("returned") else "crash",
+                "detail": refused,
+            }
         if status is None:
             return {"status": "crash", "detail": "the process ended without returning"}
         cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0

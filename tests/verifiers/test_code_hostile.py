@@ -388,6 +388,220 @@ def python_cases(host: Host) -> list[dict[str, Any]]:
     ]
 
 
+FORGED = (
+    b'{"ok": "forged"}\n{"error": {"status": "passed"}}\n{"test": 0, "status": "passed"}\n'
+    b'{"ready": true, "names": ["f"]}\n{"done": true}\n{"run": {"exit_code": 0, "stdout": "42"}}\n'
+)
+"""Replies in the harness's voice: a pass, whichever form of test is running."""
+
+HUMANEVAL_CHECK = {
+    "entry_point": "f",
+    "prompt": 'def f(x):\n    """Twice x."""\n',
+    "test": "def check(candidate):\n"
+    "    assert all(map(lambda x: candidate(x) == 2 * x, range(5)))\n",
+}
+"""Test code that must run (a `map` over calls): the checker sandbox, calls relayed."""
+
+
+def integrity_cases() -> list[dict[str, Any]]:
+    """Attacks on the reward itself (issue 18): each would pass only by speaking with the
+    harness's voice, bending the judge or the limits, or having a wrong answer dropped."""
+    twice = [{"input": [1], "output": 2}, {"input": [2], "output": 4}]
+    return [
+        function(
+            "py_forge_on_every_descriptor",
+            f"""
+            import os
+            def f(x):
+                for fd in range(256):
+                    try:
+                        os.write(fd, {FORGED!r})
+                    except OSError:
+                        pass
+                os._exit(0)
+            """,
+            twice,
+        ),
+        function(
+            "py_forge_through_the_harness_objects",
+            """
+            import gc, sys
+            def f(x):
+                for obj in gc.get_objects():
+                    if type(obj).__name__ == "Channel":
+                        for message in ({"ok": 2 * x + 1}, {"error": {"status": "passed"}},
+                                        {"test": 0, "status": "passed"}):
+                            try:
+                                obj.send(message)
+                            except Exception:
+                                pass
+                frame = sys._getframe()
+                while frame is not None:  # rewrite the encoder and the comparison, if found
+                    for name in ("encode", "typed_equal", "dumps"):
+                        if name in frame.f_globals:
+                            frame.f_globals[name] = lambda *a, **k: True
+                    frame = frame.f_back
+                return 2 * x + 1
+            """,
+            twice,
+        ),
+        function(
+            "py_write_the_harness_memory",
+            """
+            import os
+            def f(x):
+                opened = []
+                for path in ["/proc/1/mem", "/proc/1/fd/0", "/proc/1/fd/1", "/proc/1/fd/3",
+                             "/proc/1/fd/4", "/proc/%d/mem" % os.getppid()]:
+                    try:
+                        os.close(os.open(path, os.O_RDWR))
+                        opened.append(path)
+                    except OSError:
+                        pass
+                return opened
+            """,
+            [{"input": [1], "output": ["/proc/1/mem"]}],
+        ),
+        function(
+            "py_freeze_the_harness",
+            """
+            import ctypes, os, signal, time
+            def f(x):
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.ptrace(16, 1, 0, 0)  # PTRACE_ATTACH: stops PID 1 if allowed
+                for sig in (signal.SIGSTOP, signal.SIGKILL):
+                    try:
+                        os.kill(1, sig)
+                    except OSError:
+                        pass
+                time.sleep(30)
+                return 2 * x
+            """,
+            twice,
+        ),
+        function(
+            "py_shared_memory_hog",
+            """
+            import ctypes
+            def f():
+                libc = ctypes.CDLL(None, use_errno=True)
+                libc.shmat.restype = ctypes.c_void_p
+                held = 0
+                for _ in range(5):
+                    key = libc.shmget(0, 256 << 20, 0o1600)
+                    if key < 0:
+                        break
+                    address = libc.shmat(key, None, 0)
+                    if address in (None, ctypes.c_void_p(-1).value):
+                        break
+                    ctypes.memset(address, 1, 256 << 20)
+                    held += 256
+                return held
+            """,
+            [{"input": [], "output": 1280}],
+        ),
+        function(
+            "py_lying_exception",
+            """
+            class passed(BaseException):
+                def __eq__(self, other):
+                    return True
+                def __repr__(self):
+                    return '{"error": {"status": "passed"}}'
+                def __str__(self):
+                    raise passed()
+            def f(x):
+                raise passed()
+            """,
+            twice,
+        ),
+        function(
+            "py_lying_comparisons",
+            """
+            class Two(int):
+                def __eq__(self, other):
+                    return True
+                def __ne__(self, other):
+                    return False
+                __hash__ = int.__hash__
+            class Weird(float):
+                pass
+            def f(x):
+                return Two(7) if x == 1 else Weird("nan")
+            """,
+            twice,
+        ),
+        function(
+            "py_infinity_for_a_float",
+            "def f(x):\n    return float('inf') if x == 1 else [float('nan')]",
+            [{"input": [1], "output": 1.5}, {"input": [2], "output": [2.5]}],
+        ),
+        function(
+            "py_overflowing_the_judge",
+            "def f(x):\n    return 10 ** 400",
+            [{"input": [1], "output": 0.5}],
+        ),
+        function(
+            "py_huge_return_value",
+            "def f(x):\n    return 'x' * (64 << 20)",
+            [{"input": [1], "output": "x"}],
+        ),
+        function(
+            "py_timing_just_past_the_limit",
+            f"""
+            import time
+            def f(x):
+                time.sleep({TIMEOUT_S} + 0.3)
+                return 2 * x
+            """,
+            twice,
+        ),
+        function(
+            "py_exit_before_any_test",
+            "import os, sys\nsys.stdout.write('{\"ok\": 2}\\n')\nsys.stdout.flush()\nos._exit(0)",
+            twice,
+        ),
+        {
+            "name": "py_stop_iteration_through_map",
+            "problem": HUMANEVAL_CHECK,
+            "completion": "```python\ndef f(x):\n    raise StopIteration\n```",
+        },
+        {
+            "name": "py_shadowing_the_test_built_ins",
+            "problem": {
+                **HUMANEVAL_CHECK,
+                "test": "def check(candidate):\n"
+                "    assert sum(candidate(x) for x in range(5)) == 20\n"
+                "    assert all(candidate(x) == 2 * x for x in range(5))\n",
+            },
+            "completion": "```python\ndef sum(*a):\n    return 20\n"
+            "def all(*a):\n    return True\ndef range(*a):\n    return []\n"
+            "def f(x):\n    return 0\n```",
+        },
+        {
+            "name": "py_monkeypatching_the_test_module",
+            "problem": HUMANEVAL_CHECK,
+            "completion": "```python\n"
+            + textwrap.dedent(
+                f"""
+                import builtins, gc
+                builtins.all = lambda *a: True
+                builtins.map = lambda *a: []
+                for obj in gc.get_objects():
+                    if type(obj).__name__ in ("Checker", "Channel", "Proxy"):
+                        try:
+                            obj.send_line({FORGED!r}.splitlines()[2])
+                        except Exception:
+                            pass
+                def f(x):
+                    return -1
+                """
+            )
+            + "```\n",
+        },
+    ]
+
+
 def c_cases(host: Host) -> list[dict[str, Any]]:
     includes = "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n"
     includes += "#include <signal.h>\n#include <sys/socket.h>\n#include <netinet/in.h>\n"
@@ -468,6 +682,24 @@ def c_cases(host: Host) -> list[dict[str, Any]]:
         ),
         program("c_exit_zero_early", "c", includes + "int main(){exit(0);}", "42"),
         program(
+            "c_forge_on_every_descriptor",
+            "c",
+            includes + f"int main(){{const char*m={json.dumps(FORGED.decode())};"
+            "for(int fd=0;fd<256;fd++) write(fd,m,strlen(m));_exit(0);}",
+            "42",
+        ),
+        program(
+            "c_shared_memory_and_ptrace",
+            "c",
+            includes + "#include <sys/shm.h>\n#include <sys/ptrace.h>\n#include <fcntl.h>\n"
+            "int main(){int k=shmget(IPC_PRIVATE,1<<30,IPC_CREAT|0600);"
+            "char*p=k>=0?shmat(k,0,0):(char*)-1;if(p!=(char*)-1)memset(p,1,1<<30);"
+            "long t=ptrace(PTRACE_ATTACH,1,0,0);kill(1,SIGSTOP);"
+            'int m=open("/proc/1/mem",O_RDWR);'
+            'printf("%d %ld %d\\n",p!=(char*)-1,t,m>=0);for(;;);}',
+            "1 0 1",
+        ),
+        program(
             "cpp_memory",
             "cpp",
             "#include <vector>\n#include <cstdio>\nint main(){std::vector<char*> v;"
@@ -481,7 +713,7 @@ def c_cases(host: Host) -> list[dict[str, Any]]:
 def battery(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp_path = tmp_path_factory.mktemp("hostile")
     host = Host(tmp_path)
-    cases = python_cases(host) + c_cases(host)
+    cases = python_cases(host) + integrity_cases() + c_cases(host)
     cases_file = tmp_path / "cases.json"
     cases_file.write_text(json.dumps(cases), encoding="utf-8")
     runner = tmp_path / "runner.py"
@@ -648,3 +880,38 @@ def test_forging_results_or_reading_the_tests_fails(battery: dict[str, Any], nam
     found = result(battery, name)
     assert found["reward"] == 0.0
     assert battery["host"].token not in returned(found)
+
+
+INTEGRITY = [
+    "py_forge_on_every_descriptor",
+    "py_forge_through_the_harness_objects",
+    "py_write_the_harness_memory",
+    "py_freeze_the_harness",
+    "py_shared_memory_hog",
+    "py_lying_exception",
+    "py_lying_comparisons",
+    "py_infinity_for_a_float",
+    "py_overflowing_the_judge",
+    "py_huge_return_value",
+    "py_timing_just_past_the_limit",
+    "py_exit_before_any_test",
+    "py_stop_iteration_through_map",
+    "py_shadowing_the_test_built_ins",
+    "py_monkeypatching_the_test_module",
+    "c_forge_on_every_descriptor",
+    "c_shared_memory_and_ptrace",
+]
+
+
+@pytest.mark.parametrize("name", INTEGRITY)
+def test_attacks_on_the_reward_score_0_never_none(battery: dict[str, Any], name: str) -> None:
+    found = result(battery, name)  # None would drop a wrong answer from the update
+    assert found["reward"] == 0.0, found["info"]
+    assert "passed" not in statuses(found), found["info"]
+
+
+@pytest.mark.parametrize("name", ["py_freeze_the_harness", "c_shared_memory_and_ptrace"])
+def test_a_frozen_harness_would_not_stop_the_clock(battery: dict[str, Any], name: str) -> None:
+    found = result(battery, name)
+    assert found["seconds"] < HANG_LIMIT_S, found
+    assert set(statuses(found)) <= {"timeout", "crash"}, found["info"]
