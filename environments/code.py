@@ -29,7 +29,7 @@ from rlvr.environments.code_problems import FUNCTIONS, FunctionProblem, ProgramP
 from rlvr.environments.code_programs import PROGRAMS
 from rlvr.errors import RecordError
 from rlvr.protocols import Message, Split
-from rlvr.records import Record, load_records, read_jsonl, split_of
+from rlvr.records import Record, load_records, read_rows, split_of
 from rlvr.verifiers.code_extract import defines
 from rlvr.verifiers.code_harness import encode
 from rlvr.verifiers.code_task import LANGUAGE_ALIASES, LANGUAGES, TaskError, read_task
@@ -163,8 +163,8 @@ class CodeEnvironment:
     def _load(self) -> list[Record]:
         assert self.data is not None
         records = []
-        # load_records yields one record per non-blank line, in order: pair them to say where
-        lines = (line_no for line_no, _ in read_jsonl(self.data))
+        # load_records yields one record per row, in order: pair them to say where
+        lines = (line_no for line_no, _ in read_rows(self.data))
         for line_no, record in zip(lines, load_records(self.data, env="code"), strict=False):
             try:
                 read_task(record, "python", 0.0)

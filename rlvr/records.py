@@ -1,22 +1,27 @@
 """Problem records: reading them, recognising public formats, validating, stable ids.
 
-A record is one JSON object a line with `id`, `env`, `prompt` (a string or chat messages),
-optional `difficulty` and `meta`, plus the fields its environment needs (ARCHITECTURE.md).
-GSM8K, MATH, HumanEval, MBPP and IFEval rows load as they are published: `normalise` maps
-them onto the record fields and keeps the rest of the native row under `meta`.
+A record is one JSON object with `id`, `env`, `prompt` (a string or chat messages), optional
+`difficulty` and `meta`, plus the fields its environment needs (ARCHITECTURE.md). Rows come
+from any source `rlvr.data_formats.read_rows` reads (JSONL, parquet, a `save_to_disk` folder,
+a cached hub dataset). GSM8K, MATH, HumanEval, MBPP and IFEval rows load as they are
+published, and so do the rows veRL and NeMo-Gym train on: `normalise` maps them onto the
+record fields and keeps the rest of the native row under `meta`. Any other layout is mapped
+with `columns:` (`apply_columns`), source column -> record field.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from rlvr.data_formats import DataSource, lines_are_rows, read_jsonl, read_rows, row_error
 from rlvr.errors import RecordError, UserError
 from rlvr.text import boxed_contents
 
@@ -136,7 +141,63 @@ def _ifeval(row: Mapping[str, Any]) -> Record:
     }
 
 
+VERL_MATH_SOURCES = re.compile(r"gsm8k|math|aime|amc|olympiad|numina|deepscaler|dapo", re.I)
+"""veRL `data_source`s whose rows are math problems (its reward functions are keyed the same
+way: `default_compute_score` sends gsm8k and MATH-like sources to a math checker)."""
+
+
+def _verl(row: Mapping[str, Any]) -> Record:
+    # veRL's RL parquet: `prompt` chat messages, `reward_model.ground_truth`, `data_source`
+    # naming the reward function, `ability`, `extra_info`.
+    truth = row["reward_model"]["ground_truth"]
+    record: Record = {"prompt": row["prompt"]}
+    if str(row.get("ability", "")).lower() == "math" or VERL_MATH_SOURCES.search(
+        str(row.get("data_source", ""))
+    ):
+        record["env"] = "math"
+    if isinstance(truth, str | int | float) and not isinstance(truth, bool):
+        record["answer"] = str(truth)
+    record["meta"] = {
+        k: row[k] for k in ("data_source", "ability", "reward_model", "extra_info") if k in row
+    }
+    return record
+
+
+def _responses_messages(params: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The chat messages of OpenAI Responses `create` parameters: `instructions` is the
+    system message; `input` is text or messages whose content is text or input_text parts."""
+    messages = []
+    if isinstance(params.get("instructions"), str):
+        messages.append({"role": "system", "content": params["instructions"]})
+    given = params["input"]
+    if isinstance(given, str):
+        return [*messages, {"role": "user", "content": given}]
+    for message in given:
+        content = message["content"]
+        if isinstance(content, list):
+            content = "".join(str(part["text"]) for part in content if "text" in part)
+        messages.append({"role": str(message["role"]), "content": content})
+    return messages
+
+
+def _nemo_gym(row: Mapping[str, Any]) -> Record:
+    # NeMo-Gym's JSONL: the policy's request as `responses_create_params`, the gold as
+    # `expected_answer` (math, MCQA) or IFEval's fields (instruction following).
+    record: Record = {"prompt": _responses_messages(row["responses_create_params"])}
+    if "instruction_id_list" in row:
+        record.update(
+            env="if", instruction_id_list=row["instruction_id_list"], kwargs=row.get("kwargs", [])
+        )
+    elif "expected_answer" in row:
+        record.update(env="math", answer=str(row["expected_answer"]))
+    own = {"responses_create_params", "expected_answer", "instruction_id_list", "kwargs"}
+    record["meta"] = {k: v for k, v in row.items() if k not in own and k not in PASSTHROUGH}
+    return record
+
+
 FORMATS: dict[str, tuple[frozenset[str], Any]] = {
+    "verl": (frozenset({"prompt", "reward_model"}), _verl),
+    "nemo-gym": (frozenset({"responses_create_params"}), _nemo_gym),
     "humaneval": (frozenset({"task_id", "prompt", "test", "entry_point"}), _humaneval),
     "mbpp": (frozenset({"task_id", "text", "test_list"}), _mbpp),
     "mbpp-sanitized": (frozenset({"task_id", "prompt", "test_list"}), _mbpp),
@@ -146,15 +207,21 @@ FORMATS: dict[str, tuple[frozenset[str], Any]] = {
 }
 """Public formats by name: the fields that identify a row, and its recogniser."""
 
+FORMAT_CHECKS: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "verl": lambda row: (
+        isinstance(row["reward_model"], Mapping) and "ground_truth" in row["reward_model"]
+    ),
+    "gsm8k": lambda row: "####" in str(row["answer"]),
+}
+"""Formats whose keys alone are too common to say which it is."""
+
 
 def detect_format(row: Mapping[str, Any]) -> str | None:
     """The public format a row is in, or None for an rlvr record."""
     if "prompt" in row and ("env" in row or "verifier" in row):
         return None
     for name, (keys, _) in FORMATS.items():
-        if keys <= row.keys():
-            if name == "gsm8k" and "####" not in str(row["answer"]):
-                continue
+        if keys <= row.keys() and FORMAT_CHECKS.get(name, lambda _: True)(row):
             return name
     return None
 
@@ -233,57 +300,74 @@ def validate(record: Mapping[str, Any]) -> None:
         raise RecordError("must be an object", field="meta")
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-blank line, streamed; errors name file and line."""
-    try:
-        # Bytes, decoded line by line: a text-mode file decodes ahead in chunks, so a bad byte
-        # would be reported on the line being read when the chunk was decoded, not its own.
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise RecordError(f"cannot read: {exc.strerror}", path=path) from None
-    with handle:
-        try:
-            for line_no, raw in enumerate(handle, start=1):
-                try:
-                    line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-                except UnicodeDecodeError as exc:
-                    raise RecordError(
-                        f"not UTF-8 text (byte {exc.start + 1})", path=path, line=line_no
-                    ) from None
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise RecordError(
-                        f"not valid JSON ({exc.msg}, column {exc.colno})", path=path, line=line_no
-                    ) from None
-                if not isinstance(row, dict):
-                    raise RecordError(
-                        f"expected a JSON object, got {type(row).__name__}", path=path, line=line_no
-                    )
-                yield line_no, row
-        except OSError as exc:
-            raise RecordError(f"cannot read: {exc.strerror}", path=path) from None
+def check_columns(columns: Any) -> dict[str, str]:
+    """A `columns:` mapping (source column -> record field) as given, or a `UserError`."""
+    if not isinstance(columns, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in columns.items()
+    ):
+        raise UserError(
+            "columns: must map source column names to record field names, e.g. "
+            "{question: prompt, solution: answer}"
+        )
+    targets = list(columns.values())
+    repeated = sorted({t for t in targets if targets.count(t) > 1})
+    if repeated:
+        raise UserError(f"columns: several columns map onto {', '.join(repeated)}")
+    return dict(columns)
 
 
-def load_records(path: str | Path, *, env: str | None = None) -> Iterator[Record]:
-    """Validated problem records from a JSONL file, streamed; ids checked for uniqueness."""
+def apply_columns(row: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
+    """`row` with each source column moved onto its record field; a dotted source reaches into
+    objects (`reward_model.ground_truth: answer`). A mapped field replaces one the row already
+    has: the mapping is the user's explicit word. Raises `RecordError` naming a missing
+    column and the columns the row has."""
+    if not columns:
+        return dict(row)
+    moved = copy.deepcopy(dict(row))
+    values = {}
+    # Every value is taken before any is placed, so a mapping may swap two columns.
+    for source, target in columns.items():
+        *parents, leaf = source.split(".")
+        holder: Any = moved
+        for part in parents:
+            holder = holder.get(part) if isinstance(holder, Mapping) else None
+        if not isinstance(holder, dict) or leaf not in holder:
+            raise RecordError(
+                f"column missing (mapped by columns: onto {target!r}); the row has "
+                f"{', '.join(sorted(map(str, row))) or 'no columns'}",
+                field=source,
+            )
+        values[target] = holder.pop(leaf)
+    moved.update(values)
+    return moved
+
+
+def load_records(
+    source: str | Path | DataSource,
+    *,
+    env: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Iterator[Record]:
+    """Validated problem records from any source `read_rows` reads, streamed; ids checked for
+    uniqueness. `columns` (default: the source's own, for a `DataSource`) maps source columns
+    onto record fields before the row is recognised."""
+    if columns is None:
+        columns = source.columns if isinstance(source, DataSource) else {}
+    columns = check_columns(columns) if columns else {}
+    unit = "line" if lines_are_rows(source) else "row"
     seen: dict[str, int] = {}
-    for line_no, row in read_jsonl(path):
+    for row_no, row in read_rows(source):
         try:
-            record = normalise(row, env=env)
+            record = normalise(apply_columns(row, columns), env=env)
         except RecordError as exc:
-            raise exc.at(path, line_no) from None
+            raise row_error(exc, source, row_no) from None
         record_id = str(record["id"])
         if record_id in seen:
-            raise RecordError(
-                f"duplicate id {record_id!r} (first on line {seen[record_id]})",
-                path=path,
-                line=line_no,
-                field="id",
+            duplicate = RecordError(
+                f"duplicate id {record_id!r} (first on {unit} {seen[record_id]})", field="id"
             )
-        seen[record_id] = line_no
+            raise row_error(duplicate, source, row_no)
+        seen[record_id] = row_no
         yield record
 
 
@@ -309,3 +393,21 @@ def environment_problems(name: str, environment: Any, split: str) -> list[Record
         return [dict(p, env=name) for p in environment.problems(split)]
     except ValueError as exc:
         raise UserError(f"environment {name!r}: {exc}") from None
+
+
+__all__ = [
+    "FORMATS",
+    "Record",
+    "apply_columns",
+    "check_columns",
+    "detect_format",
+    "environment_problems",
+    "last_boxed",
+    "load_records",
+    "normalise",
+    "read_jsonl",  # its home before rlvr.data_formats; readers import it from here
+    "read_rows",
+    "split_of",
+    "stable_id",
+    "validate",
+]

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlvr.data_formats import row_error
 from rlvr.engine import CHUNK_ITEMS, ITEM_TIMEOUT_S, Item
 from rlvr.errors import RecordError
 from rlvr.pool import backend_for, open_pool
-from rlvr.records import normalise, read_jsonl
+from rlvr.records import normalise, read_rows
 from rlvr.registry import default_registry
 from rlvr.resolve import VerifierResolver
 from rlvr.scoring import completion_text
@@ -96,7 +97,7 @@ def _chunks(path: Path, resolver: VerifierResolver) -> Iterator[tuple[Rows, list
     rows: Rows = []
     items: list[Item] = []
     limit = CHUNK_ITEMS
-    for line_no, row in read_jsonl(path):
+    for line_no, row in read_rows(path):
         try:
             record = normalise(row)
             if "completion" not in row:
@@ -110,7 +111,7 @@ def _chunks(path: Path, resolver: VerifierResolver) -> Iterator[tuple[Rows, list
                 raise RecordError(str(exc), field="completion") from None
             verifier = resolver.verifier_for(record)
         except RecordError as exc:
-            raise exc.at(path, line_no) from None
+            raise row_error(exc, path, line_no) from None
         record.pop("completion", None)
         rows.append((row, record["env"]))
         items.append((verifier, record, text))
