@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.errors import UserError
-from rlvr.verifiers.code_harness import MEMORY_MARKERS, MESSAGE_FACTOR
+from rlvr.verifiers.code_harness import MEMORY_MARKERS, MESSAGE_FACTOR, spread
+from rlvr.verifiers.sandbox_cgroup import CGROUP_ENV, SandboxCgroup, cgroup_parent
 from rlvr.verifiers.sandbox_seccomp import seccomp_program
 
 MODES = ("bwrap", "rlimits")
@@ -94,6 +95,16 @@ class Limits:
     """stdout and stderr together; the run is killed past this."""
     scratch_bytes: int = 64 << 20
     """Size of the writable /tmp (a tmpfs; bwrap mode only)."""
+    total_memory_bytes: int | None = None
+    """Memory of the whole sandbox, every process, the tmpfs and kernel memory together
+    (cgroup v2 only, where available: docs/sandbox.md); default `memory_bytes` +
+    `scratch_bytes` + 64 MiB for the harness."""
+
+    @property
+    def sandbox_memory_bytes(self) -> int:
+        if self.total_memory_bytes is not None:
+            return self.total_memory_bytes
+        return self.memory_bytes + self.scratch_bytes + (64 << 20)
 
     def for_harness(self) -> dict[str, Any]:
         return asdict(self)
@@ -210,6 +221,7 @@ class Sandbox:
             else (signal.SIGKILL if reply is TIMEOUT else None),
             timed_out=reply is TIMEOUT,
             memory_exceeded=bool(report.get("memory"))
+            or process.oom_killed
             or (report.get("exit_code") not in (0, None) and _says_out_of_memory(process.stderr)),
             output_exceeded=process.output_exceeded,
             stdout=bytes(process.stdout),
@@ -253,18 +265,20 @@ class SandboxProcess:
     ) -> None:
         self.limits = limits
         self.message_bytes = MESSAGE_FACTOR * limits.output_bytes + (64 << 10)
-        self.stdout = bytearray()
-        self.stderr = bytearray()
-        self.output_exceeded = False
+        self.stdout, self.stderr = bytearray(), bytearray()
+        self.output_exceeded = self.oom_killed = self._closed = False
         self.failure: str | None = None
         """Why the judge killed it, if it did (a reply too large or malformed)."""
         self.returncode: int | None = None
         self._messages: deque[Any] = deque()
         self._buffer, self._info = bytearray(), bytearray()
         self._pidfd = -1
-        self._closed = False
         self._workdir: str | None = None
         self.mode = sandbox.mode
+        self.cgroup = _sandbox_cgroup(limits)
+        self._placed = self.cgroup is None
+        """Whether the first process is in its cgroup: the configuration, and with it
+        anything untrusted, waits until it is."""
         drop = _drops_privileges()
         python = _interpreter(sandbox.python, drop)
         pipes = _pipes(
@@ -307,6 +321,8 @@ class SandboxProcess:
                 if fd >= 0:
                     os.close(fd)
             self._remove_workdir()
+            if self.cgroup is not None:
+                self.cgroup.remove()
             if isinstance(exc, SandboxUnavailable):
                 raise
             raise SandboxUnavailable(f"cannot start the {sandbox.mode} sandbox: {exc}") from exc
@@ -321,6 +337,12 @@ class SandboxProcess:
             "count_user_tasks": sandbox.mode == "rlimits",
             "seccomp": _seccomp_hex(),
         }
+        self._connect(config, pipes, stdin)
+
+    def _connect(
+        self, config: dict[str, Any], pipes: dict[str, tuple[int, int]], stdin: bytes | None
+    ) -> None:
+        """Our ends of the pipes, the configuration queued for the harness."""
         self._outgoing = bytearray(_dumps(config) + b"\n")
         self._request = pipes["request"][1]
         self._info_fd = pipes["info"][1] if "info" in pipes else -1
@@ -328,6 +350,8 @@ class SandboxProcess:
         self._fds: dict[int, str] = {pair[1]: name for name, pair in pipes.items()}
         for fd in self._fds:
             os.set_blocking(fd, False)
+        if self.mode == "rlimits":
+            self._place(self.popen.pid)  # the harness itself (setpriv execs it in place)
 
     # -- the channel ---------------------------------------------------------------------------
 
@@ -363,7 +387,7 @@ class SandboxProcess:
     def _pump(self, timeout_s: float) -> None:
         poller = select.poll()
         for fd, name in self._fds.items():
-            if name == "request" and not self._outgoing:
+            if name == "request" and not (self._outgoing and self._placed):
                 continue
             if name == "stdin" and not self._stdin_data:
                 continue
@@ -421,7 +445,7 @@ class SandboxProcess:
             line = bytes(self._buffer[:end])
             del self._buffer[: end + 1]
             try:
-                message = json.loads(line)
+                message = json.loads(line, object_pairs_hook=_json_object)
             except (ValueError, RecursionError):
                 message = None
             if not isinstance(message, dict):
@@ -445,6 +469,22 @@ class SandboxProcess:
                 self._pidfd = os.pidfd_open(pid)
             except (AttributeError, OSError):
                 self._pidfd = -1
+            self._place(pid)
+        elif not self._placed:
+            self.failure = "bubblewrap did not say which process is the sandbox's first"
+            self.close()
+
+    def _place(self, pid: int) -> None:
+        """Move the sandbox's first process into its cgroup, before it has its configuration."""
+        if self.cgroup is None or self._placed:
+            return
+        try:
+            self.cgroup.add(pid)
+        except OSError as exc:
+            self.failure = f"cannot move the sandbox into its cgroup: {exc}"
+            self.close()
+            return
+        self._placed = True
 
     def _forget(self, fd: int) -> None:
         if fd in self._fds:
@@ -471,6 +511,9 @@ class SandboxProcess:
             os.close(self._pidfd)
             self._pidfd = -1
         self._remove_workdir()
+        if self.cgroup is not None:
+            self.oom_killed = self.cgroup.out_of_memory()
+            self.cgroup.remove()
 
     def _kill(self) -> None:
         if self.mode == "rlimits":
@@ -576,6 +619,29 @@ def _exits_within(pid: int, timeout_s: float) -> bool:
 
 
 # --- the host, inspected once per process -----------------------------------------------------
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object from the sandbox, refused if its keys' hashes collide: string hashes are
+    only randomised when PYTHONHASHSEED is not fixed, and a reply of colliding keys would
+    otherwise take this process hours to read."""
+    spread([key for key, _ in pairs])
+    return dict(pairs)
+
+
+def _sandbox_cgroup(limits: Limits) -> SandboxCgroup | None:
+    """A cgroup of the sandbox's own, where the host delegates cgroup v2 (else None: the
+    documented fallback to per-process limits)."""
+    try:
+        parent = cgroup_parent()
+    except OSError as exc:
+        raise SandboxUnavailable(f"{CGROUP_ENV} cannot be used: {exc}") from exc
+    if parent is None:
+        return None
+    try:
+        return SandboxCgroup(parent, limits.sandbox_memory_bytes, limits.processes + 2)
+    except OSError as exc:
+        raise SandboxUnavailable(f"cannot make the sandbox's cgroup under {parent}: {exc}") from exc
 
 
 @functools.cache

@@ -403,3 +403,26 @@ def test_assert_style_rows_pass_only_if_every_assert_passes_even_with_partial_cr
     }
     assert PARTIAL.verify(io_problem, fenced("def f(x):\n    return None")).reward == 0.5
     assert VERIFIER.verify(io_problem, fenced("def f(x):\n    return None")).reward == 0.0
+
+
+# --- a judge made to hang would drop the row -------------------------------------------------
+
+COLLIDING_SET = """
+import gc, os
+def f(x):
+    members = ",".join(str(k * (2**61 - 1)) for k in range(100_000))  # every hash is 0
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "Channel":
+            try:
+                obj.send_line(('{"ok": {"$set": [' + members + ']}}').encode())
+            except OSError:  # the harness's own channel, closed in this process
+                continue
+            os._exit(0)
+"""
+
+
+def test_a_set_whose_members_all_hash_alike_is_refused_not_built() -> None:
+    problem = {"entry_point": "f", "tests": [{"input": [1], "output": {"$set": [1]}}]}
+    verdict = VERIFIER.verify(problem, fenced(COLLIDING_SET))
+    zero(verdict)
+    assert "same hash" in str(verdict.info)
