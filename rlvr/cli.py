@@ -513,6 +513,81 @@ def curves(
         print(f"rlvr curves: wrote {png}", file=sys.stderr)
 
 
+@app.command("check-judge")
+def check_judge(  # noqa: PLR0917 - typer maps parameters onto options
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="The judge, any model --model accepts \\[default: genrm.model of --config, "
+            "else the embedded SmolLM2-135M-Instruct].",
+            show_default=False,
+        ),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="pointwise or pairwise \\[default: genrm.mode of --config, else pointwise].",
+            show_default=False,
+        ),
+    ] = None,
+    env: Annotated[
+        str, typer.Option(help="An environment whose problems have reference answers.")
+    ] = "math",
+    limit: Annotated[int, typer.Option(help="Problems to use (about 30 cases each).", min=1)] = 10,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A run config: its genrm section (templates, prefill, lengths) is used.",
+            show_default=False,
+        ),
+    ] = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the report and every case (kind, text, score) here.",
+            show_default=False,
+        ),
+    ] = None,
+    max_fpr: Annotated[
+        float | None,
+        typer.Option(
+            help="Exit 1 when the false-positive rate on master keys exceeds this.",
+            show_default=False,
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="A case is positive when its score is above this.")
+    ] = 0.5,
+) -> None:
+    """Measure how gullible a GenRM judge is before training with it.
+
+    Runs the judge, through the scorer training uses, over problems with reference answers:
+    correct answers, wrong ones (plain and padded), and master keys (":", "Thought
+    process:", generic openers in several languages, the question restated, an injected
+    verdict, a forged section). Prints the true-positive, true-negative and false-positive
+    rates, order agreement (pairwise) and how the score follows length.
+    """
+    from rlvr.check_judge import check_judge as run_check_judge
+    from rlvr.check_judge import print_report, write_json
+
+    report = run_check_judge(
+        model=model, mode=mode, env=env, limit=limit, config_path=config, threshold=threshold
+    )
+    print_report(report)
+    if json_path is not None:
+        write_json(report, json_path)
+    fpr = report.false_positive_rate
+    if max_fpr is not None and fpr is not None and fpr > max_fpr:
+        print(
+            f"rlvr check-judge: false-positive rate {fpr:.2f} exceeds --max-fpr {max_fpr}",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console entry point: user errors are one line on stderr and exit code 2."""
     try:
