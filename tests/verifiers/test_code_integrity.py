@@ -426,3 +426,14 @@ def test_a_set_whose_members_all_hash_alike_is_refused_not_built() -> None:
     verdict = VERIFIER.verify(problem, fenced(COLLIDING_SET))
     zero(verdict)
     assert "same hash" in str(verdict.info)
+
+
+def test_mbpp_rows_pass_only_if_every_assert_passes() -> None:
+    problem = {
+        "entry_point": "first",
+        "test": "assert first([1, 2]) == 1\nassert first([]) is None\nassert first([3]) == 3\n",
+    }
+    verdict = PARTIAL.verify(problem, fenced("def first(xs):\n    return xs[0]"))
+    assert (verdict.reward, verdict.info["passed"], verdict.info["total"]) == (0.0, 2, 3)
+    right = "def first(xs):\n    return xs[0] if xs else None"
+    assert PARTIAL.verify(problem, fenced(right)).reward == 1.0
