@@ -32,7 +32,7 @@ from typing import Any
 
 from rlvr.text import REASONING_CLOSE, strip_reasoning
 from rlvr.verdict import Verdict
-from rlvr.verifiers.instruct_gate import MIN_WORDS, degenerate, normalise, prompt_text
+from rlvr.verifiers.instruct_gate import MIN_WORDS, degenerate, normalise, prompt_text, tokens
 from rlvr.verifiers.instructions import (
     GATED_CHECKS,
     IFBENCH_OWN_IDS,
@@ -95,7 +95,7 @@ class InstructionVerifier:
         if len(text) > MAX_RESPONSE_CHARS:
             reason = f"longer than {MAX_RESPONSE_CHARS} characters, not judged"
             return self._verdict(ids, [(False, reason)] * len(ids), settings, "too_long")
-        degenerate_why = None
+        degenerate_why, brief = None, True
         if gated:
             text = normalise(text)
             instructions = [(i, _normalised(kwargs)) for i, kwargs in instructions]
@@ -106,12 +106,15 @@ class InstructionVerifier:
                 min_words=self.min_words,
             )
             settings["degenerate"] = degenerate_why
+            # A short answer that was asked for is spared the gate only while it is short.
+            brief = len(tokens(text)) < self.min_words
         if not text.strip():
             return self._verdict(ids, [(False, "empty response")] * len(ids), settings, "empty")
         outcomes = []
         for instruction_id, kwargs in instructions:
             followed, why = judge(instruction_id, kwargs, text, mode, gated=gated)
-            if followed and degenerate_why and not INSTRUCTIONS[instruction_id].short_answer:
+            spared = brief and INSTRUCTIONS[instruction_id].short_answer
+            if followed and degenerate_why and not spared:
                 followed, why = False, f"degenerate text ({degenerate_why}): {why}"
             outcomes.append((followed, why))
         return self._verdict(ids, outcomes, settings, None)

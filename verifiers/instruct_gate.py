@@ -48,6 +48,10 @@ MAX_PROMPT_OVERLAP = 0.6
 """At most this share of the response's word 3-grams may be the prompt's, and at most this
 share of the prompt's may be in the response. GPT-4's IFEval answers reach 0.51 and 0.44
 (a paraphrased repeat of the request aside); an echo, 1."""
+MAX_PROMPT_VOCABULARY = 0.9
+"""At most this share of the response's different words may come from the prompt: the
+prompt's words shuffled reach 1, GPT-4's IFEval answers at most 0.85 (a summary of a text
+given in the prompt without quotes)."""
 NGRAM_ECHO = 3
 NGRAM_REPEAT = 4
 
@@ -182,11 +186,12 @@ def degenerate(
 
     `allowed_copies` are passages the response may copy from the prompt (a request that a
     `combination:repeat_prompt` instruction asks to repeat): a leading copy is left out
-    before the overlap with the prompt is measured.
+    and what follows it is judged, so that the copy is no answer by itself.
     """
     if len(text) > MAX_CHARS:
         return f"longer than {MAX_CHARS} characters"
-    found = [t.lower() for t in tokens(text)]
+    own = _without_leading_copy(text, allowed_copies)
+    found = [t.lower() for t in tokens(own)]
     if len(found) < min_words:
         return f"{len(found)} words, needs {min_words}"
     lettered = [t for t in found if any(c.isalpha() for c in t)]
@@ -203,12 +208,14 @@ def degenerate(
     if repeated > MAX_REPEATED_NGRAMS:
         return f"{repeated:.0%} of its {NGRAM_REPEAT}-word sequences repeat earlier ones"
     if prompt:
-        own = _without_leading_copy(text, allowed_copies)
         copied, covered = prompt_overlap([t.lower() for t in tokens(own)], prompt)
         if copied > MAX_PROMPT_OVERLAP:
             return f"{copied:.0%} of its {NGRAM_ECHO}-word sequences are copied from the prompt"
         if covered > MAX_PROMPT_OVERLAP:
             return f"it copies {covered:.0%} of the prompt's {NGRAM_ECHO}-word sequences"
+        borrowed = prompt_vocabulary_share(own, prompt)
+        if borrowed > MAX_PROMPT_VOCABULARY:
+            return f"{borrowed:.0%} of its different words are the prompt's (its words shuffled)"
     return None
 
 
@@ -241,7 +248,17 @@ def prompt_overlap(words: Sequence[str], prompt: str) -> tuple[float, float]:
 MIN_PROMPT_NGRAMS = 5
 
 
-QUOTED_MATERIAL = 6
+def prompt_vocabulary_share(text: str, prompt: str) -> float:
+    """The share of the response's different words (with letters) that the prompt's own text
+    (quoted material left out) also uses; 0 for a response of fewer than ten of them."""
+    own = {t.lower() for t in tokens(_QUOTED.sub(_drop_material, prompt))}
+    used = {t.lower() for t in tokens(text) if any(c.isalpha() for c in t)}
+    if len(used) < 10:
+        return 0.0
+    return len(used & own) / len(used)
+
+
+QUOTED_MATERIAL = 12
 _QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
 
 

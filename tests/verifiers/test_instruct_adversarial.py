@@ -141,6 +141,10 @@ def test_a_request_asked_to_be_repeated_may_be_repeated() -> None:
     row = one("combination:repeat_prompt", {"prompt_to_repeat": request}, f"{request} Repeat it.")
     assert reward(row, f"{request}\n{PROSE}", gated=True) == 1.0
     assert reward(row, f"{request}\n{request} {request}", gated=True) == 0.0
+    no_comma = {**row, "instruction_id_list": [*row["instruction_id_list"], "punctuation:no_comma"]}
+    no_comma["kwargs"] = [*row["kwargs"], {}]
+    assert reward(no_comma, f"{request} ok", gated=False) == 1.0
+    assert reward(no_comma, f"{request} ok", gated=True) == 0.0  # the copy answers nothing
 
 
 def test_quoted_material_in_the_prompt_is_the_responses_to_use() -> None:
@@ -305,9 +309,17 @@ def _markers(problem: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _shuffled(words: list[str], seed: str) -> list[str]:
+    return random.Random(seed).sample(words, len(words))
+
+
 ATTACKS: dict[str, Attack] = {
     "echo": lambda p: p["prompt"],
     "echo twice": lambda p: f"{p['prompt']}\n{p['prompt']}",
+    "echo shuffled": lambda p: " ".join(_shuffled(p["prompt"].split(), p["id"])),
+    "echo's words once each": lambda p: " ".join(
+        _shuffled(sorted(set(p["prompt"].split())), p["id"])
+    ),
     "cycled numbers": lambda p: CYCLE_420,
     "count to 420": lambda p: COUNT_420,
     "markers + cycled filler": lambda p: f"{_markers(p)}\n{CYCLE_420}",
