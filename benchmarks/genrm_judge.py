@@ -20,7 +20,9 @@ embedded SmolLM2-135M-Instruct). Printed as a Markdown table:
   alone, i.e. what the judge gives without the position swap.
 - first wins: of the pairwise judgements that were not ties, how many preferred the response
   shown first (0.5 for a judge without position bias).
-- unparseable: judgements whose output held no verdict (they count as neutral).
+- unparseable: judgements whose output held no verdict (since issue 29 they count as the
+  lowest score of their group, docs/genrm.md; before, as neutral). For false positives on
+  master keys and content-free answers, run `rlvr check-judge`.
 - responses/s: responses scored per second of judging, the whole batch (wall clock).
 
 Timing on a shared CPU is noisy; compare settings within one run.

@@ -14,11 +14,17 @@ Two modes (docs/genrm.md):
   ratings' difference stands in for it); missing ratings are not.
 
 By default the judge's reply is prefilled with the opening of the JSON verdict and ends at its
-closing brace, so that even a small model answers in the format. Judge output that cannot be
-parsed counts as no judgement: it is left out of the mean, counted in the metrics, and a
-response with no parsed judgement at all gets the neutral 0.5. It never crashes a step. A judge
-that fails outright (raises, its actor is lost) is an infrastructure fault: the scores are
-None, as for a verifier.
+closing brace, so that even a small model answers in the format.
+
+The policy is hostile: it is rewarded by what the judge makes of its text (docs/genrm.md, "What
+a policy cannot do"). A response with nothing to judge (no letter or digit, or no answer after
+its reasoning) scores 0 without a call. A response is cut at a token cap and fenced, with its
+lines that would read as the template's quoted (rlvr/judge_prompts.py), so that it cannot write
+the judge's prompt. A judgement with no readable verdict counts as the lowest score its group
+was given, never more, so confusing the judge never pays. A judge call that fails is split
+and asked again, so that it costs only its own conversations; a response with no judgement
+left is None (an infrastructure fault, as for a verifier), and so is every score when the
+judge's actor is lost. Nothing a response does crashes a step.
 
 Where the work runs: `GenRMScorer` is plain Python over a `Judge` backend (`TransformersJudge`,
 greedy batched `generate` with the model's chat template; `ScriptedJudge` for tests).
@@ -26,8 +32,8 @@ greedy batched `generate` with the model's chat template; `ScriptedJudge` for te
 so the trainer submits a step's groups and collects the scores later. `combine_reward` mixes a
 verifier's reward with the GenRM score by an environment's weights.
 
-Nothing here imports torch, transformers or ray at module level: the config checks, which the
-CLI runs, come from this module.
+Nothing here imports torch, transformers or ray at module level. The templates and their
+checks live in rlvr/judge_prompts.py, which the config imports without importing this module.
 """
 
 from __future__ import annotations
@@ -955,6 +961,9 @@ class GenRMActor:
             raise UserError(
                 f"genrm.mode must be pointwise or pairwise for a judge, got {config.mode!r}"
             )
+        cap = config.max_response_tokens
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise UserError(f"genrm.max_response_tokens must be at least 1, got {cap!r}")
         if judge_factory is None:
             from rlvr.models import resolve_model
 
