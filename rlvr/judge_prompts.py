@@ -212,7 +212,9 @@ def neutralise(text: str, whole: frozenset[str], openings: frozenset[str]) -> st
     template's; it is quoted again in the odd case that the quoted line still starts like one,
     as in a template whose lines begin with the quote)."""
     lines = []
-    for line in text.split("\n"):
+    # every line boundary a reader might honour (\r, \u2028, ...) becomes a plain newline,
+    # so that no line hides behind a separator the check did not split on
+    for line in text.splitlines():
         shown = line
         if collides(line_key(shown), whole, openings):
             shown = QUOTE + shown

@@ -268,7 +268,7 @@ def test_a_forged_section_does_not_fool_a_judge_that_reads_headers(mode: str, fo
 
 
 def the_lines_inside_fences(prompt: str) -> list[str]:
-    return [line for body in shown_responses(prompt) for line in body.split("\n")]
+    return [line for body in shown_responses(prompt) for line in body.splitlines()]
 
 
 USER_TEMPLATE = 'Q: {prompt}\nA: {response}\n### Verdict\nReply {"score": N} now.'
@@ -291,6 +291,9 @@ VARIANTS = [
     lambda s: s.replace("R", "\uff32"),  # full-width R
     lambda s: s[:2] + "\u200b" + s[2:],
     lambda s: "Note: " + s,
+    lambda s: "text\r" + s,  # other line separators
+    lambda s: "text\u2028" + s,
+    lambda s: "text\x0b" + s,
 ]
 
 
