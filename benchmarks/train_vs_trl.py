@@ -54,7 +54,7 @@ class StepTimes(TrainerCallback):
             self.tokens.append(float(logs["num_tokens"]))
 
 
-def plain_trl(model: Path, steps: int, out: Path) -> StepTimes:
+def plain_trl(model: Path, steps: int, out: Path, bf16: bool) -> StepTimes:
     env = MathEnvironment(seed=0, max_difficulty=1)
     rows = [{"prompt": env.prompt(p), "answer": p["answer"]} for p in env.problems("train")]
     times = StepTimes()
@@ -71,7 +71,7 @@ def plain_trl(model: Path, steps: int, out: Path) -> StepTimes:
             max_completion_length=LENGTH,
             learning_rate=2e-5,
             use_cpu=True,
-            bf16=False,  # TRL's GRPOConfig turns bf16 on unless told; rlvr's CPU default is fp32
+            bf16=bf16,  # TRL's GRPOConfig turns bf16 on unless told: both sides are told
             report_to="none",
             save_strategy="no",
             disable_tqdm=True,
@@ -86,7 +86,7 @@ def plain_trl(model: Path, steps: int, out: Path) -> StepTimes:
     return times
 
 
-def rlvr_run(model: Path, steps: int, out: Path) -> list[dict[str, Any]]:
+def rlvr_run(model: Path, steps: int, out: Path, bf16: bool) -> list[dict[str, Any]]:
     config = TrainConfig(
         envs={"math": EnvConfig(options={"max_difficulty": 1})},
         model=str(model),
@@ -96,6 +96,8 @@ def rlvr_run(model: Path, steps: int, out: Path) -> list[dict[str, Any]]:
         group_size=GROUP,
         max_completion_length=LENGTH,
         save_steps=steps,
+        temperature=1.0,  # TRL's default; rlvr's CPU default is 0.7
+        bf16=bf16,  # rlvr's default follows the hardware; here both sides run the same
     )
     train(config)
     return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -111,12 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = parser.parse_args()
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     model = resolve_model(args.model)
     with tempfile.TemporaryDirectory() as scratch:
-        trl_times = plain_trl(model, args.steps, Path(scratch) / "trl")
-        rows = rlvr_run(model, args.steps, Path(scratch) / "rlvr")
+        bf16 = args.precision == "bf16"
+        trl_times = plain_trl(model, args.steps, Path(scratch) / "trl", bf16)
+        rows = rlvr_run(model, args.steps, Path(scratch) / "rlvr", bf16)
     trl_step, trl_tps = summary(trl_times.seconds, trl_times.tokens)
     rlvr_step, rlvr_tps = summary(
         [r["step_seconds"] for r in rows], [r["num_tokens"] for r in rows]
@@ -127,11 +131,12 @@ def main() -> None:
             [
                 f"## Training step: rlvr train vs plain TRL GRPOTrainer ({today})",
                 "",
-                f"Command: `.venv/bin/python benchmarks/train_vs_trl.py --steps {args.steps}`",
+                f"Command: `.venv/bin/python benchmarks/train_vs_trl.py --steps {args.steps} "
+                f"--precision {args.precision}`",
                 f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
                 f"torch {torch.__version__}, "
                 f"model {model.name}, {PROBLEMS_PER_STEP} problems x {GROUP} completions x up to "
-                f"{LENGTH} tokens per step, LoRA r=16, fp32",
+                f"{LENGTH} tokens per step, LoRA r=16, {args.precision}",
                 "",
                 "| | s/step | tokens/s |",
                 "| --- | ---: | ---: |",

@@ -6,6 +6,7 @@ model never import torch, transformers or ray.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -178,121 +179,18 @@ def check(
         raise typer.Exit(1)
 
 
-@app.command()
-def train(  # noqa: PLR0917 - typer maps parameters onto options
-    envs: Annotated[
-        str | None,
-        typer.Option(
-            help="Environments to train on at once, comma-separated (e.g. math,code,if).",
-            show_default=False,
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="A local Hugging Face directory, a .gguf file or a cached hub id "
-            "\\[default: the embedded SmolLM2-135M-Instruct].",
-            show_default=False,
-        ),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            help="A YAML run config with the same fields as the flags.", show_default=False
-        ),
-    ] = None,
-    max_steps: Annotated[
-        int | None, typer.Option(help="Optimizer steps.", min=1, show_default=False)
-    ] = None,
-    output_dir: Annotated[
-        str | None, typer.Option(help="The run directory.", show_default=False)
-    ] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(help="Continue the run in --output-dir from its last complete checkpoint."),
-    ] = False,
-    seed: Annotated[int | None, typer.Option(show_default=False)] = None,
-    group_size: Annotated[
-        int | None,
-        typer.Option(help="Completions per problem (the GRPO group).", show_default=False),
-    ] = None,
-    problems_per_step: Annotated[int | None, typer.Option(show_default=False)] = None,
-    max_completion_length: Annotated[int | None, typer.Option(show_default=False)] = None,
-    learning_rate: Annotated[float | None, typer.Option(show_default=False)] = None,
-    beta: Annotated[float | None, typer.Option(help="KL coefficient.", show_default=False)] = None,
-    loss_type: Annotated[str | None, typer.Option(show_default=False)] = None,
-    temperature: Annotated[float | None, typer.Option(show_default=False)] = None,
-    curriculum: Annotated[str | None, typer.Option(show_default=False)] = None,
-    lora: Annotated[
-        bool | None,
-        typer.Option(
-            "--lora/--full",
-            help="Train a LoRA adapter or every weight \\[default: LoRA].",
-            show_default=False,
-        ),
-    ] = None,
-    report_to: Annotated[
-        str | None,
-        typer.Option(help="Loggers, comma-separated: tensorboard, wandb.", show_default=False),
-    ] = None,
-    genrm: Annotated[
-        str | None,
-        typer.Option(
-            help="The generative reward model: off, pointwise or pairwise \\[default: off]; "
-            "its weight per environment is `envs.<name>.reward.genrm` in the config.",
-            show_default=False,
-        ),
-    ] = None,
-    genrm_model: Annotated[
-        str | None,
-        typer.Option(
-            help="The GenRM judge, any model --model accepts \\[default: the embedded model].",
-            show_default=False,
-        ),
-    ] = None,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            help="A Ray cluster to host the environment actors (host:port or ray://host:port) "
-            "\\[default: RAY_ADDRESS if set, else a local Ray instance].",
-            show_default=False,
-        ),
-    ] = None,
-    plugin: PluginOption = None,
-) -> None:
-    """Train a policy with GRPO on several verifiable environments at once."""
-    from rlvr.config import EnvConfig, TrainConfig, check, load_config
+def _train(**given: Any) -> None:
+    """Train a policy with GRPO on several verifiable environments at once.
 
-    run_config = load_config(config) if config is not None else TrainConfig()
-    if envs is not None:
-        names = [n.strip() for n in envs.split(",") if n.strip()]
-        run_config.envs = {n: run_config.envs.get(n, EnvConfig()) for n in names}
-    flags: dict[str, Any] = {
-        "model": model,
-        "max_steps": max_steps,
-        "output_dir": output_dir,
-        "seed": seed,
-        "group_size": group_size,
-        "problems_per_step": problems_per_step,
-        "max_completion_length": max_completion_length,
-        "learning_rate": learning_rate,
-        "beta": beta,
-        "loss_type": loss_type,
-        "temperature": temperature,
-        "curriculum": curriculum,
-        "lora": lora,
-        "report_to": report_to.split(",") if report_to else None,
-        "ray_address": ray_address,
-    }
-    import dataclasses
+    Every field of the run config (docs/configuration.md) has a flag, and flags override
+    the config file. TRL's and peft's other fields: --trl KEY=VALUE, --peft KEY=VALUE.
+    """
+    from rlvr.config import TrainConfig, apply_flags, check, load_config
 
-    run_config = dataclasses.replace(
-        run_config, **{k: v for k, v in flags.items() if v is not None}
-    )
-    genrm_flags: dict[str, Any] = {"mode": genrm, "model": genrm_model}
-    run_config.genrm = dataclasses.replace(
-        run_config.genrm, **{k: v for k, v in genrm_flags.items() if v is not None}
-    )
+    config_path, resume, plugin = given.pop("config"), given.pop("resume"), given.pop("plugin")
+    run_config = load_config(config_path) if config_path is not None else TrainConfig()
+    by_parameter = {_parameter_name(flag.path): flag.path for flag in _config_flags()}
+    run_config = apply_flags(run_config, {by_parameter[k]: v for k, v in given.items()})
     check(run_config)
     from rlvr.train import train as run_training
 
@@ -301,8 +199,88 @@ def train(  # noqa: PLR0917 - typer maps parameters onto options
         print(f"rlvr train: done; run directory {path}", file=sys.stderr)
 
 
+def _parameter_name(path: str) -> str:
+    return path.replace(".", "_")
+
+
+def _config_flags() -> list[Any]:
+    from rlvr.config import flags
+
+    return flags()
+
+
+def _flag_help(flag: Any) -> str:
+    """The field's docstring, escaped for rich markup, with the presets spelled out."""
+    text = flag.help
+    if flag.path == "algorithm":
+        from rlvr.presets import describe
+
+        text += " Presets: " + describe() + "."
+    if flag.kind == "mapping":
+        text += " Repeatable KEY=VALUE (VALUE read as YAML)."
+    return text.replace("[", "\\[")
+
+
+_KINDS: dict[str, Any] = {"bool": bool, "int": int, "float": float, "str": str, "list": str}
+
+
+def _train_signature() -> inspect.Signature:
+    """`rlvr train`'s parameters: one option per config field (rlvr/config.py), plus the
+    config file, --resume and --plugin."""
+    parameters = [
+        inspect.Parameter(
+            "config",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                Path | None,
+                typer.Option(
+                    help="A YAML run config with the same fields as the flags.",
+                    show_default=False,
+                ),
+            ],
+        ),
+        inspect.Parameter(
+            "resume",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool,
+                typer.Option(
+                    help="Continue the run in --output-dir from its last complete checkpoint."
+                ),
+            ],
+        ),
+        inspect.Parameter(
+            "plugin", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=PluginOption
+        ),
+    ]
+    for flag in _config_flags():
+        kind = list[str] if flag.kind == "mapping" else _KINDS[flag.kind]
+        option = typer.Option(
+            *flag.names,
+            help=_flag_help(flag),
+            show_default=False,
+            metavar="KEY=VALUE" if flag.kind == "mapping" else None,
+        )  # limits are check()'s, so a flag and a config file fail with the same message
+        parameters.append(
+            inspect.Parameter(
+                _parameter_name(flag.path),
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[kind | None, option],
+            )
+        )
+    return inspect.Signature(parameters)
+
+
+_train.__signature__ = _train_signature()  # type: ignore[attr-defined]
+_train.__annotations__ = {p.name: p.annotation for p in _train.__signature__.parameters.values()}  # type: ignore[attr-defined]
+train = app.command("train")(_train)
+
+
 @app.command()
-def export(
+def export(  # noqa: PLR0917 - typer maps parameters onto options
     run_dir: Annotated[Path, typer.Argument(help="A run directory of `rlvr train`.")],
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the model directory.", show_default=False)
@@ -311,12 +289,32 @@ def export(
         int | None,
         typer.Option(help="A checkpoint step \\[default: the last].", show_default=False),
     ] = None,
+    license_id: Annotated[
+        str | None,
+        typer.Option(
+            "--license",
+            help="The model card's license (e.g. apache-2.0) \\[default: the base model's].",
+            show_default=False,
+        ),
+    ] = None,
+    push_to_hub: Annotated[
+        str | None,
+        typer.Option(
+            help="Also upload it to this Hub repository (owner/name).", show_default=False
+        ),
+    ] = None,
+    private: Annotated[bool, typer.Option(help="Create the Hub repository private.")] = False,
 ) -> None:
-    """Write the trained policy as a plain Hugging Face model directory (LoRA merged)."""
+    """Write the trained policy as a plain Hugging Face model directory (LoRA merged) with a
+    model card (README.md); optionally push it to the Hugging Face Hub."""
     from rlvr.export import export as run_export
 
-    path = run_export(run_dir, out, step=step)
+    path = run_export(
+        run_dir, out, step=step, license=license_id, push_to_hub=push_to_hub, private=private
+    )
     print(f"rlvr export: wrote {path}", file=sys.stderr)
+    if push_to_hub:
+        print(f"rlvr export: pushed to https://huggingface.co/{push_to_hub}", file=sys.stderr)
 
 
 @app.command()

@@ -1,22 +1,34 @@
 """The run configuration: one flat dataclass, the same fields in YAML and on the command line.
 
-`rlvr train --config run.yaml` reads a YAML mapping onto `TrainConfig`; command-line flags
-override it. Fields left `None` are chosen from the hardware by `resolve_defaults` (CPU: fp32,
-small groups and lengths, sized to finish in minutes on two cores; GPU: bf16, vLLM when
-installed). Unknown fields and wrong types fail before any work starts, naming the field.
+`TrainConfig` is the one definition: `rlvr train`'s flags (and their help, from the docstring
+under each field), the checks (each field's limits) and the table in docs/configuration.md
+are generated from it. `rlvr train --config run.yaml` reads a YAML mapping onto it;
+command-line flags override it. Fields left `None` are filled by `resolve_defaults`: first
+from the named algorithm (rlvr/presets.py), then from the hardware (CPU: small groups and
+lengths, sized to finish in minutes on two cores; GPU: the sizes of a real run, vLLM when
+installed; bf16 only where torch reports native support). TRL's and peft's other fields pass
+through `trl:` and `peft:`, checked against their dataclasses. Unknown fields and wrong types
+fail before any work starts, naming the field.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rlvr.errors import UserError
+from rlvr.presets import PRESETS
+
+LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
+"""TRL 1.16's GRPO losses."""
+OVERLONG_MODES = ("off", "soft", "mask")
 
 
 @dataclass
@@ -71,8 +83,9 @@ class EnvConfig:
     weight: float = 1.0
     """Its share of every batch (weights are normalised over the run's environments)."""
     data: str | None = None
-    """Problem records from this JSONL file instead of the built-in source (for a custom
-    environment: its only source)."""
+    """Problem records from this source instead of the built-in one (for a custom environment:
+    its only source): a JSONL or parquet file, a `save_to_disk` folder, or a hub dataset in the
+    local cache, `owner/name[:config][@split]` (docs/evaluation.md, "Data")."""
     verifier: str | None = None
     """The verifier that scores it (default: the one its environment declares)."""
     options: dict[str, Any] = field(default_factory=dict)
@@ -81,72 +94,181 @@ class EnvConfig:
     """Keyword options for the verifier (e.g. `mode: lenient` for math)."""
     reward: RewardWeights = field(default_factory=RewardWeights)
     """Weights of the verifier's reward and the GenRM score in this environment's reward."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """How the columns of `data:` map onto record fields, source -> field (`{question: prompt,
+    solution: answer}`; a dotted source reaches into objects: `reward_model.ground_truth`)."""
+    system_prompt: str | None = None
+    """A system message put in front of this environment's prompts, in training and eval."""
+
+
+def _limits(**limits: Any) -> dict[str, Any]:
+    """Field metadata read by `check()` and by the command line (typer's `min`/`max`)."""
+    return limits
 
 
 @dataclass
 class TrainConfig:
-    """Everything `rlvr train` needs; see docs/configuration.md."""
+    """Everything `rlvr train` needs; see docs/configuration.md (its field table is generated
+    from this class: `python -m rlvr.config` prints it)."""
 
     envs: dict[str, EnvConfig] = field(default_factory=dict)
-    """Environments by name; `--envs math,code,if` gives each weight 1."""
+    """Environments by name, each with `weight`, `data`, `verifier`, `options`,
+    `verifier_options`, `reward`; `--envs math,code,if` gives each weight 1."""
     model: str | None = None
     """A local Hugging Face directory, a .gguf file or a cached hub id; None: the embedded
     SmolLM2-135M-Instruct."""
     output_dir: str = "runs/latest"
     """The run directory: config, metrics, samples, checkpoints."""
-    max_steps: int | None = None
+    max_steps: int | None = field(default=None, metadata=_limits(min=1))
     """Optimizer steps to train (None: 8 on CPU, 200 on GPU)."""
     seed: int = 0
+    """Seeds the environments' problem pools, the curricula and sampling."""
+    algorithm: str | None = field(default=None, metadata=_limits(choices=tuple(PRESETS)))
+    """A published GRPO recipe whose knobs fill what is left unset (rlvr/presets.py): grpo,
+    dapo, dr_grpo or gspo; None: TRL 1.16's defaults (token-level loss, no KL)."""
     curriculum: str = "pass_rate"
     """A registered curriculum, one instance per environment: `pass_rate` (problems near a
     target pass rate that moves from easy to hard; docs/curriculum.md) or `uniform`."""
     curriculum_options: dict[str, Any] = field(default_factory=dict)
     """Keyword options for the curriculum factory (e.g. `pass_rates: eval/pass_rates.jsonl`)."""
-    problems_per_step: int | None = None
-    """Distinct problems per step, split across environments by weight (None: 3 on CPU)."""
-    group_size: int | None = None
+    problems_per_step: int | None = field(default=None, metadata=_limits(min=1))
+    """Distinct problems per step, split across environments by weight (None: 3 on CPU, 32
+    on GPU)."""
+    group_size: int | None = field(
+        default=None,
+        metadata=_limits(min=2, why="GRPO compares completions within a group"),
+    )
     """Completions per problem, the GRPO group (None: 4 on CPU, 8 on GPU)."""
-    max_completion_length: int | None = None
+    max_completion_length: int | None = field(default=None, metadata=_limits(min=1))
     """Tokens per completion (None: 96 on CPU, 1024 on GPU)."""
-    temperature: float = 1.0
-    learning_rate: float | None = None
+    micro_batch_size: int | None = field(default=None, metadata=_limits(min=1))
+    """Completions per forward/backward pass on each process; a step's problems x group are
+    accumulated over as many passes as needed (None: the whole step on CPU; on GPU the
+    largest that the memory arithmetic in docs/configuration.md fits)."""
+    temperature: float | None = field(default=None, metadata=_limits(gt=0, max=5))
+    """Sampling temperature (None: 0.7 on CPU, where the small embedded model's samples at
+    1.0 drift into noise (BENCHMARKS.md, "Learning"); 1.0 on GPU)."""
+    learning_rate: float | None = field(default=None, metadata=_limits(gt=0))
     """None: with LoRA 2e-4 on CPU (a run of tens of steps: 2e-5 moved nothing in five, 2e-4
     raised held-out math pass@1 in 25; BENCHMARKS.md, "Learning"), 2e-5 on GPU; 1e-6 full
     fine-tuning."""
-    beta: float = 0.0
-    """KL coefficient against the reference model (0: no reference model is kept)."""
-    loss_type: str = "dapo"
-    """TRL's GRPO loss: grpo, dr_grpo, dapo, bnpo."""
+    beta: float | None = field(default=None, metadata=_limits(min=0))
+    """KL coefficient against the reference model (None: the algorithm's, else 0: no
+    reference model is kept)."""
+    loss_type: str | None = field(default=None, metadata=_limits(choices=LOSS_TYPES))
+    """TRL's GRPO loss: grpo, dr_grpo, dapo, bnpo, cispo, sapo, luspo or vespo (None: the
+    algorithm's, else dapo)."""
+    dynamic_sampling_rounds: int | None = field(default=None, metadata=_limits(min=0))
+    """DAPO's dynamic sampling: groups whose completions all got the same reward (no
+    gradient) are replaced by fresh problems, within this many extra generation rounds per
+    step (None: the algorithm's, else 0: off). One training process only."""
+    overlong: str | None = field(default=None, metadata=_limits(choices=OVERLONG_MODES))
+    """Shaping for completions that run long (None: the algorithm's, else off): `soft` adds
+    DAPO's penalty, falling linearly from 0 to -1 over the last `overlong_buffer` tokens of
+    the budget, to the verifier's [0, 1] reward; `mask` leaves truncated completions out of
+    the loss."""
+    overlong_buffer: int | None = field(default=None, metadata=_limits(min=1))
+    """Tokens before `max_completion_length` where the soft penalty starts (None: a fifth of
+    the budget, DAPO's 4096 of 20480)."""
     lora: bool = True
     """Train a LoRA adapter (peft) instead of every weight."""
-    lora_r: int = 16
-    lora_alpha: int = 32
-    save_steps: int | None = None
+    lora_r: int = field(default=16, metadata=_limits(min=1))
+    """The adapter's rank."""
+    lora_alpha: int = field(default=32, metadata=_limits(min=1))
+    """The adapter's scale numerator (alpha / r scales its update)."""
+    save_steps: int | None = field(default=None, metadata=_limits(min=1))
     """Checkpoint every this many steps (None: 4 on CPU, 100 on GPU); the last step is always
     saved."""
-    samples_per_step: int = 4
+    samples_per_step: int = field(default=4, metadata=_limits(min=0))
     """Completions with their verdicts written to samples.jsonl each step."""
     report_to: list[str] = field(default_factory=list)
-    """TRL/transformers loggers: tensorboard, wandb, ..."""
+    """Trackers that receive every metric of metrics.jsonl under the same names:
+    tensorboard, wandb, trackio (comma-separated on the command line)."""
+    run_name: str | None = None
+    """The run's name in the trackers (None: the run directory's name)."""
+    project: str | None = None
+    """The trackers' project (wandb and trackio; None: theirs)."""
     use_vllm: bool | None = None
-    """None: on GPU when vLLM is installed."""
+    """Generate with vLLM (None: on GPU when vLLM is installed); its mode, memory and
+    parallelism are TRL's `vllm_*` fields, under `trl:`."""
     bf16: bool | None = None
-    """None: on GPU."""
+    """bfloat16 (None: where torch reports native support: a GPU's
+    `torch.cuda.is_bf16_supported()`, a CPU with AVX512_BF16 or AMX; elsewhere bf16 is
+    emulated and far slower than fp32). The choice is written to the run's config.yaml."""
     ray_address: str | None = None
     """The Ray cluster hosting the environment actors (`host:port` or `ray://host:port`);
     None: RAY_ADDRESS if set, else a local Ray instance started for the run."""
-    actors_per_env: int | None = None
+    actors_per_env: int | None = field(default=None, metadata=_limits(min=1))
     """Ray actors verifying each environment's completions (None: the CPUs Ray sees, shared
     among the environments, at least one each)."""
-    verify_timeout: float = 60.0
+    verify_timeout: float = field(default=60.0, metadata=_limits(gt=0))
     """Seconds one completion's verification may take; past it the completion scores 0
     (`info.status: timeout`)."""
-    max_error_rate: float = 0.5
+    max_error_rate: float = field(default=0.5, metadata=_limits(min=0, max=1))
     """The run stops (after saving a checkpoint) when, in one step, more than this fraction of
     an environment's completions could not be scored (the verifier raised, its process or
     actor was lost): a broken plugin fails loudly instead of training on nothing."""
     genrm: GenRMConfig = field(default_factory=GenRMConfig)
     """The generative reward model; off unless `mode` is set."""
+    trl: dict[str, Any] = field(default_factory=dict)
+    """Any other field of TRL 1.16's GRPOConfig, passed through as given (e.g.
+    `epsilon_high`, `top_p`, `num_iterations`, `vllm_mode`, `save_total_limit`,
+    `gradient_checkpointing`); checked against GRPOConfig's fields. Fields rlvr sets itself
+    are refused, naming the rlvr field to use instead."""
+    peft: dict[str, Any] = field(default_factory=dict)
+    """Any other field of peft's LoraConfig (e.g. `lora_dropout`, `target_modules`); checked
+    against its fields."""
+
+
+# TRL fields that rlvr computes, and what to set instead. A passthrough value for one of them
+# would be silently overwritten, or break an invariant the trainer relies on.
+RLVR_SETS: dict[str, str] = {
+    "output_dir": "set `output_dir`",
+    "max_steps": "set `max_steps`",
+    "seed": "set `seed`",
+    "learning_rate": "set `learning_rate`",
+    "beta": "set `beta`",
+    "loss_type": "set `loss_type`",
+    "temperature": "set `temperature`",
+    "max_completion_length": "set `max_completion_length`",
+    "num_generations": "set `group_size`",
+    "per_device_train_batch_size": "set `micro_batch_size`",
+    "gradient_accumulation_steps": "rlvr derives it: problems_per_step x group_size / "
+    "micro_batch_size per process, so that each generated batch is one optimizer step",
+    "steps_per_generation": "rlvr derives it (each generated batch of problems_per_step x "
+    "group_size is one optimizer step, in micro-batches of micro_batch_size); for several "
+    "updates per generated batch set `trl: {num_iterations: N}`",
+    "generation_batch_size": "set `problems_per_step` (x group_size completions)",
+    "save_steps": "set `save_steps`",
+    "save_strategy": "rlvr saves every `save_steps` and always at the last step",
+    "logging_steps": "every step is a row of metrics.jsonl and of the trackers",
+    "logging_strategy": "every step is a row of metrics.jsonl and of the trackers",
+    "report_to": "set `report_to`",
+    "run_name": "set `run_name`",
+    "project": "set `project`",
+    "bf16": "set `bf16`",
+    "use_vllm": "set `use_vllm`",
+    "use_cpu": "rlvr runs on the GPU when torch sees one",
+    "mask_truncated_completions": "set `overlong: mask`",
+    "reward_weights": "set `envs.<name>.reward`",
+    "disable_tqdm": "rlvr draws its own progress view",
+    "ignore_data_skip": "the curricula, not the dataloader, pick each step's problems",
+    "dataloader_num_workers": "the curricula, not the dataloader, pick each step's problems",
+    "remove_unused_columns": "the reward function reads the `problem_id` column",
+    "shuffle_dataset": "the curricula, not the dataloader, pick each step's problems",
+    "num_train_epochs": "set `max_steps`",
+}
+PEFT_SETS: dict[str, str] = {
+    "r": "set `lora_r`",
+    "lora_alpha": "set `lora_alpha`",
+    "task_type": "rlvr trains causal language models",
+}
+# Values TRL 1.16 accepts for fields it does not check until training starts.
+TRL_CHOICES: dict[str, tuple[str, ...]] = {
+    "scale_rewards": ("group", "batch", "none"),
+    "importance_sampling_level": ("token", "sequence"),
+    "vllm_mode": ("server", "colocate"),
+}
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
@@ -192,15 +314,19 @@ def _coerce(value: Any, annotation: Any, where: str) -> Any:
     raise UserError(f"{where}: expected {name}, got {value!r}")
 
 
+def _unknown_field(key: str, names: list[str], where: str) -> UserError:
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(names)}"
+    return UserError(f"{where}: unknown field {key!r}{hint}")
+
+
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs = {}
     for key, value in data.items():
         if key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(names)}"
-            raise UserError(f"{where}: unknown field {key!r}{hint}")
+            raise _unknown_field(key, names, where)
         kwargs[key] = _coerce(value, hints[key], f"{where}: field {key!r}")
     return cls(**kwargs)
 
@@ -241,22 +367,77 @@ def config_to_dict(config: TrainConfig) -> dict[str, Any]:
     return dataclasses.asdict(config)
 
 
-def resolve_defaults(config: TrainConfig, *, gpu: bool, vllm_installed: bool) -> TrainConfig:
-    """Fill the fields left None from the hardware, then check the whole config."""
+# -- defaults from the recipe and the hardware ------------------------------------------------
+
+
+def apply_algorithm(config: TrainConfig) -> TrainConfig:
+    """The preset's knobs where the user left them unset, then rlvr's own defaults (TRL's)."""
+    preset = PRESETS.get(config.algorithm or "")
+    fields = dict(preset.fields) if preset else {}
+    base = {"loss_type": "dapo", "beta": 0.0, "dynamic_sampling_rounds": 0, "overlong": "off"}
+    filled = {
+        name: getattr(config, name)
+        if getattr(config, name) is not None
+        else fields.get(name, default)
+        for name, default in base.items()
+    }
+    trl = {**(preset.trl if preset else {}), **config.trl}
+    return dataclasses.replace(config, trl=trl, **filled)
+
+
+def resolve_defaults(
+    config: TrainConfig, *, gpu: bool, vllm_installed: bool, bf16_native: bool | None = None
+) -> TrainConfig:
+    """Fill the fields left None from the recipe and the hardware, then check the whole config.
+
+    `bf16_native`: whether torch reports native bf16 on the device the run uses (None: a GPU
+    is assumed to have it, a CPU not).
+    """
     cpu = not gpu
+    native = gpu if bf16_native is None else bf16_native
+    config = apply_algorithm(config)
+    max_completion_length = config.max_completion_length or (96 if cpu else 1024)
     filled = dataclasses.replace(
         config,
         max_steps=config.max_steps if config.max_steps is not None else (8 if cpu else 200),
         problems_per_step=config.problems_per_step or (3 if cpu else 32),
         group_size=config.group_size or (4 if cpu else 8),
-        max_completion_length=config.max_completion_length or (96 if cpu else 1024),
+        max_completion_length=max_completion_length,
+        temperature=config.temperature or (0.7 if cpu else 1.0),
         learning_rate=config.learning_rate or (1e-6 if not config.lora else 2e-4 if cpu else 2e-5),
         save_steps=config.save_steps or (4 if cpu else 100),
         use_vllm=config.use_vllm if config.use_vllm is not None else (gpu and vllm_installed),
-        bf16=config.bf16 if config.bf16 is not None else gpu,
+        bf16=config.bf16 if config.bf16 is not None else native,
+        overlong_buffer=config.overlong_buffer or max(1, max_completion_length // 5),
     )
     check(filled)
     return filled
+
+
+def native_bf16(gpu: bool) -> tuple[bool, str]:
+    """Whether torch reports native bfloat16 on this machine's training device, and why.
+
+    On a CPU without AVX512_BF16 or AMX, torch emulates bf16: a bf16 matmul ran 40x slower than
+    fp32 on an AVX2-only CPU (issue 25), so bf16 is only the default where it is native.
+    """
+    import torch
+
+    if gpu:
+        supported = bool(torch.cuda.is_bf16_supported())
+        return supported, f"torch.cuda.is_bf16_supported() is {supported}"
+    capability = torch.backends.cpu.get_cpu_capability()
+    cpu = getattr(torch, "cpu", None)
+    checks = {
+        "AVX512_BF16": getattr(cpu, "_is_avx512_bf16_supported", None),
+        "AMX": getattr(cpu, "_is_amx_tile_supported", None),
+    }
+    found = [name for name, probe in checks.items() if probe is not None and probe()]
+    if found:
+        return True, f"CPU capability {capability} with {' and '.join(found)}"
+    return False, f"CPU capability {capability} without AVX512_BF16 or AMX (bf16 is emulated)"
+
+
+# -- checks -----------------------------------------------------------------------------------
 
 
 def check(config: TrainConfig) -> None:
@@ -268,29 +449,55 @@ def check(config: TrainConfig) -> None:
     for name, env in config.envs.items():
         if env.weight <= 0:
             raise UserError(f"envs.{name}.weight must be positive, got {env.weight}")
-    if config.max_steps is not None and config.max_steps < 1:
-        raise UserError(f"max_steps must be at least 1, got {config.max_steps}")
-    if config.group_size is not None and config.group_size < 2:
-        raise UserError(
-            f"group_size must be at least 2 (GRPO compares completions within a "
-            f"group), got {config.group_size}"
-        )
+    for spec in dataclasses.fields(TrainConfig):
+        _check_limits(spec.name, getattr(config, spec.name), spec.metadata)
     if config.problems_per_step is not None and config.problems_per_step < len(config.envs):
         raise UserError(
             f"problems_per_step ({config.problems_per_step}) must be at least the number of "
             f"environments ({len(config.envs)}) so that every batch holds each of them"
         )
-    if config.loss_type not in ("grpo", "dr_grpo", "dapo", "bnpo"):
-        raise UserError(f"loss_type must be grpo, dr_grpo, dapo or bnpo, got {config.loss_type!r}")
-    if not 0 < config.temperature <= 5:
-        raise UserError(f"temperature must be in (0, 5], got {config.temperature}")
-    if config.actors_per_env is not None and config.actors_per_env < 1:
-        raise UserError(f"actors_per_env must be at least 1, got {config.actors_per_env}")
-    if not config.verify_timeout > 0:
-        raise UserError(f"verify_timeout must be positive, got {config.verify_timeout}")
-    if not 0 <= config.max_error_rate <= 1:
-        raise UserError(f"max_error_rate must be in [0, 1], got {config.max_error_rate}")
+    if config.peft and not config.lora:
+        raise UserError("peft: LoRA options given, but lora is off (--full); drop one")
+    for key, reason in RLVR_SETS.items():
+        if key in config.trl:
+            raise UserError(f"trl.{key}: rlvr sets this field itself; {reason}")
+    for key, reason in PEFT_SETS.items():
+        if key in config.peft:
+            raise UserError(f"peft.{key}: rlvr sets this field itself; {reason}")
+    for key, choices in TRL_CHOICES.items():
+        value = config.trl.get(key)
+        if value is not None and value not in choices:
+            raise UserError(f"trl.{key} must be one of {', '.join(choices)}, got {value!r}")
     _check_genrm(config)
+
+
+def _check_limits(name: str, value: Any, limits: Mapping[str, Any]) -> None:
+    if value is None or not limits:
+        return
+    why = f" ({limits['why']})" if "why" in limits else ""
+    if "choices" in limits and value not in limits["choices"]:
+        raise UserError(f"{name} must be one of {', '.join(limits['choices'])}, got {value!r}")
+    if "min" in limits and value < limits["min"]:
+        raise UserError(f"{name} must be at least {limits['min']}{why}, got {value}")
+    if "gt" in limits and not value > limits["gt"]:
+        raise UserError(f"{name} must be more than {limits['gt']}{why}, got {value}")
+    if "max" in limits and value > limits["max"]:
+        raise UserError(f"{name} must be at most {limits['max']}{why}, got {value}")
+
+
+def check_passthrough(section: str, values: Mapping[str, Any], cls: type) -> None:
+    """`trl:` or `peft:` against the fields of TRL's GRPOConfig or peft's LoraConfig: unknown
+    names (with a suggestion) and values of the wrong simple type name the field."""
+    hints = typing.get_type_hints(cls)
+    names = sorted(f.name for f in dataclasses.fields(cls))
+    for key, value in values.items():
+        if key not in names:
+            raise _unknown_field(key, names, section)
+        kinds = [a for a in typing.get_args(hints[key]) if a is not type(None)] or [hints[key]]
+        if value is None and type(None) in typing.get_args(hints[key]):
+            continue
+        if len(kinds) == 1 and kinds[0] in (bool, int, float, str):
+            _coerce(value, kinds[0], f"{section}.{key}")
 
 
 def _check_genrm(config: TrainConfig) -> None:
@@ -324,3 +531,135 @@ def _check_genrm(config: TrainConfig) -> None:
                 f"envs.{name}.reward.genrm is {weights.genrm} but the GenRM is off: pass "
                 "--genrm pointwise|pairwise or set genrm.mode in the config"
             )
+
+
+# -- the command line and the docs, generated from the dataclasses above ----------------------
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One `rlvr train` option for one config field (`path`: `max_steps`, `genrm.model`)."""
+
+    path: str
+    names: tuple[str, ...]
+    kind: str
+    """bool, int, float, str, list (comma-separated) or mapping (repeatable KEY=VALUE)."""
+    help: str
+    limits: Mapping[str, Any]
+
+
+# Flags whose names predate the generated ones; every other field's flag is --field-name.
+FLAG_NAMES: dict[str, tuple[str, ...]] = {
+    "lora": ("--lora/--full",),
+    "genrm.mode": ("--genrm", "--genrm-mode"),
+}
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstring under each field of a dataclass, on one line."""
+    import ast
+    import inspect
+    import textwrap
+
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    assert isinstance(body, ast.ClassDef)
+    docs = {}
+    for node, after in itertools.pairwise(body.body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(inspect.cleandoc(after.value.value).split())
+    return docs
+
+
+def _kind(annotation: Any) -> str | None:
+    annotation, _ = _unwrap_optional(annotation)
+    if annotation in (bool, int, float, str):
+        return str(annotation.__name__)
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return "list"
+    if origin is dict:
+        return "mapping"
+    return None
+
+
+def flags() -> list[Flag]:
+    """Every flag of `rlvr train` that sets a config field, in field order."""
+    out = []
+    for cls, prefix in ((TrainConfig, ""), (GenRMConfig, "genrm.")):
+        hints = typing.get_type_hints(cls)
+        docs = field_docs(cls)
+        for spec in dataclasses.fields(cls):
+            path = prefix + spec.name
+            kind = _kind(hints[spec.name])
+            if kind is None:
+                continue  # a nested section: its own fields have flags
+            if path == "envs":
+                kind = "list"
+            names = FLAG_NAMES.get(path, ("--" + path.replace(".", "-").replace("_", "-"),))
+            out.append(Flag(path, names, kind, docs.get(spec.name, ""), spec.metadata))
+    return out
+
+
+def apply_flags(config: TrainConfig, given: Mapping[str, Any]) -> TrainConfig:
+    """`config` with the flags that were given (by field path; None: not given) applied."""
+    import yaml
+
+    config = dataclasses.replace(config, genrm=dataclasses.replace(config.genrm))
+    by_path = {flag.path: flag for flag in flags()}
+    for path, raw in given.items():
+        if raw is None:
+            continue
+        flag = by_path[path]
+        where = f"{flag.names[0].split('/')[0]}"
+        if path == "envs":
+            names = [n.strip() for n in str(raw).split(",") if n.strip()]
+            config.envs = {n: config.envs.get(n, EnvConfig()) for n in names}
+            continue
+        owner: Any = config
+        name = path
+        if path.startswith("genrm."):
+            owner, name = config.genrm, path.removeprefix("genrm.")
+        hints = typing.get_type_hints(type(owner))
+        if flag.kind == "mapping":
+            value = dict(getattr(owner, name))
+            for item in raw:
+                key, sep, text = str(item).partition("=")
+                if not sep or not key.strip():
+                    raise UserError(f"{where}: expected KEY=VALUE, got {item!r}")
+                try:
+                    value[key.strip()] = yaml.safe_load(text)
+                except yaml.YAMLError:
+                    value[key.strip()] = text
+        else:
+            value = _coerce(raw, hints[name], where)
+        setattr(owner, name, value)
+    return config
+
+
+def docs_table() -> str:
+    """The field table of docs/configuration.md."""
+    by_path = {flag.path: flag for flag in flags()}
+    lines = ["| field | flag | default | meaning |", "| --- | --- | --- | --- |"]
+    for cls, prefix in ((TrainConfig, ""), (EnvConfig, "envs.<name>."), (GenRMConfig, "genrm.")):
+        docs = field_docs(cls)
+        for spec in dataclasses.fields(cls):
+            path = prefix + spec.name
+            flag = by_path.get(path)
+            names = " ".join(f"`{n}`" for n in flag.names) if flag else "—"
+            if spec.default is not dataclasses.MISSING:
+                default = "unset" if spec.default is None else f"`{spec.default!r}`"
+            else:
+                default = "empty"
+            meaning = docs.get(spec.name, "").replace("|", "\\|")
+            lines.append(f"| `{path}` | {names} | {default} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(docs_table(), end="")

@@ -97,11 +97,35 @@ def _pooled_reward_function(
     return rewards
 
 
+def overlong_penalty(length: int, max_length: int, buffer: int) -> float:
+    """DAPO's soft overlong punishment (Yu et al. 2025, eq. 13): 0 up to `max_length -
+    buffer` tokens, then falling linearly to -1 at `max_length`, and -1 beyond.
+
+    Added to the verifier's [0, 1] reward, never folded into it: a verifier judges the
+    answer, the shaping judges the length, and a policy cannot trade one for the other by
+    running out of tokens mid-answer (a truncated completion earns at most 0).
+    """
+    start = max_length - buffer
+    if length <= start:
+        return 0.0
+    if length <= max_length:
+        return (start - length) / buffer
+    return -1.0
+
+
 @dataclass
 class StepOutcomes:
-    """What one batch of verdicts says, for metrics, the curriculum and samples.jsonl."""
+    """What one batch of verdicts says, for metrics, the curriculum and samples.jsonl.
+
+    `rewards_by_problem` holds each group's rewards in [0, 1] (verifier and GenRM), which the
+    curriculum observes; `update_rewards_by_problem` the rewards the update uses, after
+    overlong shaping (the same without it), from which zero-variance groups are counted.
+    """
 
     rewards_by_problem: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    update_rewards_by_problem: dict[str, list[float]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     verdicts_by_env: dict[str, list[Verdict]] = field(default_factory=lambda: defaultdict(list))
     samples: list[dict[str, Any]] = field(default_factory=list)
 
@@ -129,8 +153,13 @@ class ProblemRewards:
         genrm: GenRMActor | None = None,
         reward_weights: Mapping[str, RewardWeights] | None = None,
         reference_field: str | None = None,
+        overlong: tuple[int, int] | None = None,
     ) -> None:
+        """`overlong`: (max_completion_length, buffer) for DAPO's soft overlong punishment,
+        added to each reward; None: off."""
         self.problems = problems
+        self.overlong = overlong
+        self.last_rewards: list[float | None] = []
         self.verifiers = verifiers  # by env name; an env judged by the GenRM alone has none
         self.samples_per_call = samples_per_call
         self.pool = pool
@@ -154,6 +183,7 @@ class ProblemRewards:
     ) -> list[float | None]:
         texts = [completion_text(c) for c in completions]
         problems = [self.problems[pid] for pid in problem_id]
+        lengths = [len(ids) for ids in kwargs.get("completion_ids") or [[]] * len(completions)]
         log_metric = kwargs.get("log_metric")
         judging = self._submit_to_genrm(prompts, completions, problem_id) if self.genrm else None
         verdicts = self._verify(problems, texts)
@@ -170,11 +200,16 @@ class ProblemRewards:
             reward = verdict.reward if verdict is not None else None
             if genrm_scores is not None:
                 reward = combine_reward(reward, genrm_scores[i], self.reward_weights[env])
-            rewards.append(reward)
+            penalty = 0.0
+            if self.overlong is not None and reward is not None:
+                penalty = overlong_penalty(lengths[i], *self.overlong)
+            update_reward = None if reward is None else reward + penalty
+            rewards.append(update_reward)
             if verdict is not None:
                 self.outcomes.verdicts_by_env[env].append(verdict)
-            if reward is not None:
+            if reward is not None and update_reward is not None:
                 self.outcomes.rewards_by_problem[pid].append(reward)
+                self.outcomes.update_rewards_by_problem[pid].append(update_reward)
             if i % every == 0 and i // every < self.samples_per_call:
                 sample = {
                     "problem_id": pid,
@@ -183,10 +218,13 @@ class ProblemRewards:
                     "reward": reward,
                     "info": verdict.info if verdict is not None else {},
                 }
+                if penalty:
+                    sample["overlong_penalty"] = penalty
                 if genrm_scores is not None:
                     sample["genrm_score"] = genrm_scores[i]
                     sample["verifier_reward"] = verdict.reward if verdict is not None else None
                 self.outcomes.samples.append(sample)
+        self.last_rewards = rewards
         return rewards
 
     def _verify(

@@ -1,9 +1,12 @@
-"""`rlvr train`: GRPO on several verifiable environments at once.
+"""`rlvr train`: GRPO on several verifiable environments at once — the run's setup.
 
-Reads top to bottom: config -> environments and their problems -> curricula -> model ->
-TRL's GRPOTrainer with two named overrides -> train. Where each part of a step runs:
+Reads top to bottom: config (the algorithm's knobs, the hardware's defaults, precision) ->
+environments and their problems -> curricula -> batching (micro-batches from the memory
+arithmetic) -> verification hosts -> the trainer -> train. The step itself is in
+rlvr/trainer.py (`RLVRTrainer`, TRL's GRPOTrainer with four named overrides). Where each
+part of a step runs:
 
-- pick:       `_Trainer._generate_and_score_completions` asks `StepPlan` (rlvr/batches.py)
+- pick:       `RLVRTrainer._generate_and_score_completions` asks `StepPlan` (rlvr/batches.py)
               for the step's problems when the step generates: split across environments by
               weight, each environment's curriculum picks which ones (after it has seen the
               previous step's rewards); each process takes its slice.
@@ -13,17 +16,23 @@ TRL's GRPOTrainer with two named overrides -> train. Where each part of a step r
               `EnvironmentPool` (rlvr/pool.py): Ray actors per environment, all environments
               at once; an infrastructure fault is `None`, which TRL leaves out. With a GenRM
               (rlvr/genrm.py, its own actor), each group is judged meanwhile and the reward is
-              the environment's weighted mix of verifier reward and GenRM score.
-- advantages and update: GRPOTrainer (group-normalised advantages, `loss_type`, optional KL).
-- log:        `_StepLog` writes metrics.jsonl and samples.jsonl, feeds the outcomes back to
-              the curricula, and prints one line per step.
-- checkpoint: transformers writes checkpoint-N; `_Trainer._save_checkpoint` adds the curricula
-              and the COMPLETE marker last, so `--resume` only ever starts from a whole one.
+              the environment's weighted mix of verifier reward and GenRM score; overlong
+              shaping is added on top.
+- resample:   with dynamic sampling, groups without reward variance are replaced (trainer).
+- observe:    every curriculum observes every group it was given, right there (trainer).
+- advantages and update: GRPOTrainer (group-normalised advantages, `loss_type`, optional KL),
+              in micro-batches accumulated into one optimizer step.
+- log:        `RLVRTrainer.log` adds rlvr's metrics to TRL's before the trackers see them,
+              writes metrics.jsonl and samples.jsonl, and prints one line per step.
+- checkpoint: transformers writes checkpoint-N; `RLVRTrainer._save_checkpoint` adds the
+              curricula and the COMPLETE marker last, so `--resume` only ever starts from a
+              whole one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -36,21 +45,49 @@ from typing import Any
 
 import torch
 from datasets import Dataset
-from transformers import PrinterCallback, TrainerCallback
-from trl import GRPOConfig, GRPOTrainer
+from transformers import TrainerCallback
+from trl import GRPOConfig
 
-from rlvr.batches import StepPlan, StepSampler
-from rlvr.config import TrainConfig, config_to_dict, resolve_defaults
+from rlvr.batches import MemoryPlan, ModelShape, StepPlan, StepSampler, plan_memory
+from rlvr.config import (
+    TrainConfig,
+    check_passthrough,
+    config_to_dict,
+    native_bf16,
+    resolve_defaults,
+)
 from rlvr.dataset_env import DatasetEnvironment
 from rlvr.errors import UserError
 from rlvr.genrm import GenRMActor
-from rlvr.metrics import env_metrics, zero_variance_fraction
 from rlvr.models import resolve_model
 from rlvr.pool import EnvironmentPool
 from rlvr.records import environment_problems
 from rlvr.registry import default_registry
-from rlvr.rewards import ProblemRewards, StepOutcomes
+from rlvr.rewards import ProblemRewards
 from rlvr.run_dir import RunDir
+from rlvr.trainer import RLVRTrainer
+
+TRACKERS = {
+    "tensorboard": ("tensorboard", "tensorboardX"),
+    "wandb": ("wandb",),
+    "trackio": ("trackio",),
+}
+"""The trackers TRL reports to, and the packages each needs (any one of them)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Batching:
+    """How a step's problems x group completions are split on each process."""
+
+    rows_per_step: int
+    world_size: int
+    micro_batch_size: int
+    plan: MemoryPlan | None = None
+    """The memory arithmetic that chose `micro_batch_size`, when it was chosen (GPU)."""
+
+    @property
+    def accumulation_steps(self) -> int:
+        return self.rows_per_step // self.world_size // self.micro_batch_size
 
 
 def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[str] = ()) -> Path:
@@ -61,9 +98,10 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     for plugin in plugin_files:
         registry.load_file(plugin)
 
-    # -- config -------------------------------------------------------------------------------
+    # -- config: the algorithm's knobs, then the hardware's defaults --------------------------
     gpu = torch.cuda.is_available()
-    config = resolve_defaults(config, gpu=gpu, vllm_installed=_installed("vllm"))
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    config, hardware = _resolved(config, gpu, world_size)
     run = RunDir(config.output_dir)
     checkpoint = _prepare_run_dir(run, resume)
 
@@ -88,10 +126,12 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
             curriculum.load_state_dict(state["curricula"][name])
         run.cut_after(first_step)
 
-    # -- model --------------------------------------------------------------------------------
+    # -- model and batching: micro-batches that fit the accelerator's memory ------------------
     model_path = resolve_model(config.model)
     if not gpu:
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+    batching = _batching(config, model_path, gpu, world_size)
+    args = _grpo_args(config, run, gpu, batching)
 
     with contextlib.ExitStack() as hosts:
         # -- verification hosts: Ray actors per environment (and the GenRM's), closed however
@@ -116,44 +156,66 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
             genrm=genrm,
             reward_weights={name: env.reward for name, env in config.envs.items()},
             reference_field=config.genrm.reference_field,
+            overlong=(
+                (_given(config.max_completion_length), _given(config.overlong_buffer))
+                if config.overlong == "soft"
+                else None
+            ),
         )
 
-        # -- trainer --------------------------------------------------------------------------
-        trainer = _Trainer(
+        # -- trainer: the step is in rlvr/trainer.py ------------------------------------------
+        view = _LiveView(first_step=first_step, max_steps=_given(config.max_steps))
+        hosts.callback(view.close)
+        trainer = RLVRTrainer(
+            plan=StepPlan(
+                curricula,
+                {name: c.weight for name, c in config.envs.items()},
+                rows,
+                problems_per_step=_given(config.problems_per_step),
+                group_size=_given(config.group_size),
+            ),
+            sampler=StepSampler(
+                batching.rows_per_step,
+                max_steps=_given(config.max_steps),
+                first_step=first_step,
+                batches_per_step=batching.accumulation_steps,
+            ),
+            run=run,
+            curricula=curricula,
+            rewards=rewards,
+            problems=problems,
+            max_error_rate=config.max_error_rate,
+            dynamic_sampling_rounds=_given(config.dynamic_sampling_rounds),
+            on_row=view.update,
             model=str(model_path),
-            reward_funcs=[rewards],
-            args=_grpo_args(config, run, gpu),
+            args=args,
             train_dataset=Dataset.from_list(rows),
             peft_config=_lora(config),
         )
-        trainer.rlvr_plan = StepPlan(
-            curricula,
-            {name: c.weight for name, c in config.envs.items()},
-            rows,
-            problems_per_step=_given(config.problems_per_step),
-            group_size=_given(config.group_size),
-        )
-        trainer.rlvr_sampler = StepSampler(
-            _given(config.problems_per_step) * _given(config.group_size),
-            max_steps=_given(config.max_steps),
-            first_step=first_step,
-        )
-        trainer.rlvr_run = run
-        trainer.rlvr_curricula = curricula
-        trainer.remove_callback(PrinterCallback)  # _StepLog shows the run instead
         stop = _StopOnInterrupt()
         trainer.add_callback(stop)
-        log = _StepLog(run, rewards, curricula, problems, config)
-        trainer.add_callback(log)
         run.create()
-        run.write_config({**config_to_dict(config), "model_path": str(model_path)})
+        run.write_config(
+            {
+                **config_to_dict(config),
+                "model_path": str(model_path),
+                "hardware": {
+                    **hardware,
+                    "micro_batch_size": batching.micro_batch_size,
+                    "gradient_accumulation_steps": batching.accumulation_steps,
+                    **({"memory_plan": batching.plan.lines()[0]} if batching.plan else {}),
+                },
+            }
+        )
 
         # -- train ----------------------------------------------------------------------------
+        if trainer.is_world_process_zero():
+            view.start()
         with stop.installed():
             trainer.train(resume_from_checkpoint=str(checkpoint[1]) if checkpoint else None)
-    if log.failure is not None:
+    if trainer.failure is not None:
         raise UserError(
-            f"{log.failure}; stopped after saving {run.path}/checkpoint-"
+            f"{trainer.failure}; stopped after saving {run.path}/checkpoint-"
             f"{trainer.state.global_step} (raise max_error_rate to go on regardless)"
         )
     if stop.requested:
@@ -166,10 +228,93 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     return run.path
 
 
-def _given(value: int | None) -> int:
+def _resolved(config: TrainConfig, gpu: bool, world_size: int) -> tuple[TrainConfig, dict]:
+    """The config with every default filled and the passthrough sections checked, and what
+    the hardware decided (written to config.yaml)."""
+    bf16_native, bf16_reason = native_bf16(gpu)
+    config = resolve_defaults(
+        config, gpu=gpu, vllm_installed=_installed("vllm"), bf16_native=bf16_native
+    )
+    if config.bf16 and not bf16_native:
+        print(
+            f"rlvr train: warning: bf16 asked for, but {bf16_reason}; an fp32 run is likely "
+            "several times faster here",
+            file=sys.stderr,
+        )
+    for tracker in config.report_to:
+        modules = TRACKERS.get(tracker)
+        if modules is None:
+            raise UserError(
+                f"report_to: unknown tracker {tracker!r}; rlvr sends its metrics to "
+                f"{', '.join(TRACKERS)}"
+            )
+        if not any(_installed(module) for module in modules):
+            raise UserError(f"report_to {tracker}: not installed; pip install {modules[0]}")
+    check_passthrough("trl", config.trl, GRPOConfig)
+    if config.peft:
+        from peft import LoraConfig
+
+        check_passthrough("peft", config.peft, LoraConfig)
+    if config.dynamic_sampling_rounds and world_size > 1:
+        raise UserError(
+            "dynamic_sampling_rounds needs one training process (the replacement groups are "
+            f"generated where the step's batch is held); this run has {world_size}"
+        )
+    hardware = {
+        "device": "cuda" if gpu else "cpu",
+        "bf16_native": bf16_native,
+        "bf16_reason": bf16_reason,
+        "training_processes": world_size,
+    }
+    return config, hardware
+
+
+def _given(value: Any) -> Any:
     """A field that `resolve_defaults` has filled."""
     assert value is not None
     return value
+
+
+def _batching(config: TrainConfig, model_path: Path, gpu: bool, world_size: int) -> Batching:
+    """Micro-batch size and gradient accumulation: the user's `micro_batch_size`, else on a
+    GPU the largest that the memory arithmetic fits (rlvr/batches.py, docs/configuration.md),
+    on a CPU the whole step in one pass (a CPU step's rows are few; memory is not the limit)."""
+    rows_per_step = _given(config.problems_per_step) * _given(config.group_size)
+    if rows_per_step % world_size:
+        raise UserError(
+            f"problems_per_step x group_size = {rows_per_step} completions per step do not "
+            f"split evenly over {world_size} training processes; change one of them"
+        )
+    rows = rows_per_step // world_size
+    if config.micro_batch_size is not None:
+        if rows % config.micro_batch_size:
+            raise UserError(
+                f"micro_batch_size {config.micro_batch_size} does not divide the "
+                f"{rows} completions each process trains on per step (problems_per_step x "
+                "group_size / processes)"
+            )
+        return Batching(rows_per_step, world_size, config.micro_batch_size)
+    if not gpu:
+        return Batching(rows_per_step, world_size, rows)
+    from transformers import AutoConfig
+
+    shape = ModelShape.from_config(AutoConfig.from_pretrained(model_path))
+    trl = config.trl
+    plan = plan_memory(
+        shape,
+        rows=rows,
+        completion_tokens=_given(config.max_completion_length),
+        memory_bytes=torch.cuda.get_device_properties(0).total_memory,
+        lora=config.lora,
+        reference_model=bool(config.beta),
+        gradient_checkpointing=bool(trl.get("gradient_checkpointing", True)),
+        vllm_share=(
+            float(trl.get("vllm_gpu_memory_utilization", 0.3))
+            if config.use_vllm and trl.get("vllm_mode", "colocate") == "colocate"
+            else 0.0
+        ),
+    )
+    return Batching(rows_per_step, world_size, plan.micro_batch_size, plan)
 
 
 def _training_rows(
@@ -200,47 +345,53 @@ def _lora(config: TrainConfig) -> Any:
         return None
     from peft import LoraConfig
 
-    return LoraConfig(
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        target_modules="all-linear",
-        task_type="CAUSAL_LM",
-    )
-
-
-def _grpo_args(config: TrainConfig, run: RunDir, gpu: bool) -> GRPOConfig:
-    """TRL's config: one optimizer step per generated batch of problems x group, shared by
-    the training processes (`torchrun` / `accelerate launch` set WORLD_SIZE)."""
-    rows_per_step = _given(config.problems_per_step) * _given(config.group_size)
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    if rows_per_step % world_size:
-        raise UserError(
-            f"problems_per_step x group_size = {rows_per_step} completions per step do not "
-            f"split evenly over {world_size} training processes; change one of them"
+    options: dict[str, Any] = {"target_modules": "all-linear", **config.peft}
+    try:
+        return LoraConfig(
+            r=config.lora_r, lora_alpha=config.lora_alpha, task_type="CAUSAL_LM", **options
         )
-    return GRPOConfig(
-        output_dir=str(run.path),
-        max_steps=_given(config.max_steps),
-        per_device_train_batch_size=rows_per_step // world_size,
-        gradient_accumulation_steps=1,
-        num_generations=_given(config.group_size),
-        max_completion_length=config.max_completion_length,
-        temperature=config.temperature,
-        learning_rate=float(config.learning_rate or 0.0),
-        beta=config.beta,
-        loss_type=config.loss_type,
-        seed=config.seed,
-        logging_steps=1,
-        save_strategy="steps",
-        save_steps=_given(config.save_steps),
-        report_to=config.report_to or "none",
-        use_cpu=not gpu,
-        bf16=bool(config.bf16),
-        use_vllm=bool(config.use_vllm),
-        disable_tqdm=True,
-        ignore_data_skip=True,  # the sampler starts at the resumed step itself
-        dataloader_num_workers=0,
-    )
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"peft: {exc}") from None
+
+
+def _grpo_args(config: TrainConfig, run: RunDir, gpu: bool, batching: Batching) -> GRPOConfig:
+    """TRL's config: one optimizer step per generated batch of problems x group, shared by
+    the training processes (`torchrun` / `accelerate launch` set WORLD_SIZE) and split into
+    micro-batches; then the user's `trl:` fields, which `check()` kept off the ones set here."""
+    if config.project:
+        os.environ.setdefault("WANDB_PROJECT", config.project)  # wandb reads only this
+    rlvr_sets: dict[str, Any] = {
+        "output_dir": str(run.path),
+        "max_steps": _given(config.max_steps),
+        "per_device_train_batch_size": batching.micro_batch_size,
+        "gradient_accumulation_steps": batching.accumulation_steps,
+        "steps_per_generation": batching.accumulation_steps,
+        "num_generations": _given(config.group_size),
+        "max_completion_length": config.max_completion_length,
+        "temperature": config.temperature,
+        "learning_rate": float(config.learning_rate or 0.0),
+        "beta": config.beta,
+        "loss_type": config.loss_type,
+        "mask_truncated_completions": config.overlong == "mask",
+        "seed": config.seed,
+        "logging_steps": 1,  # every step is a row of metrics.jsonl and of the trackers
+        "save_strategy": "steps",
+        "save_steps": _given(config.save_steps),
+        "report_to": config.report_to or "none",
+        "run_name": config.run_name or run.path.name,
+        "use_cpu": not gpu,
+        "bf16": bool(config.bf16),
+        "use_vllm": bool(config.use_vllm),
+        "disable_tqdm": True,
+        "ignore_data_skip": True,  # the sampler starts at the resumed step itself
+        "dataloader_num_workers": 0,
+    }
+    if config.project:
+        rlvr_sets["project"] = config.project  # trackio's
+    try:
+        return GRPOConfig(**rlvr_sets, **config.trl)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"trl: TRL's GRPOConfig refused the settings: {exc}") from None
 
 
 def _installed(module: str) -> bool:
@@ -310,50 +461,6 @@ def _curriculum(config: TrainConfig, problems: list[dict[str, Any]]) -> Any:
         raise UserError(f"curriculum {config.curriculum!r}: {exc}") from None
 
 
-def _curriculum_state(curricula: Mapping[str, Any]) -> dict[str, Any]:
-    return {"curricula": {name: c.state_dict() for name, c in curricula.items()}}
-
-
-# -- the two overrides of GRPOTrainer -----------------------------------------------------------
-
-
-class _Trainer(GRPOTrainer):
-    rlvr_plan: StepPlan
-    rlvr_sampler: StepSampler
-    rlvr_run: RunDir
-    rlvr_curricula: Mapping[str, Any]
-
-    def _get_train_sampler(self, dataset: Any = None) -> Any:
-        return self.rlvr_sampler  # placeholders: the rows come from the curricula, below
-
-    def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
-        if (
-            self.model is not None and self.model.training
-        ):  # this step's problems, picked now, after the last observe
-            inputs = self.rlvr_plan.rows_for(
-                self.state.global_step,
-                rank=self.accelerator.process_index,
-                world_size=self.accelerator.num_processes,
-            )
-        return super()._generate_and_score_completions(inputs)
-
-    def _save_checkpoint(self, model: Any, trial: Any) -> None:
-        super()._save_checkpoint(model, trial)
-        state = _curriculum_state(self.rlvr_curricula)
-        if self.accelerator.num_processes > 1:
-            from accelerate.utils import gather_object
-
-            # every process plans its slice of each step from its own curricula: they must agree
-            if any(other != state for other in gather_object([state])):
-                raise RuntimeError(
-                    "the training processes' curriculum states diverged; a curriculum's "
-                    "next_batch/observe must be deterministic given the same outcomes"
-                )
-        if self.is_world_process_zero():
-            folder = self.rlvr_run.path / f"checkpoint-{self.state.global_step}"
-            self.rlvr_run.mark_complete(folder, state)
-
-
 # -- callbacks ------------------------------------------------------------------------------------
 
 
@@ -395,105 +502,6 @@ class _StopOnInterrupt(TrainerCallback):
         return control
 
 
-class _StepLog(TrainerCallback):
-    """metrics.jsonl, samples.jsonl, curriculum feedback, and the live view of the run.
-
-    Each process scored only its slice of the step; the outcomes are gathered first, so that
-    every process feeds its curricula the same rewards and plans the same next step.
-    """
-
-    def __init__(
-        self,
-        run: RunDir,
-        rewards: Any,
-        curricula: Mapping[str, Any],
-        problems: Mapping[str, Mapping[str, Any]],
-        config: TrainConfig,
-    ) -> None:
-        self.run = run
-        self.rewards = rewards
-        self.curricula = curricula
-        self.problems = problems
-        self.max_steps = _given(config.max_steps)
-        self.max_error_rate = config.max_error_rate
-        self.step_started = time.perf_counter()
-        self.tokens_seen = 0.0
-        self.view: _LiveView | None = None
-        self.failure: str | None = None
-
-    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if state.is_world_process_zero:
-            self.view = _LiveView(first_step=state.global_step, max_steps=self.max_steps)
-
-    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.view is not None:
-            self.view.close()
-
-    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.step_started = time.perf_counter()
-
-    def on_log(
-        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
-    ) -> None:
-        if not logs or "loss" not in logs:
-            return  # the end-of-training summary, not a step
-        outcomes = _gathered(self.rewards.take_outcomes())
-        seconds = time.perf_counter() - self.step_started
-        tokens = float(logs.get("num_tokens", 0.0))
-        row: dict[str, Any] = {"step": state.global_step, **logs, "step_seconds": seconds}
-        if tokens and self.tokens_seen:
-            row["tokens_per_second"] = (tokens - self.tokens_seen) / seconds
-        self.tokens_seen = tokens
-        for env, verdicts in sorted(outcomes.verdicts_by_env.items()):
-            row.update(env_metrics(env, verdicts))
-            faults = [v for v in verdicts if v.reward is None]
-            if verdicts and len(faults) / len(verdicts) > self.max_error_rate:
-                self.failure = (
-                    f"step {state.global_step}: {len(faults)} of {len(verdicts)} {env!r} "
-                    f"completions could not be scored (first: {faults[0].info.get('error')}), "
-                    f"more than max_error_rate {self.max_error_rate}"
-                )
-                control.should_save = True
-                control.should_training_stop = True
-        by_env: dict[str, dict[str, list[float]]] = {}
-        for pid, group in sorted(outcomes.rewards_by_problem.items()):
-            by_env.setdefault(self.problems[pid]["env"], {})[pid] = group
-        row["zero_variance_groups"] = zero_variance_fraction(outcomes.rewards_by_problem)
-        for env, groups in by_env.items():
-            row[f"env/{env}/zero_variance_groups"] = zero_variance_fraction(groups)
-            self.curricula[env].observe(groups)
-        for env, curriculum in self.curricula.items():
-            if hasattr(curriculum, "metrics"):
-                row.update(
-                    {f"env/{env}/curriculum/{k}": v for k, v in curriculum.metrics().items()}
-                )
-        if not state.is_world_process_zero:
-            return
-        self.run.append(self.run.metrics, [row])
-        self.run.append(
-            self.run.samples, [{"step": state.global_step, **s} for s in outcomes.samples]
-        )
-        if self.view is not None:
-            self.view.update(row, state.global_step)
-
-
-def _gathered(outcomes: StepOutcomes) -> StepOutcomes:
-    """Every process's outcomes of this step, merged in process order (one process: as is)."""
-    from accelerate import PartialState
-    from accelerate.utils import gather_object
-
-    if PartialState().num_processes == 1:
-        return outcomes
-    merged = StepOutcomes()
-    for part in gather_object([outcomes]):
-        for pid, group in part.rewards_by_problem.items():
-            merged.rewards_by_problem[pid].extend(group)
-        for env, verdicts in part.verdicts_by_env.items():
-            merged.verdicts_by_env[env].extend(verdicts)
-        merged.samples.extend(part.samples)
-    return merged
-
-
 class _LiveView:
     """A progress bar with ETA and per-environment pass rates on a terminal, and one plain
     line per step above it (the only output when stderr is not a terminal, e.g. in a log)."""
@@ -526,7 +534,13 @@ class _LiveView:
         self.task = self.progress.add_task(
             "train", total=max_steps, completed=first_step, summary="generating the first step"
         )
+        self.started_view = False
+
+    def start(self) -> None:
+        """Shown by the first training process only."""
+        self.started = time.perf_counter()
         self.progress.start()
+        self.started_view = True
 
     def update(self, row: Mapping[str, Any], step: int) -> None:
         pass_rates = "  ".join(
@@ -548,4 +562,5 @@ class _LiveView:
         )
 
     def close(self) -> None:
-        self.progress.stop()
+        if self.started_view:
+            self.progress.stop()

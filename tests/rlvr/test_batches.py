@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rlvr.batches import StepPlan, StepSampler, split_by_weight
+from rlvr.batches import ModelShape, StepPlan, StepSampler, plan_memory, split_by_weight
 from rlvr.curricula.uniform import UniformCurriculum
 
 
@@ -78,3 +78,86 @@ def test_sampler_counts_the_remaining_steps() -> None:
     assert len(list(sampler)) == len(sampler) == 24
     assert set(sampler) == {0}
     assert len(StepSampler(8, max_steps=3, first_step=1)) == 16
+
+
+QWEN_1_5B = {
+    "vocab_size": 151936,
+    "hidden_size": 1536,
+    "intermediate_size": 8960,
+    "num_hidden_layers": 28,
+    "num_attention_heads": 12,
+    "num_key_value_heads": 2,
+    "tie_word_embeddings": True,
+}
+
+
+def qwen_shape() -> ModelShape:
+    from transformers import Qwen2Config
+
+    return ModelShape.from_config(Qwen2Config(**QWEN_1_5B))
+
+
+def test_a_models_shape_counts_its_parameters() -> None:
+    shape = qwen_shape()
+    assert 1.50e9 < shape.parameters < 1.56e9  # Qwen2.5-1.5B has 1.54B
+    assert shape.kv_width == 256
+
+
+@pytest.mark.parametrize("lora", [True, False])
+def test_the_gpu_defaults_fit_a_1_5b_model_on_80_gb(lora: bool) -> None:
+    memory = 80 * 10**9
+    plan = plan_memory(
+        qwen_shape(), rows=32 * 8, completion_tokens=1024, memory_bytes=memory, lora=lora
+    )
+    assert 256 % plan.micro_batch_size == 0
+    assert 1 < plan.micro_batch_size < 256  # one pass of all 256 would not fit
+    training = plan.weights + plan.optimizer + plan.micro_batch_size * plan.per_row
+    assert training <= plan.budget < memory
+    assert plan.weights + plan.optimizer + 2 * plan.micro_batch_size * plan.per_row > plan.budget
+    assert plan.weights + plan.generation <= plan.budget
+
+
+def test_memory_plans_shrink_with_what_they_must_hold() -> None:
+    shape = qwen_shape()
+
+    def micro(
+        *,
+        lora: bool = True,
+        gradient_checkpointing: bool = True,
+        completion_tokens: int = 1024,
+        memory_bytes: int = 80 * 10**9,
+        rows: int = 256,
+    ) -> int:
+        return plan_memory(
+            shape,
+            rows=rows,
+            completion_tokens=completion_tokens,
+            memory_bytes=memory_bytes,
+            lora=lora,
+            gradient_checkpointing=gradient_checkpointing,
+        ).micro_batch_size
+
+    assert micro() >= micro(lora=False)
+    assert micro() > micro(gradient_checkpointing=False)
+    assert micro() > micro(completion_tokens=4096)
+    assert micro() > micro(memory_bytes=24 * 10**9)
+    assert micro(memory_bytes=10**9) == 1  # never below one completion per pass
+    assert micro(rows=12) == 12  # a small step fits whole
+
+
+def test_the_sampler_yields_a_batch_per_accumulation_step() -> None:
+    sampler = StepSampler(12, max_steps=5, first_step=2, batches_per_step=3)
+    assert len(sampler) == 3 * 12 * 3
+
+
+def test_replacements_are_fresh_problems_of_the_same_environment() -> None:
+    curricula = {
+        "math": UniformCurriculum([{"id": f"m{i}"} for i in range(1, 5)], seed=0),
+        "if": UniformCurriculum([{"id": "i1"}], seed=0),
+    }
+    rows = [{"problem_id": p} for p in ("m1", "m2", "m3", "m4", "i1")]
+    plan = StepPlan(curricula, {"math": 1, "if": 1}, rows, problems_per_step=2, group_size=2)
+    fresh = plan.replacements("math", 2, step=0, exclude={"m1", "m2"})
+    assert sorted(fresh) == ["m3", "m4"]
+    assert plan.replacements("if", 1, step=0, exclude={"i1"}) == []
+    assert [r["problem_id"] for r in plan.group_rows(["m3"])] == ["m3", "m3"]

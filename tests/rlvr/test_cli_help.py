@@ -25,6 +25,10 @@ HEAVY = ("torch", "transformers", "ray", "trl")
         (["check", "--help"], ["NAME", "--timeout", "--plugin"]),
         (["eval", "--help"], ["--model", "--run", "--envs", "--k", "--limit", "--per-problem"]),
         (["curves", "--help"], ["RUN_DIR", "--out", "--smoothing"]),
+        (
+            ["train", "--help"],
+            ["--envs", "--algorithm", "--trl", "--peft", "--micro-batch-size", "--lora"],
+        ),
     ],
 )
 def test_help_exits_0(run_cli: RunCli, args: list[str], expected: list[str]) -> None:
@@ -59,6 +63,7 @@ def test_unknown_verb_is_a_usage_error(run_cli: RunCli) -> None:
         ["check", "--help"],
         ["eval", "--help"],
         ["curves", "--help"],
+        ["train", "--help"],
     ],
 )
 def test_cli_imports_no_heavy_library(argv: list[str]) -> None:
@@ -87,3 +92,19 @@ def test_cli_imports_no_heavy_library(argv: list[str]) -> None:
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
     outcome = json.loads(line.removeprefix("RESULT "))
     assert outcome == {"code": 0, "heavy": []}
+
+
+def test_train_help_has_a_flag_for_every_config_field_and_lists_the_presets(
+    run_cli: RunCli,
+) -> None:
+    from rlvr.config import flags
+    from rlvr.presets import PRESETS
+
+    result = run_cli("train", "--help")
+    assert result.returncode == 0, result.stderr
+    for flag in flags():
+        assert flag.names[0].split("/")[0] in result.stdout, flag.path
+    text = " ".join(result.stdout.split())
+    for name, preset in PRESETS.items():
+        assert f"{name}:" in text
+        assert preset.paper.rsplit("arXiv:", 1)[1] in text.replace(" ", "")

@@ -6,6 +6,7 @@ import pytest
 
 from rlvr import Verdict, reward_function
 from rlvr.metrics import env_metrics, zero_variance_fraction
+from rlvr.rewards import ProblemRewards, overlong_penalty
 from rlvr.verifiers.math import MathVerifier
 
 
@@ -64,3 +65,28 @@ def test_unboxed_credit_rewards_a_right_answer_without_a_box() -> None:
     assert boxed.reward == 1.0
     with pytest.raises(ValueError, match="unboxed_credit"):
         MathVerifier(unboxed_credit=1.0)
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [(0, 0.0), (80, 0.0), (90, -0.5), (100, -1.0), (130, -1.0)],
+)
+def test_overlong_penalty_falls_linearly_over_the_buffer(length: int, expected: float) -> None:
+    assert overlong_penalty(length, max_length=100, buffer=20) == pytest.approx(expected)
+
+
+def test_overlong_shaping_composes_on_top_of_the_verifiers_reward() -> None:
+    problems = {"p": {"id": "p", "env": "math", "answer": "4"}}
+    rewards = ProblemRewards(problems, {"math": MathVerifier()}, overlong=(10, 4))
+    out = rewards(
+        prompts=["q"] * 4,
+        completions=["\\boxed{4}", "\\boxed{4}", "\\boxed{5}", "\\boxed{5}"],
+        problem_id=["p"] * 4,
+        completion_ids=[[1] * 3, [1] * 10, [1] * 3, [1] * 8],
+    )
+    assert out == pytest.approx([1.0, 0.0, 0.0, -0.5])
+    outcomes = rewards.take_outcomes()
+    # the curriculum hears whether the problem was solved; the update gets the shaped reward
+    assert outcomes.rewards_by_problem["p"] == [1.0, 1.0, 0.0, 0.0]
+    assert outcomes.update_rewards_by_problem["p"] == pytest.approx([1.0, 0.0, 0.0, -0.5])
+    assert all(0.0 <= v.reward <= 1.0 for v in outcomes.verdicts_by_env["math"])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from rlvr.run_dir import COMPLETE
 
@@ -290,6 +291,19 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path:
         (["--envs", "math", "--group-size", "1"], "group_size must be at least 2"),
         (["--envs", "math,mytask", "--problems-per-step", "1"], "problems_per_step (1)"),
         (["--envs", "math", "--loss-type", "ppo"], "loss_type must be"),
+        (["--envs", "math", "--algorithm", "ppo"], "algorithm must be one of grpo, dapo"),
+        (["--envs", "math", "--trl", "epsilon_hihg=0.3"], "did you mean 'epsilon_high'?"),
+        (["--envs", "math", "--trl", "num_generations=8"], "set `group_size`"),
+        (["--envs", "math", "--trl", "top_k=many"], "trl.top_k: expected int"),
+        (["--envs", "math", "--peft", "r=4"], "set `lora_r`"),
+        (["--envs", "math", "--report-to", "nosuchtracker"], "unknown tracker 'nosuchtracker'"),
+        (
+            [
+                *("--envs", "math", "--group-size", "2"),
+                *("--problems-per-step", "2", "--micro-batch-size", "3"),
+            ],
+            "micro_batch_size 3 does not divide the 4 completions",
+        ),
         ([], "no environments"),
         (["--envs", "math", "--model", "/nonexistent/model"], "--model /nonexistent/model"),
     ],
@@ -531,3 +545,60 @@ def test_a_verifier_failing_past_max_error_rate_stops_the_run_with_a_checkpoint(
     assert (out / "checkpoint-1" / COMPLETE).exists()  # fix the plugin, then --resume
     (row,) = rows(out / "metrics.jsonl")
     assert row["env/mytask/errors"] == 2.0
+
+
+def test_a_dapo_run_with_a_trl_override_reports_to_tensorboard(
+    run_cli: RunCli, tiny_model: Path, tmp_path: Path
+) -> None:
+    """The preset's knobs, a TRL field rlvr does not name (top_k), micro-batches, dynamic
+    sampling and overlong shaping in one run; every rlvr metric reaches tensorboard."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    out = tmp_path / "run"
+    result = run_cli(
+        *train_args(tiny_model, out, "--envs", "math", "--max-steps", 2),
+        "--algorithm",
+        "dapo",
+        "--trl",
+        "top_k=5",
+        "--micro-batch-size",
+        2,
+        "--report-to",
+        "tensorboard",
+        "--run-name",
+        "dapo-tiny",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    assert config["trl"] == {"epsilon": 0.2, "epsilon_high": 0.28, "top_k": 5}
+    assert (config["loss_type"], config["overlong"], config["beta"]) == ("dapo", "soft", 0.0)
+    assert config["hardware"]["micro_batch_size"] == 2
+    assert config["hardware"]["gradient_accumulation_steps"] == 2  # 2 problems x 2 / 2
+    assert isinstance(config["bf16"], bool)
+    assert config["hardware"]["bf16_native"] == config["bf16"]  # chosen from the hardware
+    metrics = rows(out / "metrics.jsonl")
+    assert [m["step"] for m in metrics] == [1, 2]
+    state = json.loads((out / "checkpoint-2" / "rlvr_state.json").read_text())
+    for row in metrics:
+        extra = row["dynamic_sampling/extra_completions"]
+        assert extra == 2 * row["dynamic_sampling/replaced_groups"]
+        # the curriculum heard every group generated, the replaced ones too
+        assert row["env/math/completions"] == 4 + extra
+        assert 0 <= row["zero_variance_groups_in_update"] <= 1
+    assert state["curricula"]["math"]["updates"] == 2
+    (events,) = (out / "runs").rglob("events.out.tfevents.*")
+    accumulator = EventAccumulator(str(events.parent))
+    accumulator.Reload()
+    tags = set(accumulator.Tags()["scalars"])
+    for name in (
+        "env/math/pass_rate",
+        "env/math/zero_variance_groups",
+        "zero_variance_groups",
+        "dynamic_sampling/replaced_groups",
+        "pool/actor_restarts",
+        "loss",
+    ):
+        assert f"train/{name}" in tags, sorted(tags)
+    assert [e.value for e in accumulator.Scalars("train/env/math/pass_rate")] == [
+        pytest.approx(m["env/math/pass_rate"]) for m in metrics
+    ]
