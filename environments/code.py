@@ -1,11 +1,15 @@
 """The `code` environment: a fixed set of programming problems, or your own code rows.
 
-The built-in set (`rlvr.environments.code_problems`, `rlvr.environments.code_programs`) is
-written for rlvr: Python functions judged by I/O tests on their return values, and stdio programs in
-Python, C and C++, at difficulties 1 (one-liners) to 5 (the algorithm is the problem). It is
-fixed, not generated: `seed` changes nothing, and a problem's id is `code/<slug>` in every run.
-Its large tests are generated from a fixed seed and their expected outputs computed the
-first time the set is built (about a second), then kept for the process.
+The built-in set is written for rlvr: Python functions judged by I/O tests on their return
+values, and stdio programs in Python, C and C++, at difficulties 1 (one-liners) to 5 (the
+algorithm is the problem). It is content, kept as problem records beside this module
+(`data/code/functions.jsonl`, `data/code/programs.jsonl`, shipped as package data): prompt,
+hand-written tests, and in `meta` the title, the reference solution and the wrong solutions
+the tests must catch. It is fixed, not generated: `seed` changes nothing, and a problem's id
+is `code/<slug>` in every run. From difficulty 3 up, large tests are appended when the set is
+built (about a second, then kept for the process): inputs generated from a fixed seed, their
+expected outputs computed by the reference (functions, `rlvr.environments.code_problems`) or
+a trusted oracle (programs, `rlvr.environments.code_programs`).
 
 With `data=FILE`, the rows of that file are the problems instead: HumanEval (`task_id`,
 `prompt`, `test`, `entry_point`), MBPP (`task_id`, `text` or `prompt`, `test_list`) or rlvr
@@ -19,14 +23,15 @@ exchange (`shots`) in the same form. The trainer renders them with the model's c
 from __future__ import annotations
 
 import ast
+import json
 import random
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from rlvr.environments.code_problems import FUNCTIONS, FunctionProblem, ProgramProblem
-from rlvr.environments.code_programs import PROGRAMS
+from rlvr.environments.code_problems import LARGE_INPUTS
+from rlvr.environments.code_programs import LARGE_TESTS
 from rlvr.errors import RecordError
 from rlvr.protocols import Message, Split
 from rlvr.records import Record, load_records, read_rows, split_of
@@ -201,75 +206,48 @@ def _is_stub(text: str, entry_point: str) -> bool:
 # --- the built-in set -------------------------------------------------------------------------
 
 
+DATA = Path(__file__).resolve().parent / "data" / "code"
+FUNCTIONS_FILE = DATA / "functions.jsonl"
+PROGRAMS_FILE = DATA / "programs.jsonl"
+
+
 @cache
 def builtin_records() -> tuple[Record, ...]:
     """Every built-in problem as a record, large tests computed; built once per process."""
-    return tuple([function_record(p) for p in FUNCTIONS] + [program_record(p) for p in PROGRAMS])
+    functions = [_with_large_inputs(r) for r in _read(FUNCTIONS_FILE)]
+    return tuple(functions + [_with_large_stdin(r) for r in _read(PROGRAMS_FILE)])
 
 
-def function_prompt(problem: FunctionProblem) -> str:
-    args, expected = problem.tests[0]
-    call = f"{problem.entry_point}({', '.join(map(repr, args))})"
-    return (
-        f"Write a Python function `{problem.signature}`. {problem.description}\n\n"
-        f"Example: `{call}` returns `{expected!r}`."
-    )
+def slug_of(record: Mapping[str, Any]) -> str:
+    return str(record["id"]).removeprefix("code/")
 
 
-def program_prompt(problem: ProgramProblem) -> str:
-    stdin, stdout = problem.example
-    return (
-        f"Write a {LANGUAGE_NAMES[problem.language]} program. {problem.description}\n\n"
-        f"Input: {_sentence(problem.input_format)}\n"
-        f"Output: {_sentence(problem.output_format)}\n\n"
-        f"Example input:\n{stdin}Example output:\n{stdout}"
-    ).rstrip()
+def _read(path: Path) -> list[Record]:
+    """Our own records: a broken line is a bug of this package, reported as such."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
 
 
-def function_record(problem: FunctionProblem) -> Record:
-    tests = [
-        {"input": encode(list(args)), "output": encode(expected)}
-        for args, expected in problem.tests
-    ]
-    if problem.large is not None:
-        reference = _compiled(problem.reference, problem.entry_point)
-        for args in problem.large(random.Random(f"rlvr-code/{problem.slug}")):
-            encoded = encode(list(args))  # taken before the reference could mutate the arguments
-            tests.append({"input": encoded, "output": encode(reference(*args))})
-    return {
-        "id": f"code/{problem.slug}",
-        "env": "code",
-        "language": "python",
-        "prompt": function_prompt(problem),
-        "entry_point": problem.entry_point,
-        "tests": tests,
-        "difficulty": problem.difficulty,
-        "meta": _meta(problem, "function"),
-    }
+def _with_large_inputs(record: Record) -> Record:
+    generate = LARGE_INPUTS.get(slug_of(record))
+    if generate is None:
+        return record
+    reference = _compiled(record["meta"]["reference"], record["entry_point"])
+    tests = list(record["tests"])
+    for args in generate(random.Random(f"rlvr-code/{slug_of(record)}")):
+        encoded = encode(list(args))  # taken before the reference could mutate the arguments
+        tests.append({"input": encoded, "output": encode(reference(*args))})
+    return {**record, "tests": tests}
 
 
-def program_record(problem: ProgramProblem) -> Record:
-    stdins = [problem.example[0], *problem.inputs]
-    if problem.large is not None:
-        stdins += problem.large(random.Random(f"rlvr-code/{problem.slug}"))
-    return {
-        "id": f"code/{problem.slug}",
-        "env": "code",
-        "language": problem.language,
-        "prompt": program_prompt(problem),
-        "tests": [{"stdin": stdin, "stdout": problem.solve(stdin)} for stdin in stdins],
-        "difficulty": problem.difficulty,
-        "meta": _meta(problem, "stdio"),
-    }
-
-
-def _meta(problem: FunctionProblem | ProgramProblem, kind: str) -> dict[str, Any]:
-    return {
-        "title": problem.title,
-        "kind": kind,
-        "reference": problem.reference,
-        "wrong": list(problem.wrong),
-    }
+def _with_large_stdin(record: Record) -> Record:
+    large = LARGE_TESTS.get(slug_of(record))
+    if large is None:
+        return record
+    generate, solve = large
+    stdins = generate(random.Random(f"rlvr-code/{slug_of(record)}"))
+    tests = [*record["tests"], *({"stdin": s, "stdout": solve(s)} for s in stdins)]
+    return {**record, "tests": tests}
 
 
 def _compiled(source: str, entry_point: str) -> Callable[..., Any]:
@@ -277,7 +255,3 @@ def _compiled(source: str, entry_point: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = {}
     exec(compile(source, f"<reference {entry_point}>", "exec"), namespace)
     return namespace[entry_point]
-
-
-def _sentence(text: str) -> str:
-    return text if text.endswith((".", "?", "!")) else f"{text}."

@@ -21,20 +21,28 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rlvr.errors import UserError
-from rlvr.run_dir import write_atomic
+from rlvr.run_dir import (
+    BASE_POLICY,
+    EVAL_DIR,
+    EVAL_FILE,
+    RunDir,
+    block_ks,
+    parse_metric_key,
+    passk_ci_key,
+    passk_key,
+    policy_step,
+    write_atomic,
+)
 
-EVAL_JSON = Path("eval") / "eval.json"
-PASS_RATE_SUFFIX = "/pass_rate"
+EVAL_JSON = Path(EVAL_DIR) / EVAL_FILE
+PASS_RATE = "pass_rate"
 ZERO_VARIANCE = "zero_variance_groups"
 ALL_ENVS = "all environments"
 DPI = 130
@@ -65,14 +73,8 @@ def default_smoothing(points: int) -> float:
     return 0.0 if points < 5 else min(0.95, 1 - 5 / points)
 
 
-def checkpoint_step(label: str) -> int | None:
-    """The training step an eval.json policy key stands for ("base" is step 0)."""
-    if label == "base":
-        return 0
-    prefix = "checkpoint-"
-    if label.startswith(prefix) and label[len(prefix) :].isdigit():
-        return int(label[len(prefix) :])
-    return None
+checkpoint_step = policy_step
+"""The training step an eval.json policy key stands for ("base" is step 0)."""
 
 
 # -- reading runs ----------------------------------------------------------------------------------
@@ -95,44 +97,26 @@ class Run:
         return sorted((step, label) for step, label in points if step is not None)
 
 
-def read_run(path: Path, label: str) -> Run:
+def read_curves(path: Path, label: str) -> Run:
+    """What the figures draw of the run at `path`: its metrics series and its eval blocks."""
     if not path.is_dir():
         raise UserError(f"{path}: not a directory")
     run = Run(label, path)
-    metrics = path / "metrics.jsonl"
-    if metrics.is_file():
-        for line in metrics.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line torn by a crash mid-write
-            if not isinstance(row, dict) or not isinstance(row.get("step"), int):
+    run_dir = RunDir(path)
+    for row in run_dir.read_metrics():
+        for key, value in row.items():
+            if not isinstance(value, int | float) or not math.isfinite(value):
                 continue
-            for key, value in row.items():
-                if not isinstance(value, int | float) or not math.isfinite(value):
-                    continue
-                point = (row["step"], float(value))
-                if key.startswith("env/") and key.endswith(PASS_RATE_SUFFIX):
-                    run.pass_rates.setdefault(key[4 : -len(PASS_RATE_SUFFIX)], []).append(point)
-                elif key.startswith("env/") and key.endswith("/" + ZERO_VARIANCE):
-                    env = key[4 : -len(ZERO_VARIANCE) - 1]
-                    run.zero_variance.setdefault(env, []).append(point)
-                elif key == ZERO_VARIANCE:
-                    run.zero_variance.setdefault(ALL_ENVS, []).append(point)
-    eval_file = path / EVAL_JSON
-    if eval_file.is_file():
-        try:
-            data = json.loads(eval_file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{eval_file}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-        if not isinstance(data, dict):
-            raise UserError(f"{eval_file}: expected a JSON object")
-        # `rlvr eval --model` writes env blocks at the top; `--run`, one object per policy.
-        is_model = any(isinstance(v, dict) and "n_problems" in v for v in data.values())
-        run.evals = {"model": data} if is_model else data
+            point = (row["step"], float(value))
+            env, metric = parse_metric_key(key)
+            if env is not None and metric == PASS_RATE:
+                run.pass_rates.setdefault(env, []).append(point)
+            elif metric == ZERO_VARIANCE:
+                run.zero_variance.setdefault(env or ALL_ENVS, []).append(point)
+    run.evals = run_dir.read_eval()
     if not run.pass_rates and not run.zero_variance and not run.evals:
         raise UserError(
-            f"{path}: nothing to draw: no env/<name>/pass_rate in metrics.jsonl and no "
+            f"{path}: nothing to draw: no env/<name>/{PASS_RATE} in metrics.jsonl and no "
             f"{EVAL_JSON} (run `rlvr eval --run {path}` first)"
         )
     return run
@@ -202,25 +186,7 @@ def _colours(runs: Sequence[Run]) -> dict[str, Any]:
 def _save_png(figure: Any, path: Path) -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
-    _write_bytes_atomic(path, buffer.getvalue())
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Through a temporary file and a rename, with the permissions a plain `open` would give
-    (mkstemp's files are private to their owner; a picture is meant to be shared)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, buffer.getvalue())
 
 
 def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -332,26 +298,21 @@ MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def _ks(blocks: Iterable[Mapping[str, Any]]) -> list[int]:
-    ks = set()
-    for block in blocks:
-        for key in block:
-            if key.startswith("pass@") and not key.endswith("_ci"):
-                ks.add(int(key[len("pass@") :]))
-    return sorted(ks)
+    return sorted({k for block in blocks for k in block_ks(dict(block))})
 
 
 def _passk_row(run: Run, label: str, step: int | None, env: str, k: int) -> dict[str, Any] | None:
     block = run.evals.get(label, {}).get(env)
-    if not isinstance(block, dict) or block.get(f"pass@{k}") is None:
+    if not isinstance(block, dict) or block.get(passk_key(k)) is None:
         return None
-    low, high = block.get(f"pass@{k}_ci") or (None, None)
+    low, high = block.get(passk_ci_key(k)) or (None, None)
     return {
         "run": run.label,
         "policy": label,
         "step": step,
         "env": env,
         "k": k,
-        "pass_at_k": block[f"pass@{k}"],
+        "pass_at_k": block[passk_key(k)],
         "ci_low": low,
         "ci_high": high,
     }
@@ -406,7 +367,7 @@ def plot_passk_by_checkpoint(runs: Sequence[Run], out: Path) -> Path | None:
         ax.set_xlabel("checkpoint (training step; 0 = base model)")
     _label_y(axes, "held-out pass@k")
     figure.suptitle("Held-out pass@k per checkpoint\n(bands: 95% bootstrap intervals)")
-    _legend(figure, with_steps, [(f"pass@{k}", *styles[k]) for k in ks])
+    _legend(figure, with_steps, [(passk_key(k), *styles[k]) for k in ks])
     png = out / "passk_by_checkpoint.png"
     _save_png(figure, png)
     _write_csv(out / "passk_by_checkpoint.csv", PASSK_COLUMNS, rows)
@@ -419,8 +380,8 @@ def _last_and_base(run: Run) -> list[tuple[str, int | None]]:
     if not points:
         return [(label, None) for label in list(run.evals)[:1]]
     chosen: list[tuple[str, int | None]] = [(points[-1][1], points[-1][0])]
-    if points[0][1] == "base" and len(points) > 1:
-        chosen.append(("base", 0))
+    if points[0][1] == BASE_POLICY and len(points) > 1:
+        chosen.append((BASE_POLICY, 0))
     return chosen
 
 
@@ -448,11 +409,11 @@ def plot_passk_by_k(runs: Sequence[Run], out: Path) -> Path | None:
                 rows += kept
                 all_ks.update(row["k"] for row in kept)
                 colour = colours[run.label]
-                if label == "base":
+                if label == BASE_POLICY:
                     if block in bases_drawn:
                         continue  # in the CSV, but drawn once
                     bases_drawn.append(block)
-                    shared = sum(r.evals.get("base", {}).get(env) == block for r in with_eval)
+                    shared = sum(r.evals.get(BASE_POLICY, {}).get(env) == block for r in with_eval)
                     colour = SHARED_COLOUR if shared > 1 else colour
                 if not kept:
                     continue
@@ -468,7 +429,7 @@ def plot_passk_by_k(runs: Sequence[Run], out: Path) -> Path | None:
                     values,
                     yerr=errors,
                     color=colour,
-                    linestyle="--" if label == "base" else "-",
+                    linestyle="--" if label == BASE_POLICY else "-",
                     marker="o",
                     markersize=4,
                     capsize=3,
@@ -504,7 +465,7 @@ def draw(
         raise UserError("give at least one run directory")
     if smoothing is not None and not 0 <= smoothing < 1:
         raise UserError(f"--smoothing must be in [0, 1), got {smoothing}")
-    runs = [read_run(Path(p), label) for p, label in zip(paths, run_labels(paths), strict=True)]
+    runs = [read_curves(Path(p), label) for p, label in zip(paths, run_labels(paths), strict=True)]
     out = out if out is not None else default_out([Path(p) for p in paths])
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a directory")
@@ -551,18 +512,19 @@ def print_summary(runs: Sequence[Run]) -> None:
             if chosen:
                 label = chosen[0][0]
                 block = run.evals[label].get(env) or {}
-                if block.get("pass@1") is not None:
+                pass_at_1 = passk_key(1)
+                if block.get(pass_at_1) is not None:
                     held_out = label
-                    low, high = block.get("pass@1_ci") or (None, None)
-                    pass1 = f"{block['pass@1']:.3f}" + (
+                    low, high = block.get(passk_ci_key(1)) or (None, None)
+                    pass1 = f"{block[pass_at_1]:.3f}" + (
                         f" [{low:.2f}, {high:.2f}]" if low is not None else ""
                     )
-                    base = run.evals.get("base", {}).get(env) or {}
+                    base = run.evals.get(BASE_POLICY, {}).get(env) or {}
                     paired = block.get("vs_base") or {}
-                    if paired.get("pass@1") is not None:  # with its paired interval
-                        low, high = paired["pass@1_ci"]
-                        delta = f"{paired['pass@1']:+.3f} [{low:+.2f}, {high:+.2f}]"
-                    elif label != "base" and base.get("pass@1") is not None:
-                        delta = f"{block['pass@1'] - base['pass@1']:+.3f}"
+                    if paired.get(pass_at_1) is not None:  # with its paired interval
+                        low, high = paired[passk_ci_key(1)]
+                        delta = f"{paired[pass_at_1]:+.3f} [{low:+.2f}, {high:+.2f}]"
+                    elif label != BASE_POLICY and base.get(pass_at_1) is not None:
+                        delta = f"{block[pass_at_1] - base[pass_at_1]:+.3f}"
             table.add_row(run.label, env, steps, train, held_out, pass1, delta)
     Console(width=None if sys.stdout.isatty() else 200).print(table)

@@ -61,7 +61,17 @@ from rlvr.resolve import (
     env_verifier,
     render_prompt,
 )
-from rlvr.run_dir import RunDir, write_atomic
+from rlvr.run_dir import (
+    BASE_POLICY,
+    CONFIG_FILE,
+    EVAL_FILE,
+    MODEL_POLICY,
+    RunDir,
+    checkpoint_label,
+    passk_ci_key,
+    passk_key,
+    write_atomic,
+)
 
 DEFAULT_N = 16
 DEFAULT_KS = (1, 4, 16)
@@ -72,7 +82,6 @@ PROGRESS_EVERY_S = 30.0
 _NUMBER = r"-?\d[\d.eE+-]*|null"
 _NUMBER_LIST = re.compile(rf"\[\s*((?:{_NUMBER})(?:,\s*(?:{_NUMBER}))*)\s*\]")
 
-EVAL_FILE = "eval.json"
 CSV_FILE = "eval.csv"
 SETTINGS_FILE = "settings.json"
 CSV_COLUMNS = (
@@ -173,20 +182,15 @@ def _comma_separated(flag: str, text: str, what: str, at_least: str) -> list[int
     return numbers
 
 
-def read_run(path: str | Path, steps: Sequence[int] | None = None) -> RunInfo:
+def run_info(path: str | Path, steps: Sequence[int] | None = None) -> RunInfo:
     """The run at `path` and its complete checkpoints (only those at `steps`, when given)."""
-    import yaml
-
     run = RunDir(path)
-    config_file = run.path / "config.yaml"
-    if not config_file.is_file():
-        raise UserError(f"--run {run.path}: not a run directory (no config.yaml)")
     try:
-        config = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise UserError(f"{config_file}: not valid YAML: {exc}") from None
-    if not isinstance(config, dict) or "model_path" not in config:
-        raise UserError(f"{config_file}: no model_path; was it written by `rlvr train`?")
+        config = run.read_config()
+    except UserError as exc:
+        raise UserError(f"--run: {exc}") from None
+    if "model_path" not in config:
+        raise UserError(f"{run.path / CONFIG_FILE}: no model_path; was it written by `rlvr train`?")
     checkpoints = run.checkpoints()
     if not checkpoints:
         raise UserError(f"--run {run.path}: no complete checkpoint to evaluate")
@@ -204,11 +208,11 @@ def read_run(path: str | Path, steps: Sequence[int] | None = None) -> RunInfo:
 
 def run_policies(info: RunInfo, *, base: bool) -> list[Policy]:
     """The run's base model (step 0) when asked, then every complete checkpoint, oldest first."""
-    policies = [Policy("base", 0, info.model_path)] if base else []
+    policies = [Policy(BASE_POLICY, 0, info.model_path)] if base else []
     for step, path in info.checkpoints:
         adapter = (path / "adapter_config.json").is_file()
         policies.append(
-            Policy(f"checkpoint-{step}", step, path, base=info.model_path if adapter else None)
+            Policy(checkpoint_label(step), step, path, base=info.model_path if adapter else None)
         )
     return policies
 
@@ -268,9 +272,7 @@ class _Environments:
 
 
 def _file_problems(data: Path, env_names: Sequence[str] | None) -> dict[str, list[Record]]:
-    if not data.is_file():
-        raise UserError(f"--data {data}: no such file")
-    rows: dict[str, list[Record]] = {}
+    rows: dict[str, list[Record]] = {}  # a missing source: load_records says so
     for record in load_records(data):
         rows.setdefault(str(record["env"]), []).append(record)
     wanted = list(env_names) if env_names else list(rows)
@@ -416,7 +418,7 @@ def evaluate_tasks(
     tasks: Sequence[EnvTask],
     settings: Settings,
     *,
-    label: str = "model",
+    label: str = MODEL_POLICY,
     prompts_per_call: int = 8,
     log: Callable[[str], None] | None = None,
     judges: VerificationPool | None = None,
@@ -476,11 +478,11 @@ def summarise(results: Sequence[ProblemResult], mode: str | None, settings: Sett
         ]
         if counts:
             value, (low, high) = pass_at_k_with_interval(counts, k, seed=settings.seed)
-            block[f"pass@{k}"] = round(value, DIGITS)
-            block[f"pass@{k}_ci"] = [round(low, DIGITS), round(high, DIGITS)]
+            block[passk_key(k)] = round(value, DIGITS)
+            block[passk_ci_key(k)] = [round(low, DIGITS), round(high, DIGITS)]
         else:
-            block[f"pass@{k}"] = None
-            block[f"pass@{k}_ci"] = None
+            block[passk_key(k)] = None
+            block[passk_ci_key(k)] = None
     block["n_problems"] = len(results)
     block["n"] = settings.n
     block["errors"] = sum(r.tallies[mode].errors for r in results)
@@ -559,7 +561,7 @@ def versus(
             and by_id[r.id].tallies[mode].scored >= k
         ]
         if not pairs:
-            block[f"pass@{k}"] = block[f"pass@{k}_ci"] = None
+            block[passk_key(k)] = block[passk_ci_key(k)] = None
             continue
         value, (low, high) = paired_difference_with_interval(
             [(b.scored, b.correct) for b, _ in pairs],
@@ -567,8 +569,8 @@ def versus(
             k,
             seed=settings.seed,
         )
-        block[f"pass@{k}"] = round(value, DIGITS)
-        block[f"pass@{k}_ci"] = [round(low, DIGITS), round(high, DIGITS)]
+        block[passk_key(k)] = round(value, DIGITS)
+        block[passk_ci_key(k)] = [round(low, DIGITS), round(high, DIGITS)]
     return block
 
 
@@ -591,7 +593,7 @@ def csv_rows(policy: Policy, blocks: Mapping[str, Any], settings: Settings) -> l
             groups = [("all", reading), *reading["by_difficulty"].items()]
             for difficulty, group in groups:
                 for k in settings.ks:
-                    interval = group[f"pass@{k}_ci"] or [None, None]
+                    interval = group[passk_ci_key(k)] or [None, None]
                     rows.append(
                         {
                             "policy": policy.label,
@@ -600,7 +602,7 @@ def csv_rows(policy: Policy, blocks: Mapping[str, Any], settings: Settings) -> l
                             "extraction": extraction,
                             "difficulty": difficulty,
                             "k": k,
-                            "pass_at_k": group[f"pass@{k}"],
+                            "pass_at_k": group[passk_key(k)],
                             "ci_low": interval[0],
                             "ci_high": interval[1],
                             "n_problems": group["n_problems"],
@@ -813,8 +815,8 @@ class Report:
 
     def eval_json(self) -> dict[str, Any]:
         """A model: env blocks at the top; a run: one object of env blocks per policy."""
-        if [p.label for p in self.policies] == ["model"]:
-            return self.blocks["model"]
+        if [p.label for p in self.policies] == [MODEL_POLICY]:
+            return self.blocks[MODEL_POLICY]
         return self.blocks
 
 
@@ -839,7 +841,7 @@ def run_eval(
         raise UserError("--steps picks checkpoints of a run: pass --run too")
 
     # -- what to evaluate, and how --------------------------------------------------------------
-    info = read_run(run, steps) if run is not None else None
+    info = run_info(run, steps) if run is not None else None
     run_config = info.config if info else {}
     settings = resolve_settings(settings_in, run_config)
     if out is None and info is not None:
@@ -861,7 +863,7 @@ def run_eval(
     else:
         from rlvr.models import resolve_model
 
-        policies = [Policy("model", None, resolve_model(model))]
+        policies = [Policy(MODEL_POLICY, None, resolve_model(model))]
     settings = settle_hardware(settings)
 
     # -- each policy: generate, judge, summarise, write ---------------------------------------
@@ -886,10 +888,10 @@ def run_eval(
                 )
             finally:
                 engine.close()
-            if policy.label == "base":
+            if policy.label == BASE_POLICY:
                 base_results = results
             report.blocks[policy.label] = policy_blocks(
-                results, settings, None if policy.label == "base" else base_results
+                results, settings, None if policy.label == BASE_POLICY else base_results
             )
             report.csv_rows.extend(csv_rows(policy, report.blocks[policy.label], settings))
             report.per_problem[policy.label] = per_problem_rows(results)
@@ -1006,7 +1008,7 @@ def _write_results(out: Path, report: Report, *, per_problem: bool) -> None:
     write_atomic(out / CSV_FILE, buffer.getvalue())
     if per_problem:
         for label, rows in report.per_problem.items():
-            name = "pass_rates.jsonl" if label == "model" else f"pass_rates-{label}.jsonl"
+            name = "pass_rates.jsonl" if label == MODEL_POLICY else f"pass_rates-{label}.jsonl"
             write_atomic(out / name, "".join(json.dumps(row) + "\n" for row in rows))
 
 
@@ -1022,7 +1024,7 @@ def print_report(report: Report) -> None:
     for column in ("env", "extraction", "problems"):
         table.add_column(column)
     for k in report.settings.ks:
-        table.add_column(f"pass@{k}", justify="right")
+        table.add_column(passk_key(k), justify="right")
     for policy in report.policies:
         for env, block in report.blocks[policy.label].items():
             for extraction, reading in readings(block):
@@ -1036,7 +1038,7 @@ def print_report(report: Report) -> None:
 
 
 def _cell(block: Mapping[str, Any], k: int) -> str:
-    value, interval = block[f"pass@{k}"], block[f"pass@{k}_ci"]
+    value, interval = block[passk_key(k)], block[passk_ci_key(k)]
     if value is None:
         return "n/a"
     return f"{value:.3f} [{interval[0]:.2f}, {interval[1]:.2f}]"

@@ -15,11 +15,20 @@ from typing import Any
 import pytest
 
 from rlvr import RecordError, get_environment
-from rlvr.environments.code import SHOTS, CodeEnvironment, builtin_records, kind_of
-from rlvr.environments.code_problems import FUNCTIONS, FunctionProblem, ProgramProblem
-from rlvr.environments.code_programs import PROGRAMS
+from rlvr.environments.code import (
+    FUNCTIONS_FILE,
+    PROGRAMS_FILE,
+    SHOTS,
+    CodeEnvironment,
+    builtin_records,
+    kind_of,
+    slug_of,
+)
+from rlvr.environments.code_problems import LARGE_INPUTS
+from rlvr.environments.code_programs import LARGE_TESTS
 from rlvr.records import split_of
 from rlvr.verifiers.code import CodeVerifier
+from rlvr.verifiers.code_harness import decode
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -81,31 +90,55 @@ def test_every_problem_has_an_example_and_at_least_five_more_tests() -> None:
         assert len(problem["tests"]) >= 6, problem["id"]
 
 
+def stored(path: Path) -> list[dict[str, Any]]:
+    """The problem records as the data file holds them (no large tests)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+FUNCTION_ROWS, PROGRAM_ROWS = stored(FUNCTIONS_FILE), stored(PROGRAMS_FILE)
+
+
+def test_the_data_files_hold_every_problem_as_a_valid_record_once() -> None:
+    ids = [row["id"] for row in FUNCTION_ROWS + PROGRAM_ROWS]
+    assert sorted(ids) == sorted(BY_ID)
+    for row in FUNCTION_ROWS + PROGRAM_ROWS:
+        assert row["env"] == "code"
+        assert set(row) <= {"id", "env", "language", "prompt", "entry_point", "tests"} | {
+            "difficulty",
+            "meta",
+        }, row["id"]
+    assert {kind_of(row) for row in FUNCTION_ROWS} == {"function"}
+    assert {kind_of(row) for row in PROGRAM_ROWS} == {"stdio"}
+
+
 def test_problems_from_difficulty_three_end_with_large_tests() -> None:
     """Whether a large test is large enough is the sandbox check's business (the too-slow
     wrong solutions time out on them); here, that every such problem has them."""
-    problems: list[FunctionProblem | ProgramProblem] = [*FUNCTIONS, *PROGRAMS]
-    for problem in problems:
-        if problem.difficulty < 3:
+    generated = set(LARGE_INPUTS) | set(LARGE_TESTS)
+    assert generated <= {slug_of(row) for row in FUNCTION_ROWS + PROGRAM_ROWS}
+    for row in FUNCTION_ROWS + PROGRAM_ROWS:
+        if row["difficulty"] < 3:
             continue
-        assert problem.large is not None, problem.slug
-        record = BY_ID[f"code/{problem.slug}"]
-        hand_written = (
-            len(problem.tests) if isinstance(problem, FunctionProblem) else 1 + len(problem.inputs)
-        )
-        assert len(record["tests"]) > hand_written, problem.slug
+        assert slug_of(row) in generated, row["id"]
+        assert len(BY_ID[row["id"]]["tests"]) > len(row["tests"]), row["id"]
 
 
 def test_the_worked_example_is_the_first_test_and_the_oracle_agrees_with_it() -> None:
-    for program in PROGRAMS:
-        assert program.solve(program.example[0]) == program.example[1], program.slug
-        record = BY_ID[f"code/{program.slug}"]
-        assert record["tests"][0] == {"stdin": program.example[0], "stdout": program.example[1]}
-    for function in FUNCTIONS:
-        record = BY_ID[f"code/{function.slug}"]
-        args, expected = function.tests[0]
-        assert record["tests"][0] == {"input": list(args), "output": expected}
-        assert repr(expected) in record["prompt"]
+    for row in PROGRAM_ROWS:
+        example = row["tests"][0]
+        assert (
+            f"Example input:\n{example['stdin']}Example output:\n{example['stdout']}".rstrip()
+            in (row["prompt"])
+        ), row["id"]
+        if slug_of(row) in LARGE_TESTS:
+            _, solve = LARGE_TESTS[slug_of(row)]
+            assert solve(example["stdin"]) == example["stdout"], row["id"]
+        assert BY_ID[row["id"]]["tests"][0] == example
+    for row in FUNCTION_ROWS:
+        example = row["tests"][0]
+        expected = decode(example["output"])
+        assert f"returns `{expected!r}`" in row["prompt"], row["id"]
+        assert BY_ID[row["id"]]["tests"][0] == example
 
 
 def test_every_problem_ships_a_reference_and_a_wrong_solution() -> None:
