@@ -5,7 +5,14 @@ Each `Case` is a gold answer with forms that mean the same (label 1) and forms t
 exact rewriting of the gold, every "different" form differs in value, order, bracket, unit or
 relation. `rows()` wraps each form in a completion that boxes it, so a checker sees what a
 model would write. The last groups hold the failure modes answer checkers are known for:
-absolute tolerances, partial parses, hedging, equations that both rearrange to 0.
+absolute tolerances, partial parses, hedging, equations that both rearrange to 0, and the
+attacks of a reward-maximising policy (issue 24): boxing the question's own arithmetic, a
+written precision lent to a whole expression, hedges that look like one value.
+
+Conventions (docs/math.md): an answer to a numeric question is computed (`3!`, `\\binom{4}{2}`,
+`\\sqrt{289}`, `\\frac{6}{8}` are not answers); a decimal approximates an exact gold only in a
+row that opts in with `numeric_precision` (the `approximation` rows, once each way); an
+answer's own percent is p/100 unless the question asks for a number of percent.
 """
 
 from __future__ import annotations
@@ -22,10 +29,38 @@ class Case:
     gold: str
     same: tuple[str, ...]
     different: tuple[str, ...]
+    prompt: str = "(benchmark row)"
+    numeric_precision: bool = False
 
 
-def c(kind: str, gold: str, same: list[str], different: list[str]) -> Case:
-    return Case(kind, gold, tuple(same), tuple(different))
+def c(
+    kind: str,
+    gold: str,
+    same: list[str],
+    different: list[str],
+    *,
+    prompt: str = "(benchmark row)",
+    numeric_precision: bool = False,
+) -> Case:
+    return Case(kind, gold, tuple(same), tuple(different), prompt, numeric_precision)
+
+
+# (gold, decimal approximations): wrong by default, right where the row opts in
+APPROXIMATIONS = [
+    ("\\frac{1}{3}", ["0.3333"], ["0.3"]),
+    ("\\frac{2}{3}", ["0.667", "0.6667"], ["0.6"]),
+    ("\\frac{22}{7}", ["3.142857"], ["3.15"]),
+    ("\\sqrt{2}", ["1.414"], ["1.4"]),
+    ("2\\sqrt{3}", ["3.464"], []),
+    ("\\frac{\\sqrt{3}}{2}", ["0.866"], []),
+    ("\\pi", ["3.1416", "3.14159"], ["3.15"]),
+    ("2\\pi", ["6.283"], []),
+    ("e", ["2.718"], []),
+    ("\\ln 2", ["0.693"], []),
+    ("1 + \\sqrt{5}", ["3.236"], []),
+    ("\\frac{\\pi}{4}", ["0.7854"], []),
+    ("3 - 2\\sqrt{2}", ["0.1716"], []),
+]
 
 
 CASES = [
@@ -36,52 +71,117 @@ CASES = [
     c("integer", "0", ["0", "0.0", "-0"], ["1", "0.01"]),
     c("integer", "2024", ["2024", "2,024"], ["2023", "2042"]),
     c("integer", "123456789", ["123456789", "123,456,789"], ["123456788", "123456780"]),
-    c("integer", "6", ["3!", "\\binom{4}{2}", "6"], ["5", "7"]),
-    c("integer", "120", ["5!", "120"], ["24", "720"]),
-    c("integer", "81", ["3^4", "9^2", "81"], ["27", "243"]),
-    c("integer", "17", ["17", "\\sqrt{289}"], ["\\sqrt{17}", "18"]),
+    c("integer", "6", ["6"], ["5", "7"]),
+    c("integer", "120", ["120"], ["24", "720"]),
+    c("integer", "81", ["81"], ["27", "243"]),
+    c("integer", "17", ["17"], ["\\sqrt{17}", "18"]),
+    # --- answers that leave the arithmetic undone: not answers to a numeric question --------
+    c("computed", "6", ["6"], ["3!", "\\binom{4}{2}", "2 \\cdot 3"]),
+    c("computed", "120", ["120", "1.2 \\times 10^2"], ["5!", "\\frac{720}{6}"]),
+    c("computed", "81", ["81"], ["3^4", "9^2"]),
+    c("computed", "17", ["17"], ["\\sqrt{289}", "\\frac{34}{2}"]),
+    c("computed", "\\frac{1}{2}", ["\\frac{1}{2}", "0.5"], ["2/4", "\\frac{3}{6}"]),
+    c(
+        "computed",
+        "\\frac{3}{4}",
+        ["\\frac{3}{4}"],
+        ["\\frac{6}{8}", "\\frac{1}{2} + \\frac{1}{4}"],
+    ),
+    c(
+        "computed",
+        "7154",
+        ["7154", "x = 3146 + 4008 = 7154"],
+        ["3146 + 4008", "7154 + 0", "3146 + 4008 = 3146 + 4008"],
+        prompt="What is $3146 + 4008$?",
+    ),
+    c(
+        "computed",
+        "38164",
+        ["38164", "38,164"],
+        ["812 \\times 47"],
+        prompt="What is $812 \\times 47$?",
+    ),
+    c("computed", "576", ["576"], ["40\\% \\cdot 1440", "0.4 \\cdot 1440"]),
+    c("computed", "364", ["364"], ["\\binom{14}{3}", "\\frac{14 \\cdot 13 \\cdot 12}{6}"]),
+    c("computed", "3024", ["3024"], ["9 \\cdot 8 \\cdot 7 \\cdot 6", "\\frac{9!}{5!}"]),
+    c("computed", "2^{10}", ["1024", "2^{10}", "4^5"], ["2^{11}"]),
+    c(
+        "computed",
+        "-3x^{2} + 17 x - 10",
+        ["-3x^2 + 17x - 10", "17x - 3x^2 - 10"],
+        ["(3x - 2)(-x + 5)", "(-x + 5)(3x - 2)", "-(3x - 2)(x - 5)"],
+        prompt="Expand $\\left(3 x - 2\\right) \\left(- x + 5\\right)$.",
+    ),
+    c(
+        "computed",
+        "\\left(x - 6\\right) \\left(x + 3\\right)",
+        ["(x+3)(x-6)", "(x - 6)(x + 3)"],
+        ["x^2 - 3x - 18", "-18 - 3x + x^2"],
+        prompt="Factor $x^{2} - 3 x - 18$ completely.",
+    ),
+    # --- a written precision lent to the whole answer: one answer for every number ----------
+    c("precision_lending", "141", ["141"], ["1.00e2\\sqrt{2}", "100.\\sqrt{2}"]),
+    c("precision_lending", "\\frac{3}{7}", ["\\frac{3}{7}"], ["\\pi + 0 \\cdot 1.00e99"]),
+    c("precision_lending", "-12", ["-12"], ["\\pi + 0 \\cdot 1.00e99", "1.00e1 \\cdot 0 - 12.0"]),
+    c(
+        "precision_lending",
+        "(2, 3)",
+        ["(2, 3)"],
+        ["(\\pi + 0 \\cdot 1.0e99, \\pi + 0 \\cdot 1.0e99)"],
+    ),
+    # --- hedges that look like one value ----------------------------------------------------
+    c("hedge_value", "3", ["3", "x = 3"], ["x = 2 = 3", "2 = 3"]),
+    c("hedge_value", "5", ["5"], ["5 \\text{ or 6}", "5 \\text{ or } 6"]),
+    c("hedge_value", "0.5", ["0.5", "50\\%"], ["0.5\\%"]),
+    c("hedge_value", "50", ["50"], ["5000\\%^\\circ"]),
+    c(
+        "hedge_value",
+        "30^\\circ",
+        ["30^\\circ", "\\frac{\\pi}{6}", "30 \\text{ degrees}"],
+        ["30 \\text{ rad}"],
+    ),
     # --- rationals and decimals ----------------------------------------------------------------
     c(
         "rational",
         "\\frac{1}{2}",
-        ["0.5", "1/2", "\\dfrac{1}{2}", "\\tfrac12", "2/4"],
+        ["0.5", "1/2", "\\dfrac{1}{2}", "\\tfrac12"],
         ["0.05", "\\frac{1}{3}", "2"],
     ),
-    c("rational", "\\frac{3}{4}", ["0.75", "3/4", "\\frac{6}{8}"], ["\\frac{4}{3}", "0.7"]),
+    c("rational", "\\frac{3}{4}", ["0.75", "3/4"], ["\\frac{4}{3}", "0.7"]),
     c("rational", "-\\frac{5}{2}", ["-2.5", "\\frac{-5}{2}", "-5/2"], ["2.5", "\\frac{5}{2}"]),
-    c("rational", "\\frac{1}{3}", ["\\frac{2}{6}", "1/3", "0.3333"], ["0.3", "\\frac{1}{4}"]),
-    c("rational", "\\frac{2}{3}", ["0.667", "\\frac{4}{6}", "0.6667"], ["0.6", "\\frac{3}{2}"]),
-    c("rational", "\\frac{7}{8}", ["0.875", "\\frac{14}{16}"], ["0.87", "\\frac{8}{7}"]),
+    c("rational", "\\frac{1}{3}", ["1/3"], ["0.3", "\\frac{1}{4}", "0.3333"]),
+    c("rational", "\\frac{2}{3}", ["\\frac{2}{3}"], ["0.6", "\\frac{3}{2}", "0.667"]),
+    c("rational", "\\frac{7}{8}", ["0.875", "\\frac{7}{8}"], ["0.87", "\\frac{8}{7}"]),
     c("rational", "0.125", ["\\frac{1}{8}", "0.125", "1/8"], ["0.12", "\\frac{1}{9}"]),
     c("rational", "2.5", ["\\frac{5}{2}", "2.50", "5/2"], ["2.05", "25"]),
-    c("rational", "\\frac{22}{7}", ["\\frac{44}{14}", "22/7", "3.142857"], ["\\pi", "3.15"]),
+    c("rational", "\\frac{22}{7}", ["22/7"], ["\\pi", "3.15", "3.142857"]),
     c("rational", "\\frac{1}{1000}", ["0.001", "10^{-3}"], ["0.01", "0.0001"]),
     # --- irrationals and constants ------------------------------------------------------------
     c(
         "irrational",
         "\\sqrt{2}",
-        ["\\sqrt2", "2^{1/2}", "1.414", "\\frac{2}{\\sqrt{2}}"],
-        ["1.4", "2", "\\sqrt{3}"],
+        ["\\sqrt2", "2^{1/2}", "\\frac{2}{\\sqrt{2}}"],
+        ["1.4", "2", "\\sqrt{3}", "1.414"],
     ),
     c(
         "irrational",
         "2\\sqrt{3}",
-        ["\\sqrt{12}", "2 \\sqrt 3", "3.464"],
+        ["\\sqrt{12}", "2 \\sqrt 3"],
         ["3\\sqrt{2}", "\\sqrt{6}"],
     ),
     c(
         "irrational",
         "\\frac{\\sqrt{3}}{2}",
-        ["\\frac{1}{2}\\sqrt{3}", "0.866", "\\sqrt{3}/2"],
+        ["\\frac{1}{2}\\sqrt{3}", "\\sqrt{3}/2"],
         ["\\frac{\\sqrt{2}}{2}", "\\frac{1}{2}"],
     ),
-    c("irrational", "\\pi", ["\\pi", "3.1416", "3.14159"], ["3", "2\\pi"]),
-    c("irrational", "2\\pi", ["2\\pi", "6.283", "\\pi \\cdot 2"], ["\\pi", "4\\pi"]),
-    c("irrational", "e", ["e", "\\exp(1)", "2.718"], ["2", "e^2"]),
-    c("irrational", "\\ln 2", ["\\ln(2)", "0.693", "\\log_e 2"], ["\\ln 3", "2"]),
-    c("irrational", "1 + \\sqrt{5}", ["\\sqrt{5} + 1", "3.236"], ["1 - \\sqrt{5}", "\\sqrt{6}"]),
-    c("irrational", "\\frac{\\pi}{4}", ["0.25\\pi", "\\pi/4", "0.7854"], ["\\frac{\\pi}{2}", "45"]),
-    c("irrational", "3 - 2\\sqrt{2}", ["(\\sqrt{2}-1)^2", "0.1716"], ["3 + 2\\sqrt{2}", "1"]),
+    c("irrational", "\\pi", ["\\pi"], ["3", "2\\pi", "3.14"]),
+    c("irrational", "2\\pi", ["2\\pi", "\\pi \\cdot 2"], ["\\pi", "4\\pi"]),
+    c("irrational", "e", ["e", "\\exp(1)"], ["2", "e^2", "2.718"]),
+    c("irrational", "\\ln 2", ["\\ln(2)", "\\log_e 2"], ["\\ln 3", "2"]),
+    c("irrational", "1 + \\sqrt{5}", ["\\sqrt{5} + 1"], ["1 - \\sqrt{5}", "\\sqrt{6}"]),
+    c("irrational", "\\frac{\\pi}{4}", ["0.25\\pi", "\\pi/4"], ["\\frac{\\pi}{2}", "45"]),
+    c("irrational", "3 - 2\\sqrt{2}", ["(\\sqrt{2}-1)^2"], ["3 + 2\\sqrt{2}", "1"]),
     # --- symbolic expressions ----------------------------------------------------------------
     c("symbolic", "x^2 + 2x + 1", ["(x+1)^2", "x^2+2x+1", "1 + 2x + x^2"], ["(x+1)^3", "x^2+1"]),
     c("symbolic", "(x-2)(x+3)", ["x^2 + x - 6", "(x+3)(x-2)"], ["(x+2)(x-3)", "x^2 - x - 6"]),
@@ -244,7 +344,14 @@ CASES = [
     ),
     # --- percentages, degrees, units ----------------------------------------------------------
     c("percent", "25\\%", ["25", "0.25", "25 \\%"], ["2.5", "0.025"]),
-    c("percent", "12.5", ["12.5\\%", "\\frac{25}{2}"], ["1.25", "0.0125"]),
+    c("percent", "12.5", ["\\frac{25}{2}"], ["1.25", "0.0125", "12.5\\%"]),
+    c(
+        "percent",
+        "12.5",
+        ["12.5\\%", "\\frac{25}{2}"],
+        ["1.25", "0.0125"],
+        prompt="What percent of $200$ is $25$? Give the number of percent.",
+    ),
     c("degrees", "30^\\circ", ["30", "30^{\\circ}", "\\frac{\\pi}{6}"], ["60", "\\frac{\\pi}{3}"]),
     c("degrees", "\\frac{\\pi}{2}", ["90^\\circ", "\\frac{\\pi}{2}"], ["180^\\circ", "\\pi"]),
     c("degrees", "135^\\circ", ["135", "\\frac{3\\pi}{4}"], ["45^\\circ", "\\frac{\\pi}{4}"]),
@@ -340,6 +447,9 @@ CASES = [
 
 HEDGED = [
     ("7", "The answer is \\boxed{7} or maybe \\boxed{8}.", 0),
+    ("(3, 4)", "\\boxed{(3, 4)} and \\boxed{(1, 2) = (3, 4)}", 0),
+    ("(3, 4)", "\\boxed{(1, 2) = (3, 4)}", 0),
+    ("1", "\\boxed{\\sin(e^{e^{20}})}", 0),
     ("7", "It could be \\boxed{6}, but no: \\boxed{7}.", 0),
     ("7", "\\boxed{7}. To double check: \\boxed{7}.", 1),
     ("\\frac{1}{2}", "So \\boxed{0.5}, that is \\boxed{\\frac{1}{2}}.", 1),
@@ -356,19 +466,30 @@ TEMPLATES = [
 def rows() -> Iterator[dict[str, object]]:
     """The labelled rows: {id, kind, answer (gold), completion, expected}."""
     index = 0
-    for case in CASES:
+    approximations = [
+        case
+        for gold, close, far in APPROXIMATIONS
+        for case in (
+            c("approximation", gold, [], close + far),
+            c("approximation (numeric_precision)", gold, close, far, numeric_precision=True),
+        )
+    ]
+    for case in CASES + approximations:
         for label, forms in ((1, case.same), (0, case.different)):
             for form in forms:
                 template = TEMPLATES[index % len(TEMPLATES)]
-                yield {
+                row: dict[str, object] = {
                     "id": f"mixed-{index:04d}",
                     "env": "math",
                     "kind": case.kind,
-                    "prompt": "(benchmark row)",
+                    "prompt": case.prompt,
                     "answer": case.gold,
                     "completion": template.format(answer=form),
                     "expected": label,
                 }
+                if case.numeric_precision:
+                    row["numeric_precision"] = True
+                yield row
                 index += 1
     for gold, completion, label in HEDGED:
         yield {

@@ -42,8 +42,14 @@ from math_verify_loop import math_verify_case_score, math_verify_score  # noqa: 
 from rlvr.verifiers.math import MathVerifier  # noqa: E402
 
 
-def rlvr_score(verifier: MathVerifier, gold: str, completion: str, mode: str) -> float:
-    verdict = verifier.verify({"answer": gold, "mode": mode}, completion)
+def rlvr_score(verifier: MathVerifier, row: dict[str, Any]) -> float:
+    """rlvr's reward for a labelled row: its gold, mode, and the prompt and numeric_precision
+    where the row has them (the restated-question and percent rules read the prompt)."""
+    problem = {"answer": row["answer"], "mode": row["mode"]}
+    for key in ("prompt", "numeric_precision"):
+        if key in row:
+            problem[key] = row[key]
+    verdict = verifier.verify(problem, row["completion"])
     return verdict.reward or 0.0
 
 
@@ -56,7 +62,7 @@ def accuracy_table(
     misses: list[str] = []
     for row in rows:
         expected = bool(row["expected"])
-        ours = rlvr_score(verifier, row["answer"], row["completion"], row["mode"]) >= 0.5
+        ours = rlvr_score(verifier, row) >= 0.5
         theirs = math_verify(row) >= 0.5
         counts = by_kind[row["kind"]]
         counts[0] += 1
@@ -101,13 +107,21 @@ def math_verify_case_rows(path: Path) -> list[dict[str, Any]]:
     """Math-Verify's test cases as rows for both checkers; see the data README.
 
     Few predictions box their answer (the tests exercise extraction from prose and `$...$`),
-    so rlvr reads them in lenient mode.
+    so rlvr reads them in lenient mode. Math-Verify rounds numbers (to 6 places by default)
+    everywhere, so its suite expects decimals to match exact values: rlvr opts in the same way
+    (`numeric_precision`), which it leaves off by default.
     """
     rows = []
     for line in path.read_text().splitlines():
         case = json.loads(line)
         rows.append(
-            {**case, "answer": case["gold"], "completion": case["prediction"], "mode": "lenient"}
+            {
+                **case,
+                "answer": case["gold"],
+                "completion": case["prediction"],
+                "mode": "lenient",
+                "numeric_precision": True,
+            }
         )
     return rows
 

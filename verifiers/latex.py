@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,9 @@ class Parsed:
     """Each decimal literal's value and its (significant digits, decimal places)."""
     unit: str | None = None
     notes: list[str] = field(default_factory=list)
+    undone: tuple[str, ...] = ()
+    """Arithmetic between numbers that the answer leaves undone (`3146 + 4008`, `\\binom{14}{3}`,
+    `\\frac{6}{8}`): an answer to a numeric question has to be computed (docs/math.md)."""
 
 
 # --- normalisation ------------------------------------------------------------------------------
@@ -159,6 +163,8 @@ UNIT_ALIASES = {
     "units": "unit",
     "degree": "deg",
     "degrees": "deg",
+    "radian": "rad",
+    "radians": "rad",
 }
 
 FUNCTIONS: dict[str, Any] = {
@@ -194,9 +200,32 @@ def normalise_unit(unit: str) -> str:
     return UNIT_ALIASES.get(unit, unit)
 
 
+_INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]{1,20}")
+# letters of other scripts drawn like Latin ones: `х` (Cyrillic) must not be a new variable
+_LOOKALIKES = str.maketrans("аеорсхуАВЕКМНОРСТХ", "aeopcxyABEKMHOPCTX")
+
+
+def normalise_unicode(text: str) -> str:
+    """NFKC, invisible characters dropped, look-alike letters folded onto Latin: what a rule
+    judges is what a reader sees (full-width `＼ｂｏｘｅｄ` is `\\boxed`, `x²` is `x^{2}`)."""
+    text = _SUPERSCRIPTS.sub(lambda m: "^{" + m.group().translate(_SUPERSCRIPT) + "}", text)
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    return text.replace("\u2044", "/").translate(_LOOKALIKES)
+
+
+def _thousands(match: re.Match[str]) -> str:
+    """1,000,000 is one number; but `(12,102)` alone in brackets is a pair."""
+    text, before, after = match.group(), match.string[: match.start()], match.string[match.end() :]
+    if text.count(",") == 1 and before.endswith(("(", "[")) and after.startswith((")", "]")):
+        return text
+    return re.sub(r"\{,\}|\\,|,|\s", "", text)
+
+
 def normalise(text: str) -> str:
     """LaTeX variants folded onto one spelling; the text still has to parse afterwards."""
-    s = text.strip()
+    s = normalise_unicode(text).strip()
     for char, latex in _UNICODE.items():
         s = s.replace(char, latex)
     s = s.replace("\\$", "").replace("$", "")
@@ -213,7 +242,7 @@ def normalise(text: str) -> str:
     s = re.sub(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree", "°", s)
     s = s.replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|")
     s = s.replace("\\mid", "|")
-    s = _THOUSANDS.sub(lambda m: re.sub(r"\{,\}|\\,|,|\s", "", m.group()), s)
+    s = _THOUSANDS.sub(_thousands, s)
     s = re.sub(r"\s+", " ", s).strip()
     return s.rstrip(".").strip()
 
@@ -232,6 +261,8 @@ def split_unit(s: str) -> tuple[str, str | None]:
     unit = (match.group(2) or match.group(3) or "").strip()
     if unit.lower() in FUNCTIONS or unit.lower() in WORD_CONSTANTS or unit.lower() in TEXT_WORDS:
         return s, None
+    if set(re.findall(r"[a-z]+", unit.lower())) & TEXT_WORDS or re.search(r"(?<!\^)\d", unit):
+        return s, None  # `5 \text{ or 6}` is two answers, not 5 in a unit "or 6"
     if match.group(4):
         unit += "^" + re.sub(r"[^\d]", "", match.group(4))
     return match.group(1).strip(), normalise_unit(unit)
@@ -292,6 +323,8 @@ STARTS_PRIMARY_CMDS = {
     r"\pi",
     r"\infty",
     r"\binom",
+    r"\sum",
+    r"\prod",
     r"\begin",
     r"\text",
     *(f"\\{f}" for f in FUNCTIONS),
@@ -307,7 +340,59 @@ def _check_size(value: Any) -> Any:
     return value
 
 
+MARKS = {PERCENT, DEGREE}
+COMPUTED_DIGITS = 12
+"""Arithmetic whose result has more digits than this may stay undone (`2^{100}`, `\\binom{50}{25}`):
+written out, such a number is no more an answer than the expression."""
+MAX_MAGNITUDE_DIGITS = 50
+"""A function's argument may be at most 10^50 in size: `\\sin(e^{e^{20}})` needs the argument to
+millions of digits before its first digit is known."""
+
+
+def _estimate(value: Any) -> complex | None:
+    """A constant's value at low precision, or None when it has none that is finite."""
+    try:
+        estimate = complex(sympy.N(value, 15, maxn=30))
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
+        return None
+    finite = all(math.isfinite(part) for part in (estimate.real, estimate.imag))
+    return estimate if finite else None
+
+
+def _magnitude_digits(value: Any) -> float:
+    """log10 |value| of a constant (inf when it has no finite value)."""
+    estimate = _estimate(value)
+    if estimate is None:
+        return math.inf
+    return math.log10(abs(estimate)) if estimate else -math.inf
+
+
+def is_rational_constant(value: Any) -> bool:
+    """A rational number, perhaps with a percent or degree mark (`40\\%`)."""
+    if not isinstance(value, sympy.Expr) or value.free_symbols - MARKS:
+        return False
+    plain = value.subs({PERCENT: 1, DEGREE: 1}) if value.free_symbols else value
+    return bool(plain.is_Rational)
+
+
+def _small(value: Any) -> bool:
+    plain = value.subs({PERCENT: 1, DEGREE: 1}) if value.free_symbols else value
+    limit = 10**COMPUTED_DIGITS
+    return bool(plain.is_Rational) and abs(int(plain.p)) <= limit and int(plain.q) <= limit
+
+
 def _power(base: Any, exponent: Any) -> Any:
+    if (
+        isinstance(base, sympy.Expr)
+        and isinstance(exponent, sympy.Expr)
+        and not (base.free_symbols or exponent.free_symbols)
+        and not (isinstance(base, sympy.Number) and isinstance(exponent, sympy.Number))
+    ):
+        # a constant tower such as e^{e^{20}}: its size is known before it is built
+        exponent_value = _estimate(exponent)
+        base_digits = abs(_magnitude_digits(base))
+        if exponent_value is None or abs(exponent_value.real) * max(1.0, base_digits) > MAX_DIGITS:
+            raise AnswerTooLarge(f"a power of more than {MAX_DIGITS} digits")
     if isinstance(base, sympy.Number) and isinstance(exponent, sympy.Number):
         magnitude = abs(base)
         if magnitude not in (0, 1) and magnitude.is_finite and exponent.is_finite:
@@ -332,6 +417,18 @@ class _Parser:
         self.depth = 0
         self.decimal: tuple[int, int] | None = None
         self.decimals: dict[Any, tuple[int, int]] = {}
+        # how the value parsed last was written: "literal" (one number), "pow10" (10^n),
+        # "scientific" (a literal times 10^n), "fraction" (a/b in lowest terms), "mixed"
+        # (2\frac{1}{2}) or "other"; read right after each operand is parsed
+        self.tag = "other"
+        self.undone: list[str] = []
+
+    def note(self, what: str, result: Any, *operands: Any) -> None:
+        """Record arithmetic between numbers left undone, unless its result is too long to
+        write out."""
+        if all(is_rational_constant(v) for v in operands) and _small(result):
+            self.undone.append(what)
+        self.tag = "other"
 
     # helpers
     @property
@@ -366,27 +463,32 @@ class _Parser:
         return items[0] if len(items) == 1 else Sequence(tuple(items), "")
 
     def comma_list(self, closers: set[str]) -> list[Any]:
-        items = [self.item()]
+        """Items separated by commas; `;` separates groups of them (`p=5,q=2;p=7,q=2` is
+        two solutions of two values each)."""
+        groups, items = [], [self.item()]
         while self.tok.text in (",", ";") and self.tok.kind == "op":
-            self.next()
+            separator = self.next().text
             if self.tok.text in closers or self.tok.kind in closers:
                 break  # a trailing comma
+            if separator == ";":
+                groups.append(items)
+                items = []
             items.append(self.item())
-        if len(items) > 1:  # `0, \pm 1` lists three values
-            items = [
-                part
-                for item in items
-                for part in (
-                    item.items if isinstance(item, Sequence) and item.brackets == "±" else (item,)
-                )
-            ]
-        return items
+        groups.append(items)
+        if len(groups) > 1 and any(len(g) > 1 for g in groups):
+            return [g[0] if len(g) == 1 else Sequence(tuple(_spread(g)), "") for g in groups]
+        return _spread([item for group in groups for item in group])
 
     def item(self) -> Any:
+        before = len(self.undone)
         terms, ops = [self.union()], []
+        last_side = before
         while self.tok.kind == "op" and self.tok.text in RELATIONS:
             ops.append(self.next().text)
+            last_side = len(self.undone)
             terms.append(self.union())
+        if ops and set(ops) == {"="}:  # `5 + 6 = 11`: the work shown before the value
+            self.undone[before:] = self.undone[last_side:]
         return Relation(tuple(terms), tuple(ops)) if ops else terms[0]
 
     def union(self) -> Any:
@@ -396,6 +498,9 @@ class _Parser:
         parts = [first]
         while self.accept(r"\cup"):
             parts.append(self.sum())
+        if all(isinstance(p, Sequence) and p.brackets == "{}" for p in parts):
+            # \{1\} \cup \{2\} is the set \{1, 2\}
+            return Sequence(tuple(dict.fromkeys(i for p in parts for i in p.items)), "{}")
         return Sequence(tuple(parts), "cup")
 
     def sum(self) -> Any:
@@ -406,35 +511,79 @@ class _Parser:
         ):
             op = self.next().text
             rhs = self.product()
-            _require_expr(value, rhs)
-            if op in (r"\pm", r"\mp"):
-                return Sequence((value + rhs, value - rhs), "±")
-            value = _check_size(value + rhs if op == "+" else value - rhs)
+            if op in (r"\pm", r"\mp"):  # the notation for two values, not arithmetic
+                value = _both(lambda a, b: Sequence((a + b, a - b), "±"), value, rhs)
+                self.tag = "other"
+                continue
+            if isinstance(value, Matrix) or isinstance(rhs, Matrix):
+                value = _matrix_arithmetic(op, value, rhs)
+                continue
+            result = _both(
+                lambda a, b, op=op: _check_size(a + b if op == "+" else a - b), value, rhs
+            )
+            self.note("a sum of numbers", result, value, rhs)
+            value = result
         return value
 
     def product(self) -> Any:
         value = self.unary()
         while True:
-            token = self.tok
+            token, tag = self.tok, self.tag
             if token.text in ("*", r"\cdot", r"\times", "/", r"\div", ":") and token.kind in (
                 "op",
                 "cmd",
             ):
                 self.next()
                 rhs = self.unary()
-                _require_expr(value, rhs)
-                if token.text in ("/", r"\div", ":"):  # a ratio 7:32 is a quotient
-                    if rhs == 0:
-                        raise ParseError("division by zero")
-                    value = _check_size(value / rhs)
+                if isinstance(value, Matrix) or isinstance(rhs, Matrix):
+                    if token.text not in ("*", r"\cdot", r"\times"):
+                        raise ParseError("a division by a matrix")
+                    value = _matrix_arithmetic("*", value, rhs)
+                elif token.text in ("/", r"\div", ":"):  # a ratio 7:32 is a quotient
+                    value = self.quotient(value, tag, rhs, self.tag)
                 else:
-                    value = _check_size(value * rhs)
+                    result = _both(lambda a, b: _check_size(a * b), value, rhs)
+                    if {tag, self.tag} == {"literal", "pow10"}:  # 3 \cdot 10^5
+                        self.tag = "scientific"
+                    else:
+                        self.note("a product of numbers", result, value, rhs)
+                    value = result
             elif self.starts_implicit_factor():
                 rhs = self.power()
-                _require_expr(value, rhs)
-                value = _check_size(value * rhs)
+                if tag == "literal" and self.tag == "fraction" and _proper(value, rhs):
+                    # a mixed number: 2\frac{1}{2} is 5/2
+                    value = value + rhs if value >= 0 else value - rhs
+                    self.tag = "mixed"
+                    continue
+                if isinstance(value, Matrix) or isinstance(rhs, Matrix):
+                    value = _matrix_arithmetic("*", value, rhs)
+                    continue
+                result = _both(lambda a, b: _check_size(a * b), value, rhs)
+                self.note("a product of numbers", result, value, rhs)
+                value = result
             else:
                 return value
+
+    def quotient(self, numerator: Any, numerator_tag: str, denominator: Any, tag: str) -> Any:
+        """a / b; of two integers, an answer only in lowest terms (3/4, not 6/8 or 12/4)."""
+
+        def divide(a: Any, b: Any) -> Any:
+            if b == 0:
+                raise ParseError("division by zero")
+            return _check_size(a / b)
+
+        result = _both(divide, numerator, denominator)
+        if (
+            numerator_tag == tag == "literal"
+            and isinstance(numerator, sympy.Integer)
+            and isinstance(denominator, sympy.Integer)
+            and denominator > 1
+            and math.gcd(int(numerator), int(denominator)) == 1
+        ):
+            self.tag = "fraction"
+        else:
+            self.note("a quotient of numbers", result, numerator, denominator)
+        return result
 
     def starts_implicit_factor(self) -> bool:
         token = self.tok
@@ -449,24 +598,30 @@ class _Parser:
             self.next()
             value = self.unary()
             _require_expr(value)
+            self.tag = "other"
             return Sequence((value, -value), "±")
         if self.tok.kind == "op" and self.tok.text in ("+", "-"):
             sign = self.next().text
             self.enter()
             value = self.unary()
             self.depth -= 1
-            _require_expr(value)
-            return -value if sign == "-" else value
+            return _both(lambda a, _: -a if sign == "-" else a, value, sympy.Integer(0))
         return self.power()
 
     def power(self) -> Any:
         base = self.postfix(self.primary())
+        base_tag = self.tag
         if self.accept("^"):
             self.enter()
             exponent = self.group() if self.tok.text == "{" else self.unary_power()
             self.depth -= 1
             _require_expr(base, exponent)
-            return self.postfix(_power(base, exponent))
+            result = _power(base, exponent)
+            if base_tag == "literal" and base == 10 and isinstance(exponent, sympy.Integer):
+                self.tag = "pow10"
+            else:
+                self.note("a power of numbers", result, base, exponent)
+            return self.postfix(result)
         return base
 
     def unary_power(self) -> Any:
@@ -483,13 +638,16 @@ class _Parser:
                 _require_expr(value)
                 if not (isinstance(value, sympy.Integer) and 0 <= value <= MAX_FACTORIAL):
                     raise AnswerTooLarge(f"a factorial of something other than 0..{MAX_FACTORIAL}")
-                value = sympy.factorial(value)
+                operand, value = value, sympy.factorial(value)
+                self.note("a factorial", value, operand)
             elif self.accept("%"):
                 _require_expr(value)
                 value = value * PERCENT
+                self.tag = "marked"
             elif self.accept("°"):
                 _require_expr(value)
                 value = value * DEGREE
+                self.tag = "marked"
             else:
                 return value
 
@@ -507,6 +665,7 @@ class _Parser:
         if self.tok.text == "{":
             return self.group()
         token = self.next()
+        self.tag = "literal" if token.kind == "num" else "other"
         if token.kind == "num":
             if not token.text[0].isdigit():
                 raise ParseError(f"expected a macro argument, found {token.text!r}")
@@ -555,6 +714,7 @@ class _Parser:
         mantissa, _, exponent = text.lower().partition("e")
         if len(mantissa) > MAX_DIGITS:
             raise AnswerTooLarge(f"a number of more than {MAX_DIGITS} digits")
+        self.tag = "literal"
         value = sympy.Rational(mantissa)
         if exponent:
             value = _power(sympy.Integer(10), sympy.Integer(exponent)) * value
@@ -575,6 +735,11 @@ class _Parser:
         if lowered in FUNCTIONS:
             return self.function(lowered)
         if len(text) == 1:
+            primes = 0
+            while self.accept("'"):
+                primes += 1
+            if primes:  # f'(x), y'': a derivative's name
+                return sympy.Symbol(text + "'" * primes)
             if self.tok.text == "_":  # x_1, a_{37}, S_{MBCN}: one name
                 self.next()
                 return sympy.Symbol(f"{text}_{self.subscript()}")
@@ -621,18 +786,26 @@ class _Parser:
                 _require_expr(arg, factor)
                 arg = _check_size(arg * factor)
         _require_expr(arg)
-        value = FUNCTIONS[name](arg) if base is None else sympy.log(arg, base)
+        if _magnitude_digits(arg) > MAX_MAGNITUDE_DIGITS and not arg.free_symbols:
+            raise AnswerTooLarge(f"a function of a number above 10^{MAX_MAGNITUDE_DIGITS}")
+        if name == "exp":
+            value = _power(sympy.E, arg)
+        else:
+            value = FUNCTIONS[name](arg) if base is None else sympy.log(arg, base)
+        operands = (arg,) if base is None else (arg, base)
+        if value.is_Rational:  # \sqrt{289}, \log_2 8: a function of a number, not done
+            self.note("a function of a number", value, *operands)
+        self.tag = "other"
         return _power(value, power) if power is not None else value
 
     def command(self) -> Any:
         text = self.next().text
         name = text[1:]
         if name == "frac":
-            numerator, denominator = self.argument(), self.argument()
-            _require_expr(numerator, denominator)
-            if denominator == 0:
-                raise ParseError("division by zero")
-            return _check_size(numerator / denominator)
+            numerator = self.argument()
+            numerator_tag = self.tag
+            denominator = self.argument()
+            return self.quotient(numerator, numerator_tag, denominator, self.tag)
         if name == "sqrt":
             index = None
             if self.accept("["):
@@ -640,7 +813,11 @@ class _Parser:
                 self.expect("]")
             radicand = self.argument()
             _require_expr(radicand)
-            return sympy.sqrt(radicand) if index is None else sympy.root(radicand, index)
+            value = sympy.sqrt(radicand) if index is None else sympy.root(radicand, index)
+            if value.is_Rational:  # \sqrt{289}: a root left to take
+                self.note("a root of a number", value, radicand)
+            self.tag = "other"
+            return value
         if name == "binom":
             n, k = self.argument(), self.argument()
             if not all(isinstance(v, sympy.Integer) and 0 <= v <= MAX_BINOMIAL for v in (n, k)):
@@ -650,7 +827,11 @@ class _Parser:
                 log_value = math.lgamma(n_ + 1) - math.lgamma(k_ + 1) - math.lgamma(n_ - k_ + 1)
                 if log_value / math.log(10) > MAX_DIGITS:
                     raise AnswerTooLarge(f"a number of more than {MAX_DIGITS} digits")
-            return _check_size(sympy.binomial(n, k))
+            value = _check_size(sympy.binomial(n, k))
+            self.note("a binomial coefficient", value, n, k)
+            return value
+        if name in ("sum", "prod"):
+            return self.big_operator(name)
         if name in WORD_CONSTANTS:
             return WORD_CONSTANTS[name]
         if name in FUNCTIONS:
@@ -660,6 +841,25 @@ class _Parser:
         if name == "text":
             raise ParseError("text inside an expression")
         raise ParseError(f"unsupported command {text}")
+
+    def big_operator(self, name: str) -> Any:
+        """`\\sum_{k=0}^{n-1} a_k b_k`: kept unevaluated, compared by its form (its value
+        is never computed: its bounds may be huge or symbolic)."""
+        self.expect("_")
+        bound = self.argument()
+        if not (
+            isinstance(bound, Relation)
+            and bound.ops == ("=",)
+            and isinstance(bound.terms[0], sympy.Symbol)
+        ):
+            raise ParseError(f"\\{name} needs an index such as k=1 below it")
+        self.expect("^")
+        upper = self.argument()
+        summand = self.product()
+        _require_expr(bound.terms[1], upper, summand)
+        operator = sympy.Sum if name == "sum" else sympy.Product
+        self.tag = "other"
+        return operator(summand, (bound.terms[0], bound.terms[1], upper))
 
     def bracketed(self) -> Any:
         opener = self.next().text
@@ -700,6 +900,53 @@ class _Parser:
         if len({len(r) for r in rows}) != 1:
             raise ParseError("matrix rows of different lengths")
         return Matrix(tuple(tuple(r) for r in rows))
+
+
+def _spread(items: list[Any]) -> list[Any]:
+    """`0, \\pm 1` lists three values."""
+    if len(items) < 2:
+        return items
+    return [
+        part
+        for item in items
+        for part in (item.items if isinstance(item, Sequence) and item.brackets == "±" else (item,))
+    ]
+
+
+def _matrix_arithmetic(op: str, a: Any, b: Any) -> Matrix:
+    """A sum, difference or product with a matrix: `A + B`, `A B`, `2A`."""
+    left = sympy.Matrix(a.rows) if isinstance(a, Matrix) else a
+    right = sympy.Matrix(b.rows) if isinstance(b, Matrix) else b
+    if not all(isinstance(v, (sympy.Expr, sympy.MatrixBase)) for v in (left, right)):
+        raise ParseError("arithmetic between a matrix and a tuple, set or relation")
+    try:
+        value = {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right}[
+            op
+        ]()
+    except (sympy.ShapeError, TypeError) as exc:
+        raise ParseError(f"matrices that do not fit: {exc}") from None
+    if not isinstance(value, sympy.MatrixBase):
+        raise ParseError("a matrix added to a number")
+    return Matrix(tuple(tuple(value.row(i)) for i in range(value.rows)))
+
+
+def _both(operation: Any, a: Any, b: Any) -> Any:
+    """`operation(a, b)`, once for each value of a `\\pm` operand: (12 \\pm 4)/2 is 8 and 4."""
+    if isinstance(a, Sequence) and a.brackets == "±":
+        return Sequence(tuple(_both(operation, item, b) for item in a.items), "±")
+    if isinstance(b, Sequence) and b.brackets == "±":
+        return Sequence(tuple(_both(operation, a, item) for item in b.items), "±")
+    _require_expr(a, b)
+    return operation(a, b)
+
+
+def _proper(whole: Any, fraction: Any) -> bool:
+    return (
+        isinstance(whole, sympy.Integer)
+        and whole != 0
+        and isinstance(fraction, sympy.Rational)
+        and 0 < fraction < 1
+    )
 
 
 def _require_expr(*values: Any) -> None:
@@ -763,4 +1010,10 @@ def parse_answer(text: str) -> Parsed:
         raise
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
         raise ParseError(f"cannot build the value: {exc}") from None
-    return Parsed(value, decimal=parser.decimal, decimals=parser.decimals, unit=unit)
+    return Parsed(
+        value,
+        decimal=parser.decimal,
+        decimals=parser.decimals,
+        unit=unit,
+        undone=tuple(dict.fromkeys(parser.undone)),
+    )

@@ -24,6 +24,7 @@ scores c instead of 0 ("correct_unboxed"): a shaping signal for a model that can
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -37,6 +38,7 @@ from rlvr.text import REASONING_CLOSE, boxed_contents, strip_reasoning
 from rlvr.verdict import Verdict
 from rlvr.verifiers.latex import (
     DEGREE,
+    MARKS,
     PERCENT,
     AnswerTooLarge,
     Matrix,
@@ -46,42 +48,62 @@ from rlvr.verifiers.latex import (
     Sequence,
     Text,
     normalise,
+    normalise_unicode,
     parse_answer,
 )
 
 MODES = ("strict", "lenient")
-SAMPLE_POINTS = 5
+SAMPLE_POINTS = 12
 PRECISION = 30
 EXACT_RELATIVE = sympy.Float("1e-20", PRECISION)
 MIN_DECIMAL_DIGITS = 3
+MAX_COMPLETION_CHARS = 100_000
+MAX_PROMPT_CHARS = 10_000
+MAX_EXACT_DEGREE = 60
+"""Polynomials up to this total degree are compared exactly (expanded), not by sampling."""
 
-# percent and degree marks: read both ways, the gold decides which one holds
-_MARK_READINGS = (
-    {PERCENT: sympy.Rational(1, 100), DEGREE: sympy.pi / 180},
-    {PERCENT: sympy.Integer(1), DEGREE: sympy.Integer(1)},
-    {PERCENT: sympy.Rational(1, 100), DEGREE: sympy.Integer(1)},
-    {PERCENT: sympy.Integer(1), DEGREE: sympy.pi / 180},
-)
 _ORDERED = ("()", "[]", "(]", "[)")
+_ASKS_FOR_PERCENT = re.compile(r"\bpercent(?:age)?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Written:
-    """How the decimals of both answers were written: each literal's (significant digits,
-    places), and the least precise one for values that were computed from literals."""
+    """What the comparison knows beyond the two values: the written precision of each decimal
+    literal (significant digits, places) on each side, the fewest significant digits that
+    make a decimal an approximation (None: approximations are not accepted from the answer),
+    and whether the question asks for a number of percent (so `12.5\\%` may answer 12.5)."""
 
-    least: tuple[int, int] | None = None
-    by_value: Mapping[Any, tuple[int, int]] = field(default_factory=dict)
+    gold_literals: Mapping[Any, tuple[int, int]] = field(default_factory=dict)
+    answer_literals: Mapping[Any, tuple[int, int]] = field(default_factory=dict)
+    min_digits: int = MIN_DECIMAL_DIGITS
+    percent_is_number: bool = False
 
-    def precision(self, *values: Any) -> tuple[int, int] | None:
-        for value in values:
+    def precision(self, answer: Any, gold: Any) -> tuple[int, int] | None:
+        """The precision of whichever value is itself a decimal literal: a written precision
+        describes that literal only, never a value computed from it (`\\pi + 0 \\cdot
+        1.00e99`)."""
+        for value, literals in ((answer, self.answer_literals), (gold, self.gold_literals)):
             for candidate in (value, -value):
-                if candidate in self.by_value:
-                    return self.by_value[candidate]
-        return self.least
+                if candidate in literals:
+                    return literals[candidate]
+        return None
 
 
 Decimal = Written
+
+
+def _numeric_precision(value: Any) -> int | None:
+    """The fewest significant digits a decimal answer needs to match an exact value it only
+    approximates; None (the default) when a decimal must equal the gold exactly."""
+    if value is None or value is False or value == 0:
+        return None
+    if value is True:
+        return MIN_DECIMAL_DIGITS
+    if isinstance(value, int) and 0 < value <= PRECISION:
+        return value
+    raise ValueError(f"must be true, false or a number of significant digits, got {value!r}")
+
+
 _UNORDERED = ("{}", "", "±")
 
 
@@ -98,11 +120,13 @@ class MathVerifier:
         reasoning_close: Iterable[str] = REASONING_CLOSE,
         time_budget_s: float = 2.0,
         unboxed_credit: float = 0.0,
+        numeric_precision: bool | int = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if not 0.0 <= unboxed_credit < 1.0:
             raise ValueError(f"unboxed_credit must be in [0, 1), got {unboxed_credit}")
+        self.numeric_precision = _numeric_precision(numeric_precision)
         self.mode = mode
         self.unboxed_credit = unboxed_credit
         self.reasoning_close = tuple(reasoning_close)
@@ -112,6 +136,28 @@ class MathVerifier:
         mode = problem.get("mode") or self.mode
         if mode not in MODES:
             return Verdict.error(f"row mode must be one of {MODES}, got {mode!r}")
+        try:
+            tolerance = (
+                _numeric_precision(problem["numeric_precision"])
+                if problem.get("numeric_precision") is not None
+                else self.numeric_precision
+            )
+        except ValueError as exc:
+            return Verdict.error(f"row numeric_precision: {exc}")
+        # the final answer is at the end: a huge completion is read by its tail only
+        completion = normalise_unicode(str(completion)[-MAX_COMPLETION_CHARS:])
+        try:
+            return self._verify(problem, completion, mode, tolerance)
+        except (ArithmeticError, ValueError, TypeError, RecursionError, AttributeError) as exc:
+            # sympy raising on what the completion wrote is the completion's fault
+            return Verdict(
+                0.0,
+                {"mode": mode, "status": "unparseable", "reason": f"{type(exc).__name__}: {exc}"},
+            )
+
+    def _verify(
+        self, problem: Mapping[str, Any], completion: str, mode: str, tolerance: int | None
+    ) -> Verdict:
         gold_text = str(problem["answer"])
         gold_boxes = boxed_contents(gold_text)  # a gold given as a worked solution
         if gold_boxes:
@@ -128,6 +174,10 @@ class MathVerifier:
             )
         candidates, how = extract(text, mode)
         info: dict[str, Any] = {"mode": mode, "how": how, "gold": gold_text}
+        if how == "hedged":
+            return Verdict(
+                0.0, {**info, "status": "hedged", "reason": "several candidate answers in the text"}
+            )
         if not candidates:
             if mode == "strict" and self.unboxed_credit:
                 return self._unboxed(problem, text)
@@ -147,7 +197,7 @@ class MathVerifier:
         if answer is not None:
             info["read_as"] = describe(answer)
         for other in dict.fromkeys(candidates[:-1]):
-            if not same_answer(other, final, answer, deadline):
+            if not same_answer(other, final, answer, deadline, tolerance):
                 return Verdict(
                     0.0,
                     {
@@ -161,12 +211,25 @@ class MathVerifier:
             gold = read(gold_text)
         except ParseError:
             gold = None
+        if gold is not None and answer is not None:
+            refusal = not_an_answer(gold, answer, problem.get("prompt"), deadline)
+            if refusal:
+                return Verdict(0.0, {**info, "status": "not_computed", "reason": refusal})
         if gold is None or answer is None:
             correct = plain(gold_text) == plain(final)
             info["compared_as"] = "text"
         else:
             try:
-                correct = equivalent(gold, answer, deadline)
+                correct = equivalent(
+                    gold,
+                    answer,
+                    deadline,
+                    tolerance,
+                    percent_is_number=bool(
+                        _ASKS_FOR_PERCENT.search(_prompt_text(problem.get("prompt")))
+                        or (gold_boxes and _ASKS_FOR_PERCENT.search(str(problem["answer"])))
+                    ),
+                )
             except TimeoutError:
                 return Verdict(
                     0.0,
@@ -213,9 +276,18 @@ class MathVerifier:
 
 _ANSWER_IS = re.compile(r"answer\s+is\s*:?\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
 _ANSWER_COLON = re.compile(r"answer\s*:\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
-_LAST_NUMBER = re.compile(r"(?<![A-Za-z\d.])-?\$?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s*/\s*\d+)?\s*%?")
+_LAST_NUMBER = re.compile(
+    r"(?<![A-Za-z\d.^{])-?\$?(?:\d[\d,]*(?:\.\d+)?|\.\d+)(?:\s*/\s*\d+)?\s*%?"
+)
 WHOLE_TEXT_CHARS = 200
-_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|\$([^$]+?)\$", re.DOTALL)
+_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\s+[A-Za-z]{2,}(?![A-Za-z]*\})")
+MAX_SCAN_CHARS = 20_000
+"""Free-text extraction reads the last this many characters, where a final answer is."""
+# `\$` inside a span is a dollar sign, not the span's end
+_MATH_SPAN = re.compile(
+    r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$((?:\\\$|[^$]){1,2000}?)(?<!\\)\$",
+    re.DOTALL,
+)
 
 
 def extract(text: str, mode: str) -> tuple[list[str], str]:
@@ -230,10 +302,14 @@ def extract(text: str, mode: str) -> tuple[list[str], str]:
     if boxes:
         return [", ".join(dict.fromkeys(b.strip() for b in boxes))], "boxed"
     stripped = text.strip()
-    if len(stripped) <= WHOLE_TEXT_CHARS and _parses(stripped, sentences=False):
+    if (
+        len(stripped) <= WHOLE_TEXT_CHARS
+        and not _PROSE.search(_MATH_SPAN.sub(" ", stripped))
+        and _parses(stripped, sentences=False)
+    ):
         return [stripped], "whole text"
     for how, pattern in (("answer is", _ANSWER_IS), ("answer:", _ANSWER_COLON)):
-        matches = pattern.findall(text)
+        matches = pattern.findall(text[-MAX_SCAN_CHARS:])
         if matches:
             found = matches[-1].strip().strip("$").strip()
             if _parses(found):
@@ -241,19 +317,49 @@ def extract(text: str, mode: str) -> tuple[list[str], str]:
             inner, _ = _last_span_or_number(found)
             if inner:
                 return [inner], how
-    found, how = _last_span_or_number(text)
-    return ([found], how) if found else ([], "none")
+    found, how = _last_span_or_number(text[-MAX_SCAN_CHARS:])
+    return ([found], how) if found else ([], how)
 
 
 def _last_span_or_number(text: str) -> tuple[str | None, str]:
     """The answer-like span that ends last: a math span, or a number outside any span
-    ("The largest $n$ is 34" answers 34, not n)."""
+    ("The largest $n$ is 34" answers 34, not n). "hedged" when it is one of several
+    candidates: "either 41 or 42", "$41$ or $42$", the last line of a list of numbers."""
     spans = [m for m in _MATH_SPAN.finditer(text) if next(g for g in m.groups() if g).strip()]
     masked = _MATH_SPAN.sub(lambda m: " " * len(m.group()), text)
     numbers = list(_LAST_NUMBER.finditer(masked))
     if spans and (not numbers or spans[-1].end() >= numbers[-1].end()):
-        return next(g for g in spans[-1].groups() if g).strip(), "last math span"
-    return (numbers[-1].group().strip(), "last number") if numbers else (None, "none")
+        found, end = next(g for g in spans[-1].groups() if g).strip(), spans[-1].end()
+        how = "last math span"
+    elif numbers:
+        found, end, how = numbers[-1].group().strip(), numbers[-1].end(), "last number"
+    else:
+        return None, "none"
+    return (None, "hedged") if _among_candidates(text, masked, end) else (found, how)
+
+
+_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)|\n")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,3}[.)]|[-*•]|\(?[a-z]\))[ \t]+(.*)$", re.MULTILINE)
+_ALTERNATIVE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly)\b", re.IGNORECASE)
+
+
+def _among_candidates(text: str, masked: str, end: int) -> bool:
+    """Whether the answer that ends at `end` is offered beside others: an alternative in its
+    own sentence ("41 or 42"), or a line of a list whose lines end in different numbers."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end - 1)), default=0)
+    sentence = text[start:end]
+    values = _MATH_SPAN.findall(sentence) + _LAST_NUMBER.findall(masked[start:end])
+    if _ALTERNATIVE.search(_MATH_SPAN.sub(" ", sentence)) and len(values) >= 2:
+        return True
+    items = list(_LIST_ITEM.finditer(text))
+    if len(items) < 2 or not any(m.start() <= end - 1 < m.end() + 1 for m in items):
+        return False
+    last_values = set()
+    for item in items:
+        found = _LAST_NUMBER.findall(_MATH_SPAN.sub(lambda m: m.group().strip("$ "), item.group(1)))
+        if found:
+            last_values.add(re.sub(r"\s+", "", found[-1]))
+    return len(last_values) >= 2
 
 
 def _parses(text: str, *, sentences: bool = True) -> bool:
@@ -305,7 +411,9 @@ def _describe_value(value: Any) -> str:
     return str(value)
 
 
-def same_answer(a_text: str, b_text: str, b: Parsed | None, deadline: float) -> bool:
+def same_answer(
+    a_text: str, b_text: str, b: Parsed | None, deadline: float, tolerance: int | None = None
+) -> bool:
     """Whether two boxed answers agree (a model may box its answer twice)."""
     if plain(a_text) == plain(b_text):
         return True
@@ -314,18 +422,129 @@ def same_answer(a_text: str, b_text: str, b: Parsed | None, deadline: float) -> 
     except ParseError:
         return False
     try:
-        return b is not None and equivalent(a, b, deadline)
+        return b is not None and equivalent(a, b, deadline, tolerance)
+    except (TimeoutError, ParseError, ArithmeticError, TypeError, ValueError):
+        return False
+
+
+def equivalent(
+    gold: Parsed,
+    answer: Parsed,
+    deadline: float,
+    tolerance: int | None = None,
+    *,
+    percent_is_number: bool = False,
+) -> bool:
+    """Whether `answer` means `gold`; raises TimeoutError past `deadline` (monotonic).
+
+    `tolerance`: the fewest significant digits with which a decimal answer may approximate
+    an exact gold (None: it may not)."""
+    answer_value, answer_unit = answer.value, answer.unit
+    if answer_unit == "deg" and not gold.unit and isinstance(answer_value, sympy.Expr):
+        answer_value, answer_unit = answer_value * DEGREE, None  # 30 degrees is 30°
+    if answer_unit == "rad" and not gold.unit:
+        answer_unit = None
+        if isinstance(gold.value, sympy.Expr) and DEGREE in gold.value.free_symbols:
+            # 30 rad is not 30°: the gold's degrees are read as radians
+            gold = Parsed(gold.value.subs(DEGREE, sympy.pi / 180))
+    if gold.unit and answer_unit and gold.unit != answer_unit:
+        return False
+    if not (_marks_well_placed(answer_value) and _consistent(answer_value, deadline)):
+        return False
+    written = Written(
+        gold.decimals,
+        answer.decimals if tolerance else {},
+        tolerance or MIN_DECIMAL_DIGITS,
+        percent_is_number,
+    )
+    return _equal(gold.value, answer_value, written, deadline)
+
+
+def _marks_well_placed(value: Any) -> bool:
+    """A percent or degree mark applies to one number once: `5000\\%^\\circ` is no value."""
+    if isinstance(value, Sequence):
+        return all(_marks_well_placed(item) for item in value.items)
+    if isinstance(value, Relation):
+        return all(_marks_well_placed(term) for term in value.terms)
+    if not isinstance(value, sympy.Expr) or not value.free_symbols & MARKS:
+        return True
+    marked = value.as_independent(*MARKS, as_Add=False)[1]
+    return marked in MARKS
+
+
+def _consistent(value: Any, deadline: float) -> bool:
+    """An equality chain states one value: `x = 2 = 3` is a hedge between 2 and 3."""
+    if isinstance(value, Sequence):
+        return all(_consistent(item, deadline) for item in value.items)
+    if not (isinstance(value, Relation) and set(value.ops) == {"="}) or len(value.terms) < 3:
+        return True
+    constants = [t for t in value.terms if _is_constant(t)]
+    return all(_equal(constants[0], other, Written(), deadline) for other in constants[1:])
+
+
+def not_an_answer(gold: Parsed, answer: Parsed, prompt: Any, deadline: float) -> str | None:
+    """Why an answer equal to the gold in value still does not answer the question: it leaves
+    arithmetic between numbers undone where the gold is a number (`3146 + 4008`,
+    `\\binom{14}{3}`), or restates an expression of the question (`(3x - 2)(5 - x)` for
+    "Expand (3x - 2)(-x + 5)"). None when it is an answer."""
+    if answer.undone and not gold.undone and _is_number(gold.value):
+        return "arithmetic left undone: " + ", ".join(answer.undone)
+    for expression in _prompt_expressions(prompt):
+        if _restates(expression, answer.value, gold.value, deadline):
+            return "the answer restates an expression of the question"
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, Relation):
+        value = _solved_value(value)
+    return isinstance(value, sympy.Expr) and not value.free_symbols - MARKS
+
+
+def _prompt_text(prompt: Any) -> str:
+    """A row's prompt (text or chat messages) as text, bounded."""
+    if isinstance(prompt, list):
+        prompt = " ".join(str(m.get("content", "")) for m in prompt if isinstance(m, Mapping))
+    return prompt[:MAX_PROMPT_CHARS] if isinstance(prompt, str) else ""
+
+
+def _prompt_expressions(prompt: Any) -> list[Any]:
+    """The expressions written in the question's math spans, and the sides of its equations."""
+    expressions = []
+    for match in _MATH_SPAN.finditer(_prompt_text(prompt)):
+        span = next(g for g in match.groups() if g)
+        try:
+            value = read(span).value
+        except ParseError:
+            continue
+        terms = value.terms if isinstance(value, Relation) else (value,)
+        expressions += [t for t in terms if isinstance(t, sympy.Expr) and t.free_symbols]
+    return expressions
+
+
+def _shape(value: Any) -> tuple[str, tuple[str, ...]]:
+    """The outermost form of an expression: its operation and the operations of its
+    non-constant operands (a product of two sums, a sum of powers and products, ...)."""
+    operands = sorted(type(a).__name__ for a in value.args if getattr(a, "free_symbols", None))
+    return type(value).__name__, tuple(operands)
+
+
+def _restates(expression: Any, answer: Any, gold: Any, deadline: float) -> bool:
+    """The question's own expression given back as the answer, perhaps reordered: the
+    question shows the gold's value in another form ("Expand (3x - 2)(-x + 5)") and the
+    answer has that form, not the gold's."""
+    if not (isinstance(answer, sympy.Expr) and isinstance(gold, sympy.Expr)):
+        return False
+    if not expression.args or answer == gold or _shape(answer) == _shape(gold):
+        return False
+    if answer == expression:
+        return True
+    if _shape(answer) != _shape(expression):
+        return False
+    try:
+        return _values_equal(expression, gold, Written(), deadline)
     except TimeoutError:
         return False
-
-
-def equivalent(gold: Parsed, answer: Parsed, deadline: float) -> bool:
-    """Whether `answer` means `gold`; raises TimeoutError past `deadline` (monotonic)."""
-    if gold.unit and answer.unit and gold.unit != answer.unit:
-        return False
-    least = [d for d in (gold.decimal, answer.decimal) if d is not None]
-    written = Written(min(least) if least else None, {**gold.decimals, **answer.decimals})
-    return _equal(gold.value, answer.value, written, deadline)
 
 
 def _equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
@@ -366,11 +585,9 @@ def _equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
 
 def _sequences_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     if not isinstance(gold, Sequence):
-        # a gold value against a one-item set or list: {5} answers 5
-        return (
-            len(answer.items) == 1
-            and answer.brackets in _UNORDERED
-            and _equal(gold, answer.items[0], decimal, deadline)
+        # a gold value against a set or list of that one value: {5} and 2 \pm 0 answer it
+        return answer.brackets in _UNORDERED and all(
+            _equal(gold, item, decimal, deadline) for item in answer.items
         )
     if not isinstance(answer, Sequence):
         return len(gold.items) == 1 and _equal(gold.items[0], answer, decimal, deadline)
@@ -427,7 +644,25 @@ def _relations_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) 
         return _equal(gold_value, answer, decimal, deadline)
     if answer_value is not None and not isinstance(gold, Relation):
         return _equal(gold, answer_value, decimal, deadline)
+    if isinstance(answer, Relation) and not isinstance(gold, Relation):
+        stated = _function_value(answer)
+        return stated is not None and _equal(gold, stated, decimal, deadline)
     return False
+
+
+def _function_value(relation: Relation) -> Any:
+    """The expression a function's definition states: `f'(x) = 3x^2` and `f(x) = 3x^2`
+    state 3x^2 (the name's arguments are all the expression may use)."""
+    if relation.ops != ("=",):
+        return None
+    name, stated = relation.terms
+    if not (_is_name(name) and isinstance(stated, sympy.Expr)):
+        return None
+    own = name.free_symbols - stated.free_symbols
+    derivative = isinstance(name, sympy.Symbol) and name.name.endswith("'")  # y' = 3x^2
+    if len(own) == 1 and (derivative or stated.free_symbols <= name.free_symbols):
+        return stated
+    return None
 
 
 def _solved_value(value: Any) -> Any:
@@ -499,7 +734,7 @@ def _as_set(value: Any, *, pair_is_interval: bool = False) -> sympy.Set | None:
     """A single-variable inequality chain, an interval or a union of intervals as a set."""
     try:
         if isinstance(value, Sequence) and value.brackets == "cup":
-            parts = [_as_set(p) for p in value.items]
+            parts = [_as_set(p, pair_is_interval=True) for p in value.items]
             return None if any(p is None for p in parts) else sympy.Union(*parts)
         if (
             isinstance(value, Sequence)
@@ -531,12 +766,14 @@ def _as_set(value: Any, *, pair_is_interval: bool = False) -> sympy.Set | None:
             if not (isinstance(variable, sympy.Symbol) or _is_name(variable)):
                 return None
             real = sympy.Symbol("_value", real=True)  # inequalities speak of real numbers
+            # `1 \le |z| \le 2` describes z: the set of the values whose size is in range
+            stands = sympy.Abs(real) if isinstance(variable, sympy.Abs) else real
             result: sympy.Set = sympy.S.Reals
             for lhs, op, rhs in zip(value.terms, value.ops, value.terms[1:], strict=False):
                 if variable not in (lhs, rhs):
                     return None
                 relation = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}[op](
-                    real if lhs == variable else lhs, real if rhs == variable else rhs
+                    stands if lhs == variable else lhs, stands if rhs == variable else rhs
                 )
                 result = result.intersect(relation.as_set())
             return result
@@ -577,7 +814,7 @@ def _proportional(gold: Any, answer: Any, deadline: float, *, positive: bool) ->
         return bool(gold == answer)
     symbols = sorted(gold.free_symbols | answer.free_symbols, key=str)
     ratios = []
-    for point in _sample_points(symbols):
+    for point in _sample_points(symbols, gold, answer):
         if time.monotonic() > deadline:
             raise TimeoutError
         g, a = _evaluate(gold, point), _evaluate(answer, point)
@@ -595,9 +832,25 @@ def _proportional(gold: Any, answer: Any, deadline: float, *, positive: bool) ->
 def _expressions_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) -> bool:
     if not (isinstance(gold, sympy.Expr) and isinstance(answer, sympy.Expr)):
         return False
-    marks = (gold.free_symbols | answer.free_symbols) & {PERCENT, DEGREE}
-    readings = _MARK_READINGS if marks else ({},)
-    return any(_values_equal(gold.subs(r), answer.subs(r), decimal, deadline) for r in readings)
+    return any(
+        _values_equal(gold.subs(r), answer.subs(r), decimal, deadline)
+        for r in _mark_readings(gold, answer, decimal.percent_is_number)
+    )
+
+
+def _mark_readings(gold: sympy.Expr, answer: sympy.Expr, percent_is_number: bool) -> list[dict]:
+    """What the percent and degree marks may mean. `30^\\circ` is 30 or pi/6, whichever the
+    gold means, and a gold's `50\\%` is 50 or 1/2. An answer's own percent is p/100 (a
+    number of percent, p, only when the question asks for one): read both ways, `0.5\\%` would
+    answer 0.5 and 0.005 alike."""
+    gold_marks, answer_marks = gold.free_symbols & MARKS, answer.free_symbols & MARKS
+    options: dict[Any, list[Any]] = {}
+    if PERCENT in gold_marks | answer_marks:
+        one_way = PERCENT in answer_marks - gold_marks and not percent_is_number
+        options[PERCENT] = [sympy.Rational(1, 100)] + ([] if one_way else [sympy.Integer(1)])
+    if DEGREE in gold_marks | answer_marks:
+        options[DEGREE] = [sympy.pi / 180, sympy.Integer(1)]
+    return [dict(zip(options, values, strict=True)) for values in product(*options.values())]
 
 
 def _values_equal(gold: sympy.Expr, answer: sympy.Expr, decimal: Decimal, deadline: float) -> bool:
@@ -606,8 +859,11 @@ def _values_equal(gold: sympy.Expr, answer: sympy.Expr, decimal: Decimal, deadli
     symbols = gold.free_symbols | answer.free_symbols
     if not symbols:
         return _numbers_equal(gold, answer, decimal)
+    exact = _polynomials_equal(gold, answer, symbols)
+    if exact is not None:
+        return exact
     agree = 0
-    for point in _sample_points(sorted(symbols, key=str)):
+    for point in _sample_points(sorted(symbols, key=str), gold, answer):
         if time.monotonic() > deadline:
             raise TimeoutError
         g, a = _evaluate(gold, point), _evaluate(answer, point)
@@ -628,7 +884,7 @@ def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, written: Written) -> bo
         inexact = [v for v in (gold, answer) if not _terminates(v)]
         if not inexact or decimal is None:
             return False
-        return _within_written_precision(gold, answer, decimal)
+        return _within_written_precision(gold, answer, decimal, written.min_digits)
     if gold.is_infinite or answer.is_infinite:
         return bool(gold == answer)
     g, a = _evaluate(gold, {}), _evaluate(answer, {})
@@ -636,16 +892,18 @@ def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, written: Written) -> bo
         return False
     if abs(g - a) <= EXACT_RELATIVE * max(1, abs(g)):
         return True
-    return decimal is not None and _within_written_precision(gold, answer, decimal)
+    return decimal is not None and _within_written_precision(
+        gold, answer, decimal, written.min_digits
+    )
 
 
 def _within_written_precision(
-    gold: sympy.Expr, answer: sympy.Expr, decimal: tuple[int, int]
+    gold: sympy.Expr, answer: sympy.Expr, decimal: tuple[int, int], min_digits: int
 ) -> bool:
     """Whether the values agree to half a unit in the last place the decimal was written to
     (3.14 for pi, 0.667 for 2/3; not 3.15, and not 0.3 for 1/3: too few digits)."""
     significant, places = decimal
-    if significant < MIN_DECIMAL_DIGITS:
+    if significant < min_digits:
         return False
     g, a = _evaluate(gold, {}), _evaluate(answer, {})
     if g is None or a is None:
@@ -663,26 +921,74 @@ def _terminates(value: sympy.Expr) -> bool:
     return q == 1
 
 
-def _sample_points(symbols: list[sympy.Symbol]) -> Iterable[dict[sympy.Symbol, Any]]:
-    """Fixed, unremarkable sample points (no zeros, no small integers, no symmetry)."""
-    bases = [
-        sympy.Rational(17, 13),
-        sympy.Rational(-23, 29),
-        sympy.Rational(41, 37),
-        sympy.Rational(7, 53),
-        sympy.Rational(-61, 43),
-        sympy.Rational(89, 31),
-    ]
-    for k in range(SAMPLE_POINTS):
-        yield {
-            s: bases[(k + 2 * i) % len(bases)] + sympy.Rational(i, 7) for i, s in enumerate(symbols)
-        }
-    # products of sign patterns cover even functions that the fixed points might hit evenly
-    for signs in product((1, -1), repeat=min(len(symbols), 2)):
-        yield {s: bases[i] * (signs[i] if i < len(signs) else 1) for i, s in enumerate(symbols)}
+def _polynomials_equal(gold: sympy.Expr, answer: sympy.Expr, symbols: set[Any]) -> bool | None:
+    """Two polynomials of small degree in few variables compared exactly, by expanding their
+    difference: no sample point for an answer built to vanish at it. None when they are not
+    such polynomials (then they are sampled)."""
+    if len(symbols) > 3:
+        return None
+    for side in (gold, answer):
+        degree = _degree_bound(side, symbols)
+        if degree is None or degree > MAX_EXACT_DEGREE:
+            return None
+    difference = sympy.expand(gold - answer)
+    if difference == 0:
+        return True
+    try:
+        coefficients = sympy.Poly(difference, *sorted(symbols, key=str)).coeffs()
+    except sympy.PolynomialError:
+        return None
+    # a rational coefficient is exactly zero or not; another one is read to 60 digits
+    return all(
+        c == 0 if c.is_Rational else abs(sympy.N(c, 2 * PRECISION, maxn=200)) < 10 ** (-50)
+        for c in coefficients
+    )
+
+
+def _degree_bound(expr: Any, symbols: set[Any]) -> int | None:
+    """An upper bound on the total degree of a polynomial, found without expanding it; None
+    for anything else (a function of a variable, a variable in a denominator)."""
+    if not expr.free_symbols & symbols:
+        return 0
+    if expr in symbols:
+        return 1
+    if isinstance(expr, sympy.Add):
+        parts = [_degree_bound(a, symbols) for a in expr.args]
+        return None if None in parts else max(p for p in parts if p is not None)
+    if isinstance(expr, sympy.Mul):
+        parts = [_degree_bound(a, symbols) for a in expr.args]
+        return None if None in parts else sum(p for p in parts if p is not None)
+    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and expr.exp >= 0:
+        base = _degree_bound(expr.base, symbols)
+        return None if base is None else base * int(expr.exp)
+    return None
+
+
+def _sample_points(
+    symbols: list[sympy.Symbol], *expressions: Any
+) -> Iterable[dict[sympy.Symbol, Any]]:
+    """Sample points drawn from a hash of the two expressions: no completion can place roots
+    at points that depend on the completion itself. Rationals with two- and three-digit parts:
+    no zeros, no small integers, no symmetry."""
+    digest = hashlib.sha256("\x00".join(map(str, expressions)).encode()).digest()
+    for k in range(SAMPLE_POINTS + 4):
+        point = {}
+        for i, s in enumerate(symbols):
+            stream = int.from_bytes(hashlib.sha256(digest + bytes([k, i % 256])).digest(), "big")
+            numerator = 11 + stream % 983
+            denominator = 7 + (stream >> 16) % 89
+            if numerator % denominator == 0:
+                numerator += 1
+            sign = -1 if (stream >> 32) % 2 else 1
+            if k >= SAMPLE_POINTS and i < 2:  # sign patterns: even functions are caught too
+                sign = -1 if ((k - SAMPLE_POINTS) >> i) & 1 else 1
+            point[s] = sign * sympy.Rational(numerator, denominator)
+        yield point
 
 
 def _evaluate(expr: sympy.Expr, point: Mapping[sympy.Symbol, Any]) -> sympy.Expr | None:
+    if expr.has(sympy.Sum, sympy.Product):
+        return None  # a sum to n is compared by its form, never summed
     try:
         value = expr.evalf(PRECISION, subs=dict(point)) if point else expr.evalf(PRECISION)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, RecursionError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import time
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -40,10 +41,10 @@ EQUIVALENCE = {
         ("\\frac{1}{2}", "0.5", 1),
         ("\\frac{1}{2}", "\\dfrac{1}{2}", 1),
         ("\\frac{1}{2}", "\\tfrac12", 1),
-        ("\\frac{1}{2}", "2/4", 1),
+        ("\\frac{1}{2}", "2/4", 0),  # not in lowest terms: the division is left undone
         ("\\frac{1}{2^{99}}", "\\frac{1}{2^{98}}", 0),
         ("\\frac{1}{2^{99}}", "2^{-99}", 1),
-        ("\\frac{1}{3}", "0.333", 1),
+        ("\\frac{1}{3}", "0.333", 0),  # an approximation: only with numeric_precision
         ("\\frac{1}{3}", "0.33", 0),
         ("\\frac{1}{3}", "0.3", 0),
         ("0.25", "\\frac{1}{4}", 1),
@@ -51,9 +52,9 @@ EQUIVALENCE = {
         ("0.25", "0.26", 0),
     ],
     "irrationals": [
-        ("\\pi", "3.14", 1),
+        ("\\pi", "3.14", 0),
         ("\\pi", "3.1", 0),
-        ("\\sqrt{2}", "1.414", 1),
+        ("\\sqrt{2}", "1.414", 0),
         ("\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}", 1),
         ("2\\sqrt{2}", "\\sqrt{8}", 1),
         ("1-\\frac{1}{e}", "1-\\frac{1}{\\mathrm{e}}", 1),
@@ -112,7 +113,7 @@ EQUIVALENCE = {
         ("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1&2\\end{pmatrix}", 0),
     ],
     "percent_degrees_units": [
-        ("50", "50\\%", 1),
+        ("50", "50\\%", 0),  # 50% is 1/2 unless the question asks for a number of percent
         ("0.5", "50\\%", 1),
         ("50\\%", "50", 1),
         ("50", "0.5", 0),
@@ -138,7 +139,8 @@ EQUIVALENCE = {
         ("(3, 2)", "(p, q) = (3, 2)", 1),
         ("1", "f(x) = 1", 1),
         ("11", "x = 5 + 5 + 1 = 11", 1),
-        ("x = 11", "x = 5+5+1 = 7 = 11", 1),
+        ("x = 11", "x = 5+5+1 = 7 = 11", 0),  # a chain that states 7 and 11: a hedge
+        ("x = 11", "x = 5+5+1 = 11", 1),
         ("\\frac{1}{3}", "x = 1/3 \\approx 0.33", 1),
         ("11", "x \\approx 11", 1),
         ("7:32", "S_{ABC}:S = 7:32", 1),
@@ -244,7 +246,8 @@ def test_lenient_extraction(completion: str, expected: int, how: str) -> None:
 @pytest.mark.parametrize(
     ("completion", "expected", "how"),
     [
-        ("\\frac{84}{2}", 1, "whole text"),
+        ("\\frac{84}{2}", 0, "whole text"),  # a division left undone
+        ("\\frac{84}{1} - 42", 0, "whole text"),
         ("$(1, 4.5)$", 0, "whole text"),
         ("Final Answer: The largest $n$ is 42.", 1, "answer:"),
         ("we get $x = 40$ and then 42", 1, "last number"),
@@ -324,19 +327,22 @@ def test_examples_are_honoured_and_verifier_pickles() -> None:
 
 @st.composite
 def written_numbers(draw: st.DrawFn) -> tuple[str, str]:
-    """A rational gold and the same number written another way."""
+    """A rational gold and the same number written another way, in lowest terms (an answer
+    that is not is arithmetic left undone)."""
     numerator = draw(st.integers(-(10**12), 10**12))
-    denominator = draw(st.integers(1, 10**6))
+    denominator = draw(st.integers(2, 10**6))
     gold = f"\\frac{{{numerator}}}{{{denominator}}}"
-    style = draw(st.sampled_from(["frac", "slash", "dfrac", "scaled", "paren"]))
-    sign = "-" if numerator < 0 else ""
-    magnitude = abs(numerator)
+    value = Fraction(numerator, denominator)
+    if value.denominator == 1:
+        return gold, str(value.numerator)
+    style = draw(st.sampled_from(["frac", "slash", "dfrac", "paren"]))
+    sign = "-" if value < 0 else ""
+    magnitude, lowest = abs(value.numerator), value.denominator
     written = {
-        "frac": f"{sign}\\frac{{{magnitude}}}{{{denominator}}}",
-        "slash": f"{numerator}/{denominator}",
-        "dfrac": f"{sign}\\dfrac{{{magnitude}}}{{{denominator}}}",
-        "scaled": f"\\frac{{{numerator * 3}}}{{{denominator * 3}}}",
-        "paren": f"\\left({numerator}\\right)/\\left({denominator}\\right)",
+        "frac": f"{sign}\\frac{{{magnitude}}}{{{lowest}}}",
+        "slash": f"{value.numerator}/{lowest}",
+        "dfrac": f"{sign}\\dfrac{{{magnitude}}}{{{lowest}}}",
+        "paren": f"\\left({value.numerator}\\right)/\\left({lowest}\\right)",
     }[style]
     return gold, written
 
