@@ -80,7 +80,7 @@ def read_rows(source: str | Path | DataSource) -> Iterator[tuple[int, Row]]:
     row's position in the table. Errors are `RecordError`s naming the source and the row.
     """
     location = str(source)
-    path = Path(location)
+    path = Path(location).expanduser()
     if path.is_dir() and path.suffix.lower() not in JSONL_SUFFIXES:
         yield from _saved_dataset(path, None)
         return
@@ -91,8 +91,8 @@ def read_rows(source: str | Path | DataSource) -> Iterator[tuple[int, Row]]:
             yield from read_jsonl(path)  # a folder named .jsonl is reported as one
         return
     saved = SPLIT_SUFFIX.fullmatch(location)
-    if saved and Path(saved["path"]).is_dir():
-        yield from _saved_dataset(Path(saved["path"]), saved["split"])
+    if saved and Path(saved["path"]).expanduser().is_dir():
+        yield from _saved_dataset(Path(saved["path"]).expanduser(), saved["split"])
         return
     hub = HUB_ID.fullmatch(location)
     if hub and "/" in hub["repo"] and not location.lower().endswith(_DATA_SUFFIXES):
@@ -119,7 +119,7 @@ def row_error(exc: RecordError, source: str | Path | DataSource, row: int) -> Re
 
 def lines_are_rows(source: str | Path | DataSource) -> bool:
     """Whether `source`'s row numbers are line numbers: a JSONL file."""
-    path = Path(str(source))
+    path = Path(str(source)).expanduser()
     return path.is_file() and path.suffix.lower() not in PARQUET_SUFFIXES
 
 
