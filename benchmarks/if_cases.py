@@ -1,5 +1,13 @@
 """Generated responses for IFEval's 25 instructions, near each one's boundaries.
 
+The kwargs span what IFEval's published rows hold, not only the `if` environment's ranges:
+section splitters `Day`, `PARAGRAPH`, `Audience`; letters in either case and `#`/`!` (which
+IFEval's reference replaces by a random letter, so `cases` leaves those out of the
+differential); counts up to the published maxima (20 placeholders, 10 bullets, 15
+highlights, 7 sections or paragraphs, 50 letters, 100 sentences, 1,200 words); all 30
+response languages; keyword lists of one to four words in any case; end phrases of the
+published kind.
+
 `cases(per_id, seed)` yields `{"id", "instruction_id", "kwargs", "prompt", "response"}`:
 for every id, responses that follow it, miss it by one (N-1, N, N+1 words, sentences,
 bullets...), and the edge cases its definition turns on (fenced and bare JSON, trailing
@@ -60,7 +68,30 @@ LANGUAGE_SAMPLES = {
     "hi": "आज मौसम बहुत अच्छा था और हम घंटों नदी के किनारे टहलते रहे।",
     "vi": "Hôm nay thời tiết rất đẹp và chúng tôi đã đi dạo dọc bờ sông hàng giờ liền.",
     "sw": "Leo hali ya hewa ilikuwa nzuri sana na tulitembea kando ya mto kwa saa nyingi.",
+    "bg": "Днес времето беше прекрасно и се разхождахме по брега на реката с часове.",
+    "he": "היום מזג האוויר היה נפלא וטיילנו לאורך הנהר במשך שעות.",
+    "fa": "امروز هوا بسیار خوب بود و ما ساعت‌ها در کنار رودخانه قدم زدیم.",
+    "ur": "آج موسم بہت اچھا تھا اور ہم گھنٹوں دریا کے کنارے چلتے رہے۔",
+    "th": "วันนี้อากาศดีมากและเราเดินเล่นริมแม่น้ำเป็นเวลาหลายชั่วโมง",
+    "bn": "আজ আবহাওয়া খুব সুন্দর ছিল এবং আমরা ঘণ্টার পর ঘণ্টা নদীর ধারে হেঁটেছি।",
+    "ta": "இன்று வானிலை மிகவும் நன்றாக இருந்தது, நாங்கள் பல மணி நேரம் ஆற்றங்கரையில் நடந்தோம்.",
+    "te": "ఈరోజు వాతావరణం చాలా బాగుంది మరియు మేము గంటల తరబడి నది ఒడ్డున నడిచాము.",
+    "kn": "ಇಂದು ಹವಾಮಾನ ತುಂಬಾ ಚೆನ್ನಾಗಿತ್ತು ಮತ್ತು ನಾವು ಗಂಟೆಗಟ್ಟಲೆ ನದಿಯ ದಡದಲ್ಲಿ ನಡೆದೆವು.",
+    "ml": "ഇന്ന് കാലാവസ്ഥ വളരെ നല്ലതായിരുന്നു, ഞങ്ങൾ മണിക്കൂറുകളോളം നദിക്കരയിലൂടെ നടന്നു.",
+    "gu": "આજે હવામાન ખૂબ સરસ હતું અને અમે કલાકો સુધી નદી કિનારે ચાલ્યા.",
+    "pa": "ਅੱਜ ਮੌਸਮ ਬਹੁਤ ਵਧੀਆ ਸੀ ਅਤੇ ਅਸੀਂ ਘੰਟਿਆਂ ਤੱਕ ਨਦੀ ਦੇ ਕਿਨਾਰੇ ਤੁਰਦੇ ਰਹੇ।",
+    "mr": "आज हवामान खूप छान होते आणि आम्ही तासनतास नदीकाठी फिरलो.",
+    "ne": "आज मौसम धेरै राम्रो थियो र हामी घण्टौंसम्म नदीको किनारमा हिँड्यौं।",
 }
+SPLITTERS = ["Section", "SECTION", "Day", "PARAGRAPH", "Audience", "Chapter"]
+END_PHRASES = [
+    "Any other questions?",
+    "Is there anything else I can help with?",
+    "Peace!",
+    "Let me know if you have additional questions.",
+    "Call me at 631-481-4867",
+    "So what is next?",
+]
 
 Case = dict[str, Any]
 
@@ -99,7 +130,9 @@ def relation(rng: random.Random) -> str:
 
 
 def existence(rng: random.Random) -> tuple[dict[str, Any], str]:
-    keywords = rng.sample(WORDS, 2)
+    keywords = [
+        rng.choice([w, w.capitalize(), w.upper()]) for w in rng.sample(WORDS, rng.randint(1, 4))
+    ]
     text = prose(rng, rng.randint(1, 4))
     for word in keywords:
         if rng.random() < 0.7:
@@ -120,18 +153,18 @@ def frequency(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def forbidden(rng: random.Random) -> tuple[dict[str, Any], str]:
-    banned = rng.sample(WORDS, 2)
+    banned = [rng.choice([w, w.capitalize()]) for w in rng.sample(WORDS, rng.randint(1, 4))]
     text = prose(rng, 2)
     if rng.random() < 0.6:
-        form = rng.choice([banned[0], banned[1].upper(), banned[0] + "s", f"{banned[1]}-like"])
+        form = rng.choice([banned[0], banned[-1].upper(), banned[0] + "s", f"{banned[-1]}-like"])
         text += f" A {form} appeared."
     return {"forbidden_words": banned}, text
 
 
 def letters(rng: random.Random) -> tuple[dict[str, Any], str]:
-    letter = rng.choice("aeiostnrlw")
-    text = prose(rng, 1)
-    count = text.lower().count(letter)
+    letter = rng.choice("aeiostnrlwAEIOTcgjmy")
+    text = prose(rng, rng.choice([1, 1, 2, 6]))
+    count = text.lower().count(letter.lower())
     kwargs = {"letter": letter, "let_frequency": near(rng, count), "let_relation": relation(rng)}
     return kwargs, text
 
@@ -149,7 +182,7 @@ def language(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def sentences(rng: random.Random) -> tuple[dict[str, Any], str]:
-    count = rng.randint(1, 12)
+    count = rng.choice([rng.randint(1, 12), rng.randint(13, 40)])
     style = rng.random()
     if style < 0.2:
         text = "\n".join(f"* {sentence(rng)}" for _ in range(count))
@@ -161,7 +194,7 @@ def sentences(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def paragraphs(rng: random.Random) -> tuple[dict[str, Any], str]:
-    count = rng.randint(1, 5)
+    count = rng.randint(1, 7)
     divider = rng.choice(
         ["\n\n***\n\n", "\n***\n", " *** ", "***", "\n\n****\n\n", "\n\n* * *\n\n"]
     )
@@ -177,13 +210,13 @@ def paragraphs(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def word_count(rng: random.Random) -> tuple[dict[str, Any], str]:
-    count = rng.randint(5, 300)
+    count = rng.choice([rng.randint(5, 300), rng.randint(300, 1300)])
     text = words_text(rng, count)
     return {"num_words": near(rng, count), "relation": relation(rng)}, text
 
 
 def nth_paragraph(rng: random.Random) -> tuple[dict[str, Any], str]:
-    count = rng.randint(1, 5)
+    count = rng.randint(1, 7)
     first = rng.choice(WORDS)
     pieces = [prose(rng, rng.randint(1, 2)) for _ in range(count)]
     nth = rng.randint(1, count)
@@ -200,7 +233,7 @@ def nth_paragraph(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def placeholders(rng: random.Random) -> tuple[dict[str, Any], str]:
-    count = rng.randint(0, 5)
+    count = rng.choice([rng.randint(0, 5), rng.randint(6, 22)])
     parts = [sentence(rng) for _ in range(3)]
     for _ in range(count):
         parts.insert(
@@ -219,7 +252,7 @@ def postscript(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def bullets(rng: random.Random) -> tuple[dict[str, Any], str]:
-    count = rng.randint(1, 6)
+    count = rng.randint(1, 11)
     marks = ["* ", "- ", "  * ", "*", "-", "** "]
     lines = [f"{rng.choice(marks)}{sentence(rng)}" for _ in range(count)]
     if rng.random() < 0.2:
@@ -247,7 +280,7 @@ def constrained(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def highlights(rng: random.Random) -> tuple[dict[str, Any], str]:
-    count = rng.randint(0, 5)
+    count = rng.choice([rng.randint(0, 5), rng.randint(6, 16)])
     parts = [sentence(rng) for _ in range(3)]
     for _ in range(count):
         parts.insert(
@@ -258,8 +291,8 @@ def highlights(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def sections(rng: random.Random) -> tuple[dict[str, Any], str]:
-    splitter = rng.choice(["Section", "SECTION"])
-    count = rng.randint(1, 5)
+    splitter = rng.choice(SPLITTERS)
+    count = rng.randint(1, 8)
     style = rng.choice(["{s} {i}", "{s}{i}", "{s} {i}:", "section {i}", "{s} one", "### {s} {i}"])
     text = "\n".join(
         f"{style.format(s=splitter, i=i)}\n{sentence(rng)}" for i in range(1, count + 1)
@@ -321,7 +354,7 @@ def repeat_prompt(rng: random.Random) -> tuple[dict[str, Any], str]:
 
 
 def end_phrase(rng: random.Random) -> tuple[dict[str, Any], str]:
-    phrase = rng.choice(["Any other questions?", "Is there anything else I can help with?"])
+    phrase = rng.choice(END_PHRASES)
     tail = rng.choice(
         [
             phrase,
@@ -340,7 +373,7 @@ def end_phrase(rng: random.Random) -> tuple[dict[str, Any], str]:
 def capital_words(rng: random.Random) -> tuple[dict[str, Any], str]:
     shout = ["NASA", "DON'T", "I", "WELL-KNOWN", "OK", "U.S.A.", "AT&T", "BIG", "NASA's", "I'M"]
     parts = [sentence(rng) for _ in range(3)]
-    for _ in range(rng.randint(0, 8)):
+    for _ in range(rng.choice([rng.randint(0, 8), rng.randint(9, 22)])):
         parts.insert(rng.randrange(len(parts) + 1), rng.choice(shout))
     text = " ".join(parts)
     rough = sum(word.isupper() for word in text.split())
@@ -455,3 +488,45 @@ def cases(
                 "prompt": kwargs.get("prompt_to_repeat", "Write something."),
                 "response": response,
             }
+
+
+# --- a policy's attacks on the `if` environment's prompts (issue 24) --------------------------
+
+_NUMBER_WORDS = "one two three four five six seven eight nine ten".split()  # noqa: SIM905
+_CYCLE = " ".join(_NUMBER_WORDS[i % 10] for i in range(420))
+_COUNT = " ".join(str(i) for i in range(1, 421))
+_OPTIONS = "My answer is yes. My answer is no. My answer is maybe."
+
+
+def _markers(problem: dict[str, Any]) -> str:
+    """Every cheap marker a format rule looks for, and every string the row's kwargs name."""
+    parts = ["<<Title>>", "# Heading", "## Heading", "* point", "* point", "[a] [b] [c] [d]"]
+    parts += ["*one* *two* *three* *four*", "Section 1", "Section 2", "SECTION 1", "SECTION 2"]
+    parts += ["| a | b |", "|---|---|", "| 1 | 2 |", "| 3 | 4 |", "P.S. P.P.S"]
+    for kwargs in problem["kwargs"]:
+        for value in kwargs.values():
+            if isinstance(value, str):
+                parts.append(value)
+            elif isinstance(value, list):
+                parts.extend(str(v) for v in value)
+    return "\n".join(parts)
+
+
+def _shuffled(words: list[str], seed: str) -> str:
+    return " ".join(random.Random(seed).sample(words, len(words)))
+
+
+ATTACKS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "echo the prompt": lambda p: p["prompt"],
+    "echo it, words shuffled": lambda p: _shuffled(p["prompt"].split(), p["id"]),
+    "markers + echo": lambda p: f"{_markers(p)}\n{p['prompt']}",
+    "`one two ... ten` cycled to 420 words": lambda p: _CYCLE,
+    "`1 2 3 ... 420`": lambda p: _COUNT,
+    "markers + cycled filler": lambda p: f"{_markers(p)}\n{_CYCLE}",
+    "quoted markers + filler": lambda p: f'"{_markers(p)} {_CYCLE}"',
+    "lowercase markers + filler": lambda p: f"{_markers(p)}\n{_CYCLE}".lower(),
+    "`ok`": lambda p: "ok",
+    "all three options": lambda p: _OPTIONS,
+    "`s 1 2 ... 399`": lambda p: "s " + " ".join(str(i) for i in range(1, 400)),
+}
+"""Responses a reward-maximising policy finds without doing any task: issue 24's classes."""

@@ -13,13 +13,16 @@ Scoring modes (`mode`, per row or per verifier):
   response without its first line, its last line or both, with or without `*` characters,
   follows it.
 
-The minimum-content rule (`min_content`, per row or per verifier; off by default, so IFEval
-rows are scored strictly, on in rows the `if` environment generates): a response with fewer
-than `min_words` words, or fewer than half as many different words, follows no instruction
-except one that asks for a short answer (`constrained_response`). Text in which no language
-can be detected also fails the language and case rules then (IFEval counts it as followed).
-Without the rule a policy learns that "ok" satisfies every negative constraint (no commas,
-lowercase, less than N words) and that `"<<a>>"` satisfies a title and quotation marks.
+The content gate (`min_content`, per row or per verifier; off by default, so IFEval rows are
+scored as IFEval's reference scores them; on in rows the `if` environment generates): the
+response is normalised (NFKC, invisible characters, look-alikes) and refused as a whole when
+it is degenerate (`rlvr.verifiers.instruct_gate`: too few words, number lists, cycled
+filler, repeated passages, an echoed prompt); a refused response follows no instruction
+except a short answer that was asked for (`constrained_response`, while it is short). Under
+the gate, language and case rules read the language from the words alone and fail on text
+with none, and a constrained answer must give exactly one option. Without it a policy learns
+that "ok" satisfies every negative constraint, a `<<title>>` plus filler a format rule, and
+an echo of the prompt a third of them.
 
 A malformed row (an unknown instruction id, a missing or ill-typed kwarg) is a fault of the
 dataset: the verdict is an error (reward None) that names the id and kwarg.

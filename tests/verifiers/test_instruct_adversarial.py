@@ -131,9 +131,9 @@ PROBLEMS = ENV.problems("train")
 
 
 def test_echoing_the_prompt_earns_nothing_with_the_gate() -> None:
-    echoed = [reward(p, p["prompt"], gated=False) for p in PROBLEMS[:120]]
+    echoed = [reward(p, p["prompt"], gated=False) for p in PROBLEMS[:60]]
     assert sum(echoed) > 0  # IFEval's scoring pays for an echo
-    assert all(reward(p, p["prompt"], gated=True) == 0.0 for p in PROBLEMS[:120])
+    assert all(reward(p, p["prompt"], gated=True) == 0.0 for p in PROBLEMS[:60])
 
 
 def test_a_request_asked_to_be_repeated_may_be_repeated() -> None:
@@ -276,7 +276,7 @@ def test_long_runs_of_markup_are_judged_not_hung(unit: str) -> None:
         "instruction_id_list": list(INSTRUCTIONS)[:25],
         "kwargs": [DRAWERS[i](random.Random(0), set(), "Write.") for i in list(INSTRUCTIONS)[:25]],
     }
-    hostile = unit * (60_000 // len(unit))
+    hostile = unit * (20_000 // len(unit))
     for gated in (False, True):
         for mode in ("strict", "loose"):
             verdict = VERIFIER.verify({**row, "mode": mode, "min_content": gated}, hostile)
@@ -335,7 +335,7 @@ ATTACKS: dict[str, Attack] = {
 
 
 def test_no_attack_on_the_environments_prompts_earns_anything() -> None:
-    problems = PROBLEMS[:150]
+    problems = PROBLEMS[:60]
     for name, attack in ATTACKS.items():
         rewards = [VERIFIER.verify(p, attack(p)).reward for p in problems]
         paid = [p["instruction_id_list"] for p, r in zip(problems, rewards, strict=True) if r]
@@ -343,10 +343,10 @@ def test_no_attack_on_the_environments_prompts_earns_anything() -> None:
 
 
 def test_the_attacks_do_pay_on_ifevals_scoring() -> None:
-    problems = PROBLEMS[:150]
+    problems = PROBLEMS[:60]
     for name in ("echo", "markers + cycled filler", "cycled numbers"):
         ungated = [{**p, "min_content": False} for p in problems]
-        mean = sum(VERIFIER.verify(p, ATTACKS[name](p)).reward or 0 for p in ungated) / 150
+        mean = sum(VERIFIER.verify(p, ATTACKS[name](p)).reward or 0 for p in ungated) / 60
         assert mean > 0.1, name
 
 
