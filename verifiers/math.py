@@ -25,6 +25,7 @@ scores c instead of 0 ("correct_unboxed"): a shaping signal for a model that can
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -59,8 +60,9 @@ EXACT_RELATIVE = sympy.Float("1e-20", PRECISION)
 MIN_DECIMAL_DIGITS = 3
 MAX_COMPLETION_CHARS = 100_000
 MAX_PROMPT_CHARS = 10_000
-MAX_EXACT_DEGREE = 60
-"""Polynomials up to this total degree are compared exactly (expanded), not by sampling."""
+MAX_EXACT_TERMS = 300
+"""Polynomials whose expansion has at most this many monomials (degree 60 in one variable, 10
+in three) are compared exactly, by expanding their difference, not by sampling."""
 
 _ORDERED = ("()", "[]", "(]", "[)")
 _ASKS_FOR_PERCENT = re.compile(r"\bpercent(?:age)?\b", re.IGNORECASE)
@@ -522,24 +524,39 @@ def _prompt_expressions(prompt: Any) -> list[Any]:
     return expressions
 
 
-def _shape(value: Any) -> tuple[str, tuple[str, ...]]:
-    """The outermost form of an expression: its operation and the operations of its
-    non-constant operands (a product of two sums, a sum of powers and products, ...)."""
-    operands = sorted(type(a).__name__ for a in value.args if getattr(a, "free_symbols", None))
-    return type(value).__name__, tuple(operands)
+def _monomial(value: Any) -> bool:
+    factors = sympy.Mul.make_args(value)
+    return all(
+        f.is_Number or f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_Integer)
+        for f in factors
+    )
+
+
+def _form(value: Any) -> str:
+    """The form an expression is written in: "expanded" (a sum of monomials), "product" (of
+    expanded sums and monomials: a factored form), or "other"."""
+    if all(_monomial(term) for term in sympy.Add.make_args(value)):
+        return "expanded"
+    factors = [f.base if f.is_Pow and f.exp.is_Integer else f for f in sympy.Mul.make_args(value)]
+    if isinstance(value, (sympy.Mul, sympy.Pow)) and all(
+        _monomial(f) or (f.is_Add and _form(f) == "expanded") for f in factors
+    ):
+        return "product"
+    return "other"
 
 
 def _restates(expression: Any, answer: Any, gold: Any, deadline: float) -> bool:
-    """The question's own expression given back as the answer, perhaps reordered: the
-    question shows the gold's value in another form ("Expand (3x - 2)(-x + 5)") and the
-    answer has that form, not the gold's."""
+    """The question asks to rewrite one of its expressions ("Expand (3x - 2)(-x + 5)",
+    "Factor x^2 - 3x - 18"): its value is the gold's, so an answer of that value answers
+    only in the gold's form. The question's expression given back, reordered or hidden in
+    more algebra, is not in that form."""
     if not (isinstance(answer, sympy.Expr) and isinstance(gold, sympy.Expr)):
         return False
-    if not expression.args or answer == gold or _shape(answer) == _shape(gold):
+    if not expression.args or answer == gold:
         return False
     if answer == expression:
         return True
-    if _shape(answer) != _shape(expression):
+    if _form(answer) == _form(gold) or _form(expression) == _form(gold):
         return False
     try:
         return _values_equal(expression, gold, Written(), deadline)
@@ -925,11 +942,10 @@ def _polynomials_equal(gold: sympy.Expr, answer: sympy.Expr, symbols: set[Any]) 
     """Two polynomials of small degree in few variables compared exactly, by expanding their
     difference: no sample point for an answer built to vanish at it. None when they are not
     such polynomials (then they are sampled)."""
-    if len(symbols) > 3:
-        return None
     for side in (gold, answer):
         degree = _degree_bound(side, symbols)
-        if degree is None or degree > MAX_EXACT_DEGREE:
+        # the number of monomials an expansion may have: a cost bound, known beforehand
+        if degree is None or math.comb(degree + len(symbols), len(symbols)) > MAX_EXACT_TERMS:
             return None
     difference = sympy.expand(gold - answer)
     if difference == 0:

@@ -151,8 +151,13 @@ def test_restating_the_question_is_not_an_answer(prompt: str, gold: str) -> None
     assert expression
     question = expression.group(1)
     reordered = {
-        "Expand": ["(-x + 5)(3x - 2)", "-(3x - 2)(x - 5)", "(2 - 3x)(x - 5)"],
-        "Factor": ["-18 - 3x + x^2", "x^2 - 18 - 3x"],
+        "Expand": [
+            "(-x + 5)(3x - 2)",
+            "-(3x - 2)(x - 5)",
+            "(2 - 3x)(x - 5)",
+            "(3x - 2)(-x + 5) + (x + 1)^2 - x^2 - 2x - 1",
+        ],
+        "Factor": ["-18 - 3x + x^2", "x^2 - 18 - 3x", "x(x - 3) - 18", "(x - 3)^2 + 3x - 27"],
     }[prompt.split(maxsplit=1)[0]]
     for restated in [question, *reordered]:
         verdict = score(gold, boxed(restated), prompt=prompt)
