@@ -68,9 +68,23 @@ def data_source(data: str | Path | None, columns: Mapping[str, str] | None = Non
         if columns:
             raise UserError("`columns:` maps the columns of `data:`; give `data:` too")
         return None
-    from rlvr.records import check_columns
-
     return DataSource(str(data), check_columns(columns)) if columns else data
+
+
+def check_columns(columns: Any) -> dict[str, str]:
+    """A `columns:` mapping (source column -> record field) as given, or a `UserError`."""
+    if not isinstance(columns, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in columns.items()
+    ):
+        raise UserError(
+            "columns: must map source column names to record field names, e.g. "
+            "{question: prompt, solution: answer}"
+        )
+    targets = list(columns.values())
+    repeated = sorted({t for t in targets if targets.count(t) > 1})
+    if repeated:
+        raise UserError(f"columns: several columns map onto {', '.join(repeated)}")
+    return dict(columns)
 
 
 def read_rows(source: str | Path | DataSource) -> Iterator[tuple[int, Row]]:
@@ -275,4 +289,12 @@ def _json_value(value: Any, where: str, column: str) -> Any:
     )
 
 
-__all__ = ["DataSource", "data_source", "lines_are_rows", "read_jsonl", "read_rows", "row_error"]
+__all__ = [
+    "DataSource",
+    "check_columns",
+    "data_source",
+    "lines_are_rows",
+    "read_jsonl",
+    "read_rows",
+    "row_error",
+]

@@ -21,7 +21,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from rlvr.data_formats import DataSource, lines_are_rows, read_jsonl, read_rows, row_error
+from rlvr.data_formats import (
+    DataSource,
+    check_columns,
+    lines_are_rows,
+    read_jsonl,
+    read_rows,
+    row_error,
+)
 from rlvr.errors import RecordError, UserError
 from rlvr.text import boxed_contents
 
@@ -298,22 +305,6 @@ def validate(record: Mapping[str, Any]) -> None:
         raise RecordError("must be a number", field="difficulty")
     if "meta" in record and not isinstance(record["meta"], Mapping):
         raise RecordError("must be an object", field="meta")
-
-
-def check_columns(columns: Any) -> dict[str, str]:
-    """A `columns:` mapping (source column -> record field) as given, or a `UserError`."""
-    if not isinstance(columns, Mapping) or not all(
-        isinstance(k, str) and k and isinstance(v, str) and v for k, v in columns.items()
-    ):
-        raise UserError(
-            "columns: must map source column names to record field names, e.g. "
-            "{question: prompt, solution: answer}"
-        )
-    targets = list(columns.values())
-    repeated = sorted({t for t in targets if targets.count(t) > 1})
-    if repeated:
-        raise UserError(f"columns: several columns map onto {', '.join(repeated)}")
-    return dict(columns)
 
 
 def apply_columns(row: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:

@@ -19,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rlvr.data_formats import data_source
 from rlvr.dataset_env import DatasetEnvironment, prompt_as_written
 from rlvr.engine import CHUNK_ITEMS, chunk_limit
 from rlvr.errors import RecordError, UserError
 from rlvr.protocols import Environment, Message, Verifier, required_fields, training_options
 from rlvr.registry import Registry, default_registry
+from rlvr.system_prompt import system_prompted
 
 
 class VerifierResolver:
@@ -89,6 +91,9 @@ def build_environment(
     and an unregistered env is None (its prompts are used as written)."""
     registry = registry or default_registry()
     own_data = config.data if config is not None and not rows_elsewhere else None
+    if own_data:  # with its `columns:` mapping, which the environment's load_records applies
+        own_data = data_source(own_data, getattr(config, "columns", None))
+    system_prompt = getattr(config, "system_prompt", None)
     if name in registry.names("environments"):
         options = dict(config.options) if config is not None else {}
         if own_data:
@@ -97,9 +102,10 @@ def build_environment(
             environment: Environment = registry.create("environments", name, seed=seed, **options)
         except ValueError as exc:
             raise UserError(f"environment {name!r}: {exc}") from None
-        return environment
+        return system_prompted(environment, system_prompt)
     if own_data and config is not None:
-        return DatasetEnvironment(name, data=own_data, verifier=config.verifier or name)
+        dataset = DatasetEnvironment(name, data=own_data, verifier=config.verifier or name)
+        return system_prompted(dataset, system_prompt)
     if rows_elsewhere:
         return None
     installed = ", ".join(registry.names("environments")) or "none"

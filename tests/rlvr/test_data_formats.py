@@ -128,7 +128,8 @@ def test_uncached_hub_dataset_is_a_clear_error_not_a_download(hf_cache: Path) ->
 
 
 def test_missing_path_names_it_and_the_accepted_sources(tmp_path: Path) -> None:
-    with pytest.raises(RecordError, match=r"nope\.parquet: cannot read: No such file .*save_to_disk"):
+    message = r"nope\.parquet: cannot read: No such file .*save_to_disk"
+    with pytest.raises(RecordError, match=message):
         list(load_records(tmp_path / "nope.parquet"))
 
 
@@ -382,3 +383,30 @@ def test_code_and_if_environments_take_parquet(tmp_path: Path) -> None:
     ]
     (loaded,) = [*instruct.problems("train"), *instruct.problems("heldout")]
     assert loaded["kwargs"] == ifeval["kwargs"]
+
+
+def test_a_run_configs_columns_and_system_prompt_reach_every_verb(tmp_path: Path) -> None:
+    from rlvr.config import EnvConfig
+    from rlvr.evaluate import build_tasks
+    from rlvr.resolve import build_environment
+
+    rows = [{"q": f"What is {i} + {i}?", "sol": str(2 * i)} for i in range(40)]
+    path = write_parquet(tmp_path / "sums.parquet", rows)
+    configs = {
+        name: EnvConfig(
+            data=str(path),
+            columns={"q": "prompt", "sol": "answer"},
+            verifier="math",
+            system_prompt="Answer in \\boxed{}.",
+        )
+        for name in ("math", "sums")  # a built-in environment and a dataset environment
+    }
+    for name, config in configs.items():
+        env = build_environment(name, config, seed=0)
+        problems = [*env.problems("train"), *env.problems("heldout")]
+        assert sorted(int(p["answer"]) for p in problems) == [2 * i for i in range(40)]
+        first = env.prompt(problems[0])
+        assert first[0] == {"role": "system", "content": "Answer in \\boxed{}."}
+        assert first[-1]["content"].startswith(problems[0]["prompt"])
+    tasks = build_tasks(["math", "sums"], configs=configs, env_seed=0, data=None, limit=2)
+    assert [task.prompts[0][0]["role"] for task in tasks] == ["system", "system"]
