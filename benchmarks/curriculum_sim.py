@@ -47,6 +47,7 @@ import json
 import math
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rlvr.batches import StepPlan
 from rlvr.curricula.pass_rate import PassRateCurriculum
 from rlvr.curricula.uniform import UniformCurriculum
 from rlvr.protocols import Curriculum
@@ -96,10 +98,10 @@ LEARNERS: dict[str, tuple[float, float]] = {
 """Learner name -> (own_rate, shared_rate), as the module docstring writes them."""
 
 
-def make_pool(size: int) -> list[dict[str, Any]]:
-    """Problem records: difficulty 1-5 in equal numbers."""
+def make_pool(size: int, env: str = "sim") -> list[dict[str, Any]]:
+    """Problem records of one environment: difficulty 1-5 in equal numbers."""
     return [
-        {"id": f"sim-{i:04d}", "env": "sim", "prompt": f"problem {i}", "difficulty": 1 + i % 5}
+        {"id": f"{env}-{i:04d}", "env": env, "prompt": f"problem {i}", "difficulty": 1 + i % 5}
         for i in range(size)
     ]
 
@@ -123,6 +125,7 @@ class RunResult:
     start_pass_rate: float
     final_pass_rate: float
     zero_variance_groups: float
+    profile_rollouts: int = 0
     pass_rate_by_step: list[float] = field(default_factory=list)
     zero_variance_by_step: list[float] = field(default_factory=list)
 
@@ -152,15 +155,58 @@ class OracleReference:
 PASS_RATE_OPTIONS: dict[str, Any] = {}
 """`--pass-rate-options`: options for `pass_rate` other than its defaults."""
 
-CurriculumFactory = Callable[[list[dict[str, Any]], int, int, Learner], Curriculum]
+CurriculumFactory = Callable[[list[dict[str, Any]], int, int, Learner, Path | None], Curriculum]
 
 CURRICULA: dict[str, CurriculumFactory] = {
-    "uniform": lambda pool, seed, steps, learner: UniformCurriculum(pool, seed=seed),
-    "pass_rate": lambda pool, seed, steps, learner: PassRateCurriculum(
-        pool, seed=seed, total_steps=steps, **PASS_RATE_OPTIONS
+    "uniform": lambda pool, seed, steps, learner, profile: UniformCurriculum(pool, seed=seed),
+    "pass_rate": lambda pool, seed, steps, learner, profile: PassRateCurriculum(
+        pool, seed=seed, total_steps=steps, pass_rates=profile, **PASS_RATE_OPTIONS
     ),
-    "oracle": lambda pool, seed, steps, learner: OracleReference(pool, learner),
+    "pass_rate/target": lambda pool, seed, steps, learner, profile: PassRateCurriculum(
+        pool,
+        seed=seed,
+        total_steps=steps,
+        pass_rates=profile,
+        **{**PASS_RATE_OPTIONS, "selection": "target"},
+    ),
+    "oracle": lambda pool, seed, steps, learner, profile: OracleReference(pool, learner),
 }
+"""`pass_rate` is the default curriculum (selection "mixed"); `pass_rate/target` the same
+curriculum with the sliding-target rule it had before issue 25, for comparison."""
+
+ENVIRONMENTS = ("code", "if", "math")
+
+
+def profile_file(
+    pools: Mapping[str, Sequence[Mapping[str, Any]]],
+    learner: Learner,
+    *,
+    rollouts: int,
+    limit: int | None,
+    rng: random.Random,
+    directory: Path,
+) -> tuple[Path, int]:
+    """What `rlvr eval --per-problem` on the training problems writes before training: the
+    first `limit` problems of each environment, `rollouts` samples each from the starting
+    learner (which does not learn from them). Returns the file and the rollouts it cost."""
+    rows = []
+    for env in sorted(pools):
+        for problem in list(pools[env])[:limit]:
+            pid = str(problem["id"])
+            p = learner.pass_rate(pid)
+            correct = sum(rng.random() < p for _ in range(rollouts))
+            rows.append(
+                {
+                    "id": pid,
+                    "env": env,
+                    "n": rollouts,
+                    "correct": correct,
+                    "pass_rate": correct / rollouts,
+                }
+            )
+    path = directory / "per_problem.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path, rollouts * len(rows)
 
 
 def simulate(
@@ -172,22 +218,57 @@ def simulate(
     problems_per_step: int,
     group_size: int,
     pool_size: int,
+    envs: int = len(ENVIRONMENTS),
     labels: bool = True,
+    profile_rollouts: int = 0,
+    profile_limit: int | None = None,
 ) -> RunResult:
+    """One run: `envs` environments of `pool_size` problems each, one curriculum per
+    environment and every step's problems shared equally between them, as `rlvr train`
+    builds them (`rlvr.batches.StepPlan`)."""
     # The learner's start depends on the seed only, so every curriculum faces the same
     # problems; the reward draws have their own stream.
-    pool = make_pool(pool_size)
-    learner = make_learner(learner_kind, pool, random.Random(f"learner/{seed}"))
+    names = ENVIRONMENTS[:envs] if envs <= len(ENVIRONMENTS) else [f"env{i}" for i in range(envs)]
+    pools = {env: make_pool(pool_size, env) for env in names}
+    everything = [p for pool in pools.values() for p in pool]
+    learner = make_learner(learner_kind, everything, random.Random(f"learner/{seed}"))
     rewards_rng = random.Random(f"rewards/{seed}/{curriculum_name}")
-    # --no-labels: the curriculum sees records without a difficulty (its prior is flat),
-    # as with a pool where every problem carries the same one
-    seen = pool if labels else [{k: v for k, v in p.items() if k != "difficulty"} for p in pool]
-    curriculum = CURRICULA[curriculum_name](seen, seed, steps, learner)
     result = RunResult(curriculum_name, learner_kind, seed, learner.mean_pass_rate(), 0.0, 0.0)
+    with tempfile.TemporaryDirectory() as directory:
+        profile = None
+        if profile_rollouts and curriculum_name.startswith("pass_rate"):
+            profile, result.profile_rollouts = profile_file(
+                pools,
+                learner,
+                rollouts=profile_rollouts,
+                limit=profile_limit,
+                rng=random.Random(f"profile/{seed}"),
+                directory=Path(directory),
+            )
+        # --no-labels: the curriculum sees records without a difficulty (its prior is flat),
+        # as with a pool where every problem carries the same one
+        curricula = {
+            env: CURRICULA[curriculum_name](
+                [p if labels else {k: v for k, v in p.items() if k != "difficulty"} for p in pool],
+                seed,
+                steps,
+                learner,
+                profile,
+            )
+            for env, pool in pools.items()
+        }
+    plan = StepPlan(
+        curricula,
+        dict.fromkeys(names, 1.0),
+        [{"problem_id": p["id"]} for p in everything],
+        problems_per_step=problems_per_step,
+        group_size=group_size,
+    )
+    env_of = {str(p["id"]): env for env, pool in pools.items() for p in pool}
     zero_groups = groups = 0
     for step in range(steps):
         outcomes: dict[str, list[float]] = {}
-        for pid in curriculum.next_batch(problems_per_step, step):
+        for pid in plan.problems_for(step):
             p = learner.pass_rate(pid)
             rewards = [float(rewards_rng.random() < p) for _ in range(group_size)]
             outcomes.setdefault(pid, []).extend(rewards)
@@ -195,7 +276,8 @@ def simulate(
         for pid, rewards in outcomes.items():
             learner.practise(pid, rewards)
             step_zero += max(rewards) == min(rewards)
-        curriculum.observe(outcomes)
+        for env, curriculum in curricula.items():
+            curriculum.observe({pid: r for pid, r in outcomes.items() if env_of[pid] == env})
         zero_groups += step_zero
         groups += len(outcomes)
         result.zero_variance_by_step.append(step_zero / len(outcomes))
@@ -236,21 +318,22 @@ def verdicts(results: Sequence[RunResult]) -> list[str]:
     """The issue's goal, checked per learner on the means over seeds."""
     out = []
     for learner in LEARNERS:
-        by_name = {
-            name: [r for r in results if r.learner == learner and r.curriculum == name]
-            for name in ("uniform", "pass_rate")
-        }
-        if not all(by_name.values()):
-            continue
-        zero = {n: mean([r.zero_variance_groups for r in rs]) for n, rs in by_name.items()}
-        final = {n: mean([r.final_pass_rate for r in rs]) for n, rs in by_name.items()}
-        ratio = zero["pass_rate"] / zero["uniform"]
-        out.append(
-            f"{learner}: zero-variance ratio pass_rate/uniform {ratio:.2f} "
-            f"({'met' if ratio <= 0.5 else 'NOT met'}: at most 0.5); final pass rate "
-            f"{final['pass_rate']:.3f} vs {final['uniform']:.3f} "
-            f"({'met' if final['pass_rate'] > final['uniform'] else 'NOT met'}: higher)"
-        )
+        for name in ("pass_rate", "pass_rate/target"):
+            by_name = {
+                n: [r for r in results if r.learner == learner and r.curriculum == n]
+                for n in ("uniform", name)
+            }
+            if not all(by_name.values()):
+                continue
+            zero = {n: mean([r.zero_variance_groups for r in rs]) for n, rs in by_name.items()}
+            final = {n: mean([r.final_pass_rate for r in rs]) for n, rs in by_name.items()}
+            ratio = zero[name] / zero["uniform"] if zero["uniform"] else math.inf
+            out.append(
+                f"{learner}: zero-variance ratio {name}/uniform {ratio:.2f} "
+                f"({'met' if ratio <= 0.5 else 'NOT met'}: at most 0.5); final pass rate "
+                f"{final[name]:.3f} vs {final['uniform']:.3f} "
+                f"({'met' if final[name] > final['uniform'] else 'NOT met'}: higher)"
+            )
     return out
 
 
@@ -262,8 +345,13 @@ def plot(results: Sequence[RunResult], path: Path) -> None:
 
     window = 10
     fig, axes = plt.subplots(2, len(LEARNERS), figsize=(4.2 * len(LEARNERS), 5.6), sharex=True)
-    colours = {"uniform": "tab:gray", "pass_rate": "tab:blue", "oracle": "tab:green"}
-    styles = {"uniform": "-", "pass_rate": "-", "oracle": ":"}
+    colours = {
+        "uniform": "tab:gray",
+        "pass_rate": "tab:blue",
+        "pass_rate/target": "tab:orange",
+        "oracle": "tab:green",
+    }
+    styles = {"uniform": "-", "pass_rate": "-", "pass_rate/target": "--", "oracle": ":"}
     for column, learner in enumerate(LEARNERS):
         for name in CURRICULA:
             runs = [r for r in results if r.learner == learner and r.curriculum == name]
@@ -299,7 +387,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--problems-per-step", type=int, default=16)
     parser.add_argument("--group-size", type=int, default=8)
-    parser.add_argument("--pool", type=int, default=300)
+    parser.add_argument(
+        "--pool", type=int, default=100, help="problems per environment (default 100)"
+    )
+    parser.add_argument(
+        "--envs", type=int, default=3, help="environments, one curriculum each (default 3)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="a profiling pass before training: N rollouts per problem from the starting "
+        "learner, given to pass_rate as its pass_rates file (rlvr eval --per-problem)",
+    )
+    parser.add_argument(
+        "--profile-limit",
+        type=int,
+        metavar="K",
+        help="profile only the first K problems of each environment (rlvr eval --limit)",
+    )
     parser.add_argument(
         "--no-labels",
         action="store_true",
@@ -314,6 +421,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help='options for pass_rate, as JSON (e.g. \'{"target_start": 0.5, "target_end": 0.5}\')',
     )
     args = parser.parse_args(argv)
+    if args.problems_per_step < args.envs:
+        parser.error(
+            f"--problems-per-step {args.problems_per_step} cannot give each of the "
+            f"{args.envs} environments (--envs) a problem"
+        )
+    for option, value in (
+        ("--steps", args.steps),
+        ("--group-size", args.group_size),
+        ("--pool", args.pool),
+        ("--envs", args.envs),
+    ):
+        if value < 1:
+            parser.error(f"{option} must be at least 1, got {value}")
     PASS_RATE_OPTIONS.clear()
     PASS_RATE_OPTIONS.update(args.pass_rate_options)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -328,6 +448,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             problems_per_step=args.problems_per_step,
             group_size=args.group_size,
             pool_size=args.pool,
+            envs=args.envs,
+            profile_rollouts=args.profile,
+            profile_limit=args.profile_limit,
             labels=not args.no_labels,
         )
         for learner in LEARNERS
@@ -336,11 +459,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     seconds = time.perf_counter() - started
     rollouts = args.steps * args.problems_per_step * args.group_size
+    profiled = max(r.profile_rollouts for r in results)
     print(
-        f"{datetime.now(UTC):%Y-%m-%d}: pool {args.pool}, {args.steps} steps x "
+        f"{datetime.now(UTC):%Y-%m-%d}: {args.envs} environments of {args.pool} problems, "
+        f"one curriculum each; {args.steps} steps x "
         f"{args.problems_per_step} problems x {args.group_size} completions = {rollouts} "
         f"rollouts per run, seeds {seeds}{', difficulty hidden' if args.no_labels else ''}"
         f"{f', pass_rate options {args.pass_rate_options}' if args.pass_rate_options else ''}; "
+        f"{f'; pass_rate profiled first: {profiled} rollouts' if profiled else ''}: "
         f"{len(results)} runs in {seconds:.1f} s\n"
     )
     print(table(results))

@@ -2,19 +2,36 @@
 
 A group whose completions all get the same reward has zero advantage everywhere: GRPO learns
 nothing from it. That happens to problems the policy always solves or never solves, so this
-curriculum estimates each problem's pass rate from the rollouts it has seen and draws problems
-around a target pass rate, one instance per environment (`rlvr.batches` holds every
-environment's share of each batch fixed).
+curriculum keeps a Beta posterior over each problem's pass rate p and prefers the problems
+whose next group is expected to be mixed, one instance per environment (`rlvr.batches` holds
+every environment's share of each batch fixed).
+
+The selection rule (`selection="mixed"`, the default): a problem's score is the probability,
+under its posterior Beta(a, b), that a group of G completions is mixed,
+    P(mixed) = 1 - E[p^G] - E[(1-p)^G],   E[p^G] = prod_{k<G} (a+k) / (a+b+k),
+which is highest for a problem measured near p = 0.5 (2 of 4: 0.76), lower for one never
+tried (0.60 with the default flat prior), lowest for one whose groups were all equal (0 of 4:
+0.44). So a problem that gave a mixed group is revisited while it stays mixed, and one whose
+single group failed is not picked again until the others are worse bets, which the old
+sliding target did (at a target of 0.3, a problem that failed once, estimated 1/6, sat
+nearer the target than an untried one at 0.5, and math's training pass rate fell from 0.38
+to 0.12 on the real run). The draw is a softmax of the scores at `temperature` (0.02: a
+problem 0.08 more likely to be mixed is e^4 times as likely to be drawn), so near-ties are
+shared and clear winners are taken. G is `group_size` when given, else the size of the last
+groups observed (4 before any).
+The Nemotron-style rule, a Gaussian over the estimate around a target that slides from easy
+to hard (`selection="target"`), stays available; see docs/curriculum.md for when to use it.
 
 Each batch of `size` problems is filled in this order:
 1. revisit: a `revisit_fraction` of the slots goes to parked problems, the one that has
    waited longest first. A problem is parked once its last `park_after` rewards were all
    equal (always solved, never solved); a revisit with a mixed outcome brings it back.
 2. explore: an `explore_fraction` of the slots goes to problems never tried, while any remain.
-3. target: the rest is drawn without replacement among the problems not parked (tried or
-   not), with probabilities from a Gaussian over the estimated pass rate around a target
-   (standard deviation `target_width`), of which a `uniform_share` is spread evenly so that
-   no problem starves. The target moves linearly from `target_start` (easier) at step 0 to
+3. the rest is drawn without replacement among the problems not parked (tried or not), with
+   probabilities from the selection rule, of which a `uniform_share` is spread evenly so
+   that no problem starves. `selection="mixed"`: a softmax of P(mixed) (above).
+   `selection="target"`: a Gaussian over the estimated pass rate around a target (standard
+   deviation `target_width`) that moves linearly from `target_start` (easier) at step 0 to
    `target_end` (harder) at `total_steps - 1`, as Nemotron-3-Nano shifted the mean of a
    Gaussian over pass rate; without `total_steps` it stays half-way between them.
 4. only when the pool runs short: more parked problems, then (a batch larger than the pool)
@@ -26,8 +43,12 @@ The pass-rate estimate is the mean of a Beta posterior: `prior_strength` pseudo-
 a prior pass rate (from the record's `difficulty` 1-5, else 0.5) plus the problem's
 rollouts, where earlier groups count `history_decay` times less at each new group, because
 the policy the old rollouts came from has since changed. A per-problem pass-rate file from
-`rlvr eval` (`pass_rates=`) counts as each problem's first group, so problems the starting
-model always or never solves (at least `park_after` rollouts) start parked.
+`rlvr eval --per-problem` (`pass_rates=`, a profiling pass before training) counts as each
+problem's first group: without it, on a short run over a large pool that sees each problem
+about once, nothing is known before a problem's first group and the first pick of every
+problem is blind; with it, the run starts on the problems the starting model solves
+sometimes, and problems it always or never solves (at least `park_after` rollouts) start
+parked.
 
 Determinism (several training processes, resume): `next_batch(size, step)` is a pure
 function of (state, size, step, seed). Its randomness comes from a generator seeded by
@@ -36,8 +57,9 @@ and `next_batch` changes nothing in the state (it notes the step, for `metrics` 
 `observe` visits problems in sorted order. The state is plain JSON, so a run resumed from a
 checkpoint continues the same schedule.
 
-The pure functions (`pass_rate_estimate`, `target_pass_rate`, `problem_weights`,
-`weighted_order`, `slots_for_step`, `difficulty_prior`) hold the math; the class keeps state.
+The pure functions (`pass_rate_estimate`, `mixed_group_probability`, `mixed_weights`,
+`target_pass_rate`, `problem_weights`, `weighted_order`, `slots_for_step`,
+`difficulty_prior`) hold the math; the class keeps state.
 """
 
 from __future__ import annotations
@@ -54,7 +76,11 @@ from typing import Any
 from rlvr.errors import RecordError
 from rlvr.records import read_jsonl
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+READABLE_STATE_VERSIONS = (1, 2)
+"""Version 1 (before `group_size` was kept) loads as a state that has observed no group."""
+SELECTIONS = ("mixed", "target")
+DEFAULT_GROUP_SIZE = 4
 
 # -- the math: pure functions ---------------------------------------------------------------------
 
@@ -70,6 +96,46 @@ def pass_rate_estimate(
     return (successes + prior_strength * prior_mean) / (attempts + prior_strength)
 
 
+def beta_moment(a: float, b: float, power: int) -> float:
+    """E[p^power] for p ~ Beta(a, b): prod_{k < power} (a + k) / (a + b + k)."""
+    moment = 1.0
+    for k in range(power):
+        moment *= (a + k) / (a + b + k)
+    return moment
+
+
+def mixed_group_probability(
+    successes: float,
+    attempts: float,
+    *,
+    prior_mean: float,
+    prior_strength: float,
+    group_size: int,
+) -> float:
+    """The probability that a group of `group_size` 0/1 rewards is mixed (not all equal), with
+    the pass rate p drawn from the Beta posterior of `pass_rate_estimate`:
+    1 - E[p^G] - E[(1-p)^G]. Uncertainty counts: a problem never tried (flat prior of 2, G=4)
+    scores 0.60, one measured near 0.5 more (2 of 4: 0.76), one whose group was all equal
+    less (0 of 4: 0.44). A group of 1 is never mixed."""
+    a = successes + prior_strength * prior_mean
+    b = attempts - successes + prior_strength * (1.0 - prior_mean)
+    return max(0.0, 1.0 - beta_moment(a, b, group_size) - beta_moment(b, a, group_size))
+
+
+def mixed_weights(
+    scores: Sequence[float], *, temperature: float, uniform_share: float
+) -> list[float]:
+    """Sampling probabilities from P(mixed) scores: a softmax at `temperature`, normalised,
+    mixed with an even spread that gets `uniform_share` of the mass. Sums to 1."""
+    if not scores:
+        return []
+    best = max(scores)
+    softmax = [math.exp((s - best) / temperature) for s in scores]
+    total = sum(softmax)  # >= 1: the best problem's term is exp(0)
+    even = 1.0 / len(scores)
+    return [(1.0 - uniform_share) * w / total + uniform_share * even for w in softmax]
+
+
 def difficulty_prior(difficulty: Any) -> float:
     """A weak prior pass rate from a record's `difficulty` (1 easy .. 5 hard): 0.8 down to 0.2
     in equal steps, clamped; 0.5 when the record has none."""
@@ -79,6 +145,23 @@ def difficulty_prior(difficulty: Any) -> float:
         return 0.5
     level = min(5.0, max(1.0, float(difficulty)))
     return 0.8 - 0.15 * (level - 1.0)
+
+
+LEVEL_PRIOR_STRENGTH = 8.0
+"""Pseudo-rollouts at the label's nominal pass rate (`difficulty_prior`) that the rollouts
+seen at a difficulty level are pooled with, before they take over."""
+
+
+def level_prior_mean(nominal: float, successes: float, attempts: float) -> float:
+    """The prior mean of every problem of one difficulty level: the label's nominal pass rate
+    (`nominal`), moved towards what the rollouts at that level (`successes` of `attempts`,
+    all its problems together) measured. A label is a rank, not a pass rate: on the first
+    real run every math problem said difficulty 1 (nominal 0.8) and the model solved 0.35 of
+    them, so a problem whose one group failed (posterior mean 0.27 from 0.8) looked more
+    likely to be mixed than an untried one (0.8), and the failures were drawn again."""
+    return pass_rate_estimate(
+        successes, attempts, prior_mean=nominal, prior_strength=LEVEL_PRIOR_STRENGTH
+    )
 
 
 def target_pass_rate(step: int, total_steps: int | None, *, start: float, end: float) -> float:
@@ -161,6 +244,9 @@ class ProblemStats:
 OPTIONS = (
     "total_steps",
     "pass_rates",
+    "selection",
+    "temperature",
+    "group_size",
     "target_start",
     "target_end",
     "target_width",
@@ -186,6 +272,9 @@ class PassRateCurriculum:
         seed: int = 0,
         total_steps: int | None = None,
         pass_rates: str | PathLike[str] | None = None,
+        selection: str = "mixed",
+        temperature: float = 0.02,
+        group_size: int | None = None,
         target_start: float = 0.6,
         target_end: float = 0.3,
         target_width: float = 0.1,
@@ -203,6 +292,11 @@ class PassRateCurriculum:
                 f"the pass_rate curriculum takes {', '.join(OPTIONS)}"
             )
         _check_int("seed", seed)
+        if selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {', '.join(SELECTIONS)}, got {selection!r}")
+        _check_number("temperature", temperature, low=0.0, high=None, open_low=True)
+        if group_size is not None:
+            _check_int("group_size", group_size, minimum=2)
         if total_steps is not None:
             _check_int("total_steps", total_steps, minimum=1)
         for option, value in (
@@ -230,6 +324,9 @@ class PassRateCurriculum:
         self.prior = {pid: difficulty_prior(difficulty[pid]) for pid in self.ids}
         self.seed = seed
         self.total_steps = total_steps
+        self.selection = selection
+        self.temperature = float(temperature)
+        self.group_size = group_size
         self.target_start = float(target_start)
         self.target_end = float(target_end)
         self.target_width = float(target_width)
@@ -241,11 +338,16 @@ class PassRateCurriculum:
         self.prior_strength = float(prior_strength)
 
         self.stats: dict[str, ProblemStats] = {}
+        self.level_mean: dict[float, float] = {}
         self.updates = 0
         self.last_zero_variance: float | None = None
-        self.last_step: int | None = None  # for metrics() only: not state, never drawn from
+        self.observed_group_size: int | None = None
+        # for metrics() only: not state, never drawn from
+        self.last_step: int | None = None
+        self.last_expected_mixed: float | None = None
         if pass_rates is not None:
             self._seed_from_file(Path(pass_rates), {str(p.get("env")) for p in problems})
+        self._calibrate()
 
     # -- the protocol ---------------------------------------------------------------------------
 
@@ -270,13 +372,18 @@ class PassRateCurriculum:
         parked.sort(key=lambda i: (self.stats[self.ids[i]].last_seen, i))
         revisits = parked[: slots_for_step(step, size, self.revisit_fraction)]
         drawable = sorted(unseen + active)
-        estimates = [self.estimate(self.ids[i]) for i in drawable]
-        weights = problem_weights(
-            estimates,
-            target=self.target(step),
-            width=self.target_width,
-            uniform_share=self.uniform_share,
-        )
+        if self.selection == "mixed":
+            scores = [self.expected_mixed(self.ids[i]) for i in drawable]
+            weights = mixed_weights(
+                scores, temperature=self.temperature, uniform_share=self.uniform_share
+            )
+        else:
+            weights = problem_weights(
+                [self.estimate(self.ids[i]) for i in drawable],
+                target=self.target(step),
+                width=self.target_width,
+                uniform_share=self.uniform_share,
+            )
         ranked = [drawable[j] for j in weighted_order(weights, [uniforms[i] for i in drawable])]
         unseen_set = set(unseen)
         explores = [i for i in ranked if i in unseen_set]
@@ -287,7 +394,9 @@ class PassRateCurriculum:
         batch = chosen[:size]
         while len(batch) < size:  # a batch larger than the pool: every problem again, in order
             batch += chosen[: size - len(batch)]
-        return [self.ids[i] for i in batch]
+        picked = [self.ids[i] for i in batch]
+        self.last_expected_mixed = sum(self.expected_mixed(pid) for pid in picked) / len(picked)
+        return picked
 
     def observe(self, outcomes: Mapping[str, Sequence[float]]) -> None:
         # None is an infrastructure fault (no verdict): it says nothing about the problem
@@ -314,8 +423,10 @@ class PassRateCurriculum:
             else:
                 stats.same_reward, stats.same_count = rewards[0], len(rewards)
             stats.last_seen = self.updates
+        self._calibrate()
         comparable = [g for g in groups.values() if len(g) > 1]
         if comparable:
+            self.observed_group_size = max(len(g) for g in comparable)
             self.last_zero_variance = sum(max(g) == min(g) for g in comparable) / len(comparable)
 
     def state_dict(self) -> dict[str, Any]:
@@ -326,14 +437,18 @@ class PassRateCurriculum:
             "n_problems": len(self.ids),
             "updates": self.updates,
             "last_zero_variance": self.last_zero_variance,
+            "group_size": self.observed_group_size,
             "problems": {pid: self.stats[pid].to_json() for pid in sorted(self.stats)},
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        if state.get("curriculum") != self.name or state.get("version") != STATE_VERSION:
+        if state.get("curriculum") != self.name or state.get("version") not in (
+            READABLE_STATE_VERSIONS
+        ):
             raise ValueError(
                 f"the curriculum state was not written by pass_rate (state version "
-                f"{STATE_VERSION}): it names curriculum {state.get('curriculum')!r}, version "
+                f"{' or '.join(map(str, READABLE_STATE_VERSIONS))}): it names curriculum "
+                f"{state.get('curriculum')!r}, version "
                 f"{state.get('version')!r}; was the run started with another curriculum?"
             )
         if state.get("n_problems") != len(self.ids):
@@ -352,25 +467,33 @@ class PassRateCurriculum:
             seed, updates = int(state["seed"]), int(state["updates"])
             last_zero = state.get("last_zero_variance")
             last_zero_variance = None if last_zero is None else float(last_zero)
+            group = state.get("group_size")
+            group_size = None if group is None else int(group)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed pass_rate curriculum state ({exc!r})") from None
         # assigned only once everything parsed: a bad state leaves the curriculum as it was
         self.stats, self.seed, self.updates = stats, seed, updates
         self.last_zero_variance = last_zero_variance
+        self.observed_group_size = group_size
+        self._calibrate()
 
     # -- beyond the protocol --------------------------------------------------------------------
 
     def metrics(self) -> dict[str, float]:
-        """What the trainer logs under env/<name>/curriculum/: the target of the last batch
-        drawn, how many problems are parked, unseen and active, their mean estimated pass
-        rate (problems seen), and the share of zero-variance groups in the last observe."""
+        """What the trainer logs under env/<name>/curriculum/: how many problems are parked,
+        unseen and active, their mean estimated pass rate (problems seen), the share of
+        zero-variance groups in the last observe, and for the last batch drawn either the
+        mean P(mixed) it expected (`selection="mixed"`) or the target (`"target"`)."""
         parked = sum(self._is_parked(s) for s in self.stats.values())
         out: dict[str, float] = {
-            "target_pass_rate": self.target(self.last_step or 0),
             "parked": float(parked),
             "unseen": float(len(self.ids) - len(self.stats)),
             "active": float(len(self.stats) - parked),
         }
+        if self.selection == "target":
+            out["target_pass_rate"] = self.target(self.last_step or 0)
+        elif self.last_expected_mixed is not None:
+            out["expected_mixed_groups"] = self.last_expected_mixed
         if self.stats:
             out["estimated_pass_rate"] = sum(self.estimate(pid) for pid in self.stats) / len(
                 self.stats
@@ -385,8 +508,19 @@ class PassRateCurriculum:
         return pass_rate_estimate(
             stats.successes,
             stats.attempts,
-            prior_mean=self.prior[pid],
+            prior_mean=self.level_mean[self.prior[pid]],
             prior_strength=self.prior_strength,
+        )
+
+    def expected_mixed(self, pid: str) -> float:
+        """P(the next group of this problem is mixed) under its posterior (module docstring)."""
+        stats = self.stats.get(pid, ProblemStats())
+        return mixed_group_probability(
+            stats.successes,
+            stats.attempts,
+            prior_mean=self.level_mean[self.prior[pid]],
+            prior_strength=self.prior_strength,
+            group_size=self.group_size or self.observed_group_size or DEFAULT_GROUP_SIZE,
         )
 
     def target(self, step: int) -> float:
@@ -399,6 +533,20 @@ class PassRateCurriculum:
         return [pid for pid in sorted(self.stats) if self._is_parked(self.stats[pid])]
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    def _calibrate(self) -> None:
+        """Each difficulty level's prior mean from the rollouts seen at that level (see
+        `level_prior_mean`); derived from the state alone, so recomputed, never saved."""
+        successes: dict[float, float] = {}
+        attempts: dict[float, float] = {}
+        for pid, stats in self.stats.items():
+            level = self.prior[pid]
+            successes[level] = successes.get(level, 0.0) + stats.successes
+            attempts[level] = attempts.get(level, 0.0) + stats.attempts
+        self.level_mean = {
+            level: level_prior_mean(level, successes.get(level, 0.0), attempts.get(level, 0.0))
+            for level in set(self.prior.values())
+        }
 
     def _is_parked(self, stats: ProblemStats) -> bool:
         return stats.same_reward is not None and stats.same_count >= self.park_after

@@ -17,7 +17,11 @@ from hypothesis import strategies as st
 from rlvr import Curriculum
 from rlvr.curricula.pass_rate import (
     PassRateCurriculum,
+    beta_moment,
     difficulty_prior,
+    level_prior_mean,
+    mixed_group_probability,
+    mixed_weights,
     pass_rate_estimate,
     problem_weights,
     slots_for_step,
@@ -84,6 +88,60 @@ def test_estimate_is_a_probability_and_grows_with_successes(
 )
 def test_difficulty_prior(difficulty: Any, prior: float) -> None:
     assert difficulty_prior(difficulty) == pytest.approx(prior)
+
+
+def test_beta_moments_match_the_integral() -> None:
+    # E[p^k] of Beta(a, b), by the midpoint rule
+    a, b, points = 2.5, 1.5, 200_000
+    density = [
+        ((i + 0.5) / points) ** (a - 1) * (1 - (i + 0.5) / points) ** (b - 1) for i in range(points)
+    ]
+    norm = sum(density)
+    for k in (1, 3, 4, 8):
+        integral = sum(d * ((i + 0.5) / points) ** k for i, d in enumerate(density)) / norm
+        assert beta_moment(a, b, k) == pytest.approx(integral, rel=1e-3)
+
+
+def test_mixed_group_probability_on_small_cases() -> None:
+    def mixed(successes: float, attempts: float, group: int = 4, mean: float = 0.5) -> float:
+        return mixed_group_probability(
+            successes, attempts, prior_mean=mean, prior_strength=2, group_size=group
+        )
+
+    assert mixed(0, 0) == pytest.approx(1 - 2 / 5)  # p uniform: E[p^4] = 1/5
+    assert mixed(2, 4) == pytest.approx(1 - 2 * (3 * 4 * 5 * 6) / (6 * 7 * 8 * 9))
+    # measured near 0.5 > never tried > all equal once, the same for all-solved and all-failed
+    assert mixed(2, 4) > mixed(1, 4) > mixed(0, 0) > mixed(0, 4) == pytest.approx(mixed(4, 4))
+    # with many rollouts it is the plain binomial 1 - p^G - (1-p)^G
+    assert mixed(3e5, 1e6) == pytest.approx(1 - 0.3**4 - 0.7**4, abs=1e-4)
+    assert mixed(1e6, 1e6) == pytest.approx(0.0, abs=1e-4)
+    assert mixed(0, 0, group=1) == 0.0
+    assert mixed(0, 0, group=8) > mixed(0, 0, group=4)  # larger groups are mixed more often
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    successes=st.floats(0, 50),
+    extra=st.floats(0, 50),
+    mean=st.floats(0.01, 0.99),
+    group=st.integers(1, 16),
+)
+def test_mixed_group_probability_is_a_probability(
+    successes: float, extra: float, mean: float, group: int
+) -> None:
+    value = mixed_group_probability(
+        successes, successes + extra, prior_mean=mean, prior_strength=2, group_size=group
+    )
+    assert 0.0 <= value <= 1.0
+
+
+def test_mixed_weights_prefer_higher_scores_and_keep_a_floor() -> None:
+    weights = mixed_weights([0.76, 0.60, 0.44], temperature=0.02, uniform_share=0.03)
+    assert sum(weights) == pytest.approx(1.0)
+    assert weights[0] > 0.9
+    assert weights[0] > weights[1] > weights[2] >= 0.01
+    assert mixed_weights([0.5, 0.5], temperature=0.02, uniform_share=0.0) == [0.5, 0.5]
+    assert mixed_weights([], temperature=0.02, uniform_share=0.03) == []
 
 
 def test_target_moves_linearly_from_start_to_end_then_holds() -> None:
@@ -227,13 +285,20 @@ def test_different_seeds_draw_differently() -> None:
 def test_observe_updates_the_estimate_with_decayed_history() -> None:
     curriculum = PassRateCurriculum(problems(2), seed=0, history_decay=0.5, prior_strength=2)
     pid = "demo-000"
+
+    def expected(successes: float, attempts: float) -> float:
+        # the prior of its level moves with the same (decayed) counts: it is the level's only
+        # problem with rollouts
+        level = level_prior_mean(0.5, successes, attempts)
+        return (successes + 2 * level) / (attempts + 2)
+
     assert curriculum.estimate(pid) == pytest.approx(0.5)
     curriculum.observe({pid: [1.0, 1.0, 1.0, 1.0]})
-    assert curriculum.estimate(pid) == pytest.approx(5 / 6)
+    assert curriculum.estimate(pid) == pytest.approx(expected(4, 4))
     curriculum.observe({pid: [0.0, 0.0, 0.0, 0.0]})  # the old group now counts half
-    assert curriculum.estimate(pid) == pytest.approx((2 + 1) / (6 + 2))
+    assert curriculum.estimate(pid) == pytest.approx(expected(2, 6))
     curriculum.observe({pid: [0.5, 0.5]})  # partial rewards count as fractional successes
-    assert curriculum.estimate(pid) == pytest.approx((1 + 1 + 1) / (3 + 2 + 2))
+    assert curriculum.estimate(pid) == pytest.approx(expected(2, 5))
 
 
 def test_difficulty_sets_the_prior_of_unseen_problems() -> None:
@@ -261,7 +326,13 @@ def test_target_moves_the_draws_from_easy_to_hard() -> None:
     rates = {p["id"]: (0.8 if i % 2 else 0.2) for i, p in enumerate(pool)}
     steps = 100
     curriculum = PassRateCurriculum(
-        pool, seed=0, total_steps=steps, target_start=0.8, target_end=0.2, revisit_fraction=0
+        pool,
+        seed=0,
+        total_steps=steps,
+        selection="target",
+        target_start=0.8,
+        target_end=0.2,
+        revisit_fraction=0,
     )
     observed(curriculum, rates)
 
@@ -272,6 +343,78 @@ def test_target_moves_the_draws_from_easy_to_hard() -> None:
     assert easy_share(range(0, 10)) > 0.9
     assert easy_share(range(steps - 10, steps)) < 0.1
     assert 0.3 < easy_share(range(45, 55)) < 0.7
+
+
+def test_a_problem_whose_group_failed_is_not_picked_again_while_untried_ones_remain() -> None:
+    """The real run's failure (issue 25): with one problem a step over a large pool, the
+    sliding target re-picked the problems whose single group had failed."""
+    pool = problems(200, difficulty=1)
+
+    def repeats(**options: Any) -> int:
+        curriculum = PassRateCurriculum(pool, seed=0, total_steps=50, **options)
+        failed: set[str] = set()
+        for step in range(50):
+            (pid,) = curriculum.next_batch(1, step)
+            if curriculum.stats.get(pid) is not None and pid in failed:
+                failed.add(f"again {step}")
+            curriculum.observe({pid: [0.0] * 4})
+            failed.add(pid)
+        return sum(name.startswith("again") for name in failed)
+
+    assert repeats(uniform_share=0, revisit_fraction=0) == 0
+    assert repeats() <= 2  # only the even floor that keeps every problem drawable
+    # the target rule had the same fault; calibrated level priors (below) remove it there too
+    assert repeats(selection="target") <= 2
+
+
+def test_a_difficulty_label_is_calibrated_by_the_rollouts_at_its_level() -> None:
+    """The label says easy (nominal 0.8), the model fails: untried problems of that level are
+    then expected to fail too, and an untried problem of another level is preferred."""
+    pool = problems(20, difficulty=1) + problems(20, env="other", difficulty=3)
+    curriculum = PassRateCurriculum(pool, seed=0)
+    assert curriculum.estimate("demo-019") == pytest.approx(0.8)
+    curriculum.observe({f"demo-{i:03d}": [0.0] * 4 for i in range(10)})
+    assert curriculum.estimate("demo-019") == pytest.approx(level_prior_mean(0.8, 0, 40))
+    assert curriculum.estimate("demo-019") < 0.15
+    assert curriculum.estimate("other-000") == pytest.approx(0.5)  # its own level is untouched
+    assert curriculum.expected_mixed("other-000") > curriculum.expected_mixed("demo-019")
+
+
+def test_problems_that_gave_mixed_groups_are_revisited() -> None:
+    pool = problems(50)
+    curriculum = PassRateCurriculum(pool, seed=3, explore_fraction=0)
+    mixed = {"demo-007", "demo-021"}
+    curriculum.observe({pid: [1.0, 0.0, 1.0, 0.0] for pid in mixed})
+    curriculum.observe({"demo-001": [0.0] * 4, "demo-002": [1.0] * 4})
+    drawn = [pid for step in range(20) for pid in curriculum.next_batch(2, step)]
+    assert Counter(drawn)["demo-007"] >= 15
+    assert Counter(drawn)["demo-021"] >= 15
+    assert "demo-001" not in drawn
+    assert "demo-002" not in drawn
+
+
+def test_group_size_comes_from_the_groups_observed_unless_given() -> None:
+    curriculum = PassRateCurriculum(problems(3), seed=0)
+    assert curriculum.expected_mixed("demo-000") == pytest.approx(1 - 2 / 5)  # G=4 by default
+    curriculum.observe({"demo-001": [1.0, 0.0] * 4})
+    assert curriculum.expected_mixed("demo-000") == pytest.approx(1 - 2 / 9)  # G=8 seen
+    fixed = PassRateCurriculum(problems(3), seed=0, group_size=2)
+    fixed.observe({"demo-001": [1.0, 0.0] * 4})
+    assert fixed.expected_mixed("demo-000") == pytest.approx(1 - 2 / 3)
+    resumed = PassRateCurriculum(problems(3), seed=0)
+    resumed.load_state_dict(json.loads(json.dumps(curriculum.state_dict())))
+    assert resumed.expected_mixed("demo-000") == pytest.approx(1 - 2 / 9)
+
+
+def test_a_version_1_state_still_loads() -> None:
+    source = PassRateCurriculum(problems(5), seed=2)
+    observed(source, {"demo-001": 0.5})
+    state = {**source.state_dict(), "version": 1}
+    del state["group_size"]
+    resumed = PassRateCurriculum(problems(5), seed=2)
+    resumed.load_state_dict(state)
+    assert resumed.stats == source.stats
+    assert resumed.observed_group_size is None
 
 
 def test_always_and_never_solved_problems_are_parked_and_revisited() -> None:
@@ -317,8 +460,21 @@ def test_explore_slots_go_to_unseen_problems_even_when_seen_ones_are_on_target()
         assert sum(pid not in seen for pid in curriculum.next_batch(4, step)) >= 2
 
 
+def test_metrics_of_the_default_rule_report_the_mixed_groups_it_expected() -> None:
+    curriculum = PassRateCurriculum(problems(4), seed=0, total_steps=3)
+    assert "expected_mixed_groups" not in curriculum.metrics()
+    batch = curriculum.next_batch(2, 0)
+    assert curriculum.metrics()["expected_mixed_groups"] == pytest.approx(0.6)  # flat prior, G=4
+    curriculum.observe({pid: [0.0, 1.0, 0.0, 1.0] for pid in batch})
+    curriculum.next_batch(2, 1)
+    assert curriculum.metrics()["expected_mixed_groups"] > 0.6  # the mixed ones again
+    assert "target_pass_rate" not in curriculum.metrics()
+
+
 def test_metrics() -> None:
-    curriculum = PassRateCurriculum(problems(4), seed=0, total_steps=3, park_after=2)
+    curriculum = PassRateCurriculum(
+        problems(4), seed=0, total_steps=3, park_after=2, selection="target"
+    )
     assert curriculum.metrics() == {
         "target_pass_rate": pytest.approx(0.6),
         "parked": 0.0,
@@ -364,8 +520,11 @@ def test_seeded_from_an_eval_file(tmp_path: Path) -> None:
     )
     curriculum = PassRateCurriculum(problems(6), seed=0, pass_rates=str(path))
     assert curriculum.parked_problems() == ["demo-000", "demo-001"]  # 16 tries: set aside
-    assert curriculum.estimate("demo-002") == pytest.approx((6 + 1) / (8 + 2))
-    assert curriculum.estimate("demo-003") == pytest.approx(5 / 6)  # 4 of 4: not yet parked
+    # the rows also calibrate the prior of their level: 26 of 44 rollouts at level "none"
+    level = level_prior_mean(0.5, 26, 44)
+    assert curriculum.estimate("demo-002") == pytest.approx((6 + 2 * level) / (8 + 2))
+    assert curriculum.estimate("demo-003") == pytest.approx((4 + 2 * level) / 6)  # not parked
+    assert curriculum.estimate("demo-004") == pytest.approx(level)
     assert curriculum.metrics()["unseen"] == 2
     # the file's problems count as seen before step 0: the first revisit goes to them
     assert curriculum.next_batch(6, 0)  # draws without touching the file's foreign row
