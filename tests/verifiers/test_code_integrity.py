@@ -309,6 +309,19 @@ def test_an_exception_the_test_expects_still_reaches_it() -> None:
 # --- 5. wrong answers are 0, never None ------------------------------------------------------
 
 
+RAW_COMPLEX = """
+import gc, os
+def f(x):
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "Channel":
+            try:
+                obj.send_line(b'{"ok": {"$complex": [1' + b"0" * 400 + b', 0]}}')
+            except OSError:
+                continue
+            os._exit(0)
+"""
+
+
 @pytest.mark.parametrize(
     ("problem", "code"),
     [
@@ -346,6 +359,8 @@ def test_an_exception_the_test_expects_still_reaches_it() -> None:
             "import sys\nsys.set_int_max_str_digits(0)\ndef f(x):\n    return 10 ** 5000",
         ),
         (DOUBLE_IO, "def f(x):\n    return {1: {2: [3] * 10}} if x else ()"),
+        (DOUBLE_IO, RAW_COMPLEX),  # a complex number beyond any float, written raw
+        (DOUBLE_CHECK, RAW_COMPLEX),
         (  # nested deeper than the codec carries
             DOUBLE_IO,
             "def f(x):\n    v = []\n    for _ in range(5000):\n        v = [v]\n    return v",
