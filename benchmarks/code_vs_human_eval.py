@@ -10,7 +10,8 @@ Whole commands on the same 164 solutions, each timed from process start to exit:
   repository ships that line commented out; the run uses a temporary copy of the package in
   which it is live either way. Its code is not changed otherwise, and not kept.
 - `rlvr verify --in rows.jsonl --out scored.jsonl` (its defaults: a worker per core), where
-  every problem runs in a fresh bubblewrap sandbox (namespaces, limits, no network).
+  every problem runs in a fresh bubblewrap sandbox (namespaces, limits, no network, the
+  seccomp filter, the candidate in a child of the undumpable harness: docs/sandbox.md).
 
 The two alternate `--repeats` times; the report gives every run and the median. Then the
 per-run overhead of a sandbox against a bare subprocess, both running `python3 -c pass`.
@@ -185,7 +186,8 @@ def main() -> None:
         f"some functions disabled | {peer_wall:.2f} | {n / peer_wall:.0f} | {peer_cpu:.2f} | "
         + ", ".join(f"{w:.2f}" for w, _ in runs["peer"])
         + " |",
-        f"| `rlvr verify` ({os.cpu_count()} workers) | a bubblewrap sandbox per problem | "
+        f"| `rlvr verify` ({os.cpu_count()} workers) | a bubblewrap sandbox per problem, "
+        "seccomp, the candidate in a child of an undumpable harness | "
         f"{ours_wall:.2f} | {n / ours_wall:.0f} | {ours_cpu:.2f} | "
         + ", ".join(f"{w:.2f}" for w, _ in runs["ours"])
         + " |",
@@ -200,7 +202,8 @@ def main() -> None:
         "| how | wall ms | CPU ms |",
         "| --- | ---: | ---: |",
         f"| bare `subprocess.run` | {bare_wall:.1f} | {bare_cpu:.1f} |",
-        f"| `sandbox_run` (bubblewrap, harness, limits) | {boxed_wall:.1f} | {boxed_cpu:.1f} |",
+        f"| `sandbox_run` (bubblewrap, harness, seccomp, limits) | {boxed_wall:.1f} "
+        f"| {boxed_cpu:.1f} |",
         f"| overhead of the sandbox | {boxed_wall - bare_wall:+.1f} "
         f"| {boxed_cpu - bare_cpu:+.1f} |",
     ]

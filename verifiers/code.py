@@ -23,7 +23,11 @@ problem's test code runs in a second sandbox (`check` mode) where the candidate'
 are proxies whose calls this process relays to the candidate's sandbox: the test logic that
 decides never shares a process with the candidate.
 
-Reward: the fraction of tests passed (`all_or_nothing=True`: 1 only if all pass). `info` has
+Reward: 1 only if every test passes (`all_or_nothing=False`: the fraction passed, for I/O and
+stdio tests; assert-style tests are always all or nothing, as in their own harnesses). No
+message from a sandbox that runs the candidate's code means "passed": a pass is only this
+process's comparison of a value or an output it decoded itself, and whatever the candidate
+caused, a value this process cannot decode or compare included, scores 0. `info` has
 the per-test status (passed, wrong, timeout, crash, memory), counts, and a capped stderr
 excerpt. A program that does not compile (or whose module fails to load) scores 0 with the
 compiler's or interpreter's message. A sandbox that cannot start is an infrastructure fault:

@@ -6,18 +6,22 @@ included. It reads one JSON configuration line from REQUEST_FD, sets its limits,
 `{"started": true}` on RESPONSE_FD before any untrusted code runs, then serves its mode:
 
 - `exec`: write files, run an argv as a child, report its exit status and resource use.
-- `function`: execute the candidate's Python module, then answer each call request with the
-  return value, encoded (`encode`).
+- `function`: load the candidate's Python module in a child process (`Worker`), then answer
+  each call request with the return value it claims, encoded (`encode`).
 - `stdio`: write the program, compile it (C, C++), then run it once per test on its stdin.
 - `check`: run a problem's assert-style tests with the candidate's names bound to proxies
   that ask the judge, which relays each call to a `function` sandbox.
 
-Trust: in `function` and `stdio` mode untrusted code runs in this process or next to it and
-may rewrite any of it, so the judge reads what comes back as bounded JSON claims about the
-candidate's outputs (values it returned, text it printed) and decides itself; expected
-outputs never come in. `check` mode runs the problem's own test code and no untrusted code:
-the candidate reaches it only as plain values decoded from JSON. docs/sandbox.md has the
-whole security model.
+Trust: this process runs no untrusted code. It makes itself undumpable and installs the
+seccomp filter (`harden`) before anything untrusted starts, then runs the candidate only in
+children: the module in a `Worker`, which holds none of this process's descriptors and talks
+over a private pipe; programs with stdin, stdout and stderr alone. Only this process writes
+to the judge. What a child sends is parsed as untrusted data and passed on only as a value it
+claims to return, or the name of what it raised; how a child failed comes from `wait4`. The
+judge still reads every reply as a claim about the candidate's outputs and decides itself;
+expected outputs never come in. `check` mode runs the problem's own test code and no
+untrusted code: the candidate reaches it only as plain values decoded from JSON.
+docs/sandbox.md has the whole security model.
 
 The judge imports the codec (`encode`, `decode`, `typed_equal`) and the reading of
 assert-style tests (`plan_tests`) from this module too, so both sides agree on them.
