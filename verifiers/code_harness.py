@@ -78,11 +78,16 @@ class Unencodable(ValueError):
     """A value that cannot cross the boundary: not of a plain built-in type, or too deep."""
 
 
+class TooDeep(Unencodable):
+    """A value nested more than `MAX_DEPTH` deep: in the checker, possibly the candidate's
+    own (a value it returned, which the test passes back wrapped), so its failure."""
+
+
 def encode(value: Any, depth: int = 0) -> Any:
     """`value` as JSON data. Only exact built-in types are accepted (`type(x) is int`), so a
     subclass with a doctored `__eq__` or `__str__` is refused, never trusted."""
     if depth > MAX_DEPTH:
-        raise Unencodable(f"a value nested more than {MAX_DEPTH} deep")
+        raise TooDeep(f"a value nested more than {MAX_DEPTH} deep")
     kind = type(value)
     if value is None or kind is bool or kind is str or kind is int:
         return value
@@ -1112,6 +1117,8 @@ class Proxy:
                 "args": [encode(arg) for arg in args],
                 "kwargs": {key: encode(arg) for key, arg in kwargs.items()},
             }
+        except TooDeep as exc:
+            raise self.checker.failure("wrong", f"the test passes {exc} to {self.name}()") from None
         except Unencodable as exc:
             raise Unsupported(f"the test passes {exc} to {self.name}()") from None
         reply = self.checker.call(request)

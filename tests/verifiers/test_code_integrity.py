@@ -452,3 +452,12 @@ def test_mbpp_rows_pass_only_if_every_assert_passes() -> None:
     assert (verdict.reward, verdict.info["passed"], verdict.info["total"]) == (0.0, 2, 3)
     right = "def first(xs):\n    return xs[0] if xs else None"
     assert PARTIAL.verify(problem, fenced(right)).reward == 1.0
+
+
+def test_a_returned_value_the_test_passes_back_too_deep_is_the_candidates_failure() -> None:
+    problem = {
+        "entry_point": "f",
+        "test": "def check(candidate):\n    assert candidate([candidate(0)]) == 1\n",
+    }
+    deep = "def f(x):\n    v = 0\n    for _ in range(100):\n        v = [v]\n    return v"
+    zero(VERIFIER.verify(problem, fenced(deep)))
