@@ -107,6 +107,7 @@ class InstructionVerifier:
                 prompt=prompt_text(problem.get("prompt")),
                 allowed_copies=[k["prompt_to_repeat"] for i, k in instructions if i == _REPEAT],
                 min_words=self.min_words,
+                latin="language:response_language" not in ids,
             )
             settings["degenerate"] = degenerate_why
             # A short answer that was asked for is spared the gate only while it is short.

@@ -16,7 +16,9 @@ written text does (measured on GPT-4's answers to IFEval's 541 prompts, BENCHMAR
 - few repeated word 4-grams (a paragraph pasted ten times: each copy has many words, but the
   same ones in the same order);
 - little of it copied from the prompt, and little of the prompt copied into it (an echoed
-  prompt, alone or diluted with other text; a request the row asks to repeat is left out).
+  prompt, alone or diluted with other text; a request the row asks to repeat is left out);
+- mostly Latin letters where the row asks for no other language (an answer in Cyrillic or
+  Greek has no `e` to count and no English word to forbid).
 
 `normalise` is applied before the gate and the rules in the same mode: Unicode NFKC (so
 full-width `，` is a comma and `𝐀` an `A`), invisible characters removed (a zero-width space
@@ -193,12 +195,15 @@ def degenerate(
     prompt: str = "",
     allowed_copies: Iterable[str] = (),
     min_words: int = MIN_WORDS,
+    latin: bool = False,
 ) -> str | None:
     """Why `text` is degenerate (None when it is not); see the module docstring.
 
     `allowed_copies` are passages the response may copy from the prompt (a request that a
     `combination:repeat_prompt` instruction asks to repeat): a leading copy is left out
-    and what follows it is judged, so that the copy is no answer by itself.
+    and what follows it is judged, so that the copy is no answer by itself. With `latin`
+    (the row asks for no other language), at least MIN_LATIN of its letters must be Latin:
+    an answer in Russian or Greek has no `e` to count and no English word to forbid.
     """
     if len(text) > MAX_CHARS:
         return f"longer than {MAX_CHARS} characters"
@@ -218,6 +223,10 @@ def degenerate(
     repeated = repeated_share(found, NGRAM_REPEAT)
     if repeated > MAX_REPEATED_NGRAMS:
         return f"{repeated:.0%} of its {NGRAM_REPEAT}-word sequences repeat earlier ones"
+    if latin:
+        share = latin_share(text)
+        if share < MIN_LATIN:
+            return f"{share:.0%} of its letters are Latin; the row asks for no other language"
     if prompt:
         source = prompt_words(prompt)
         copied, covered = prompt_overlap(found, source)
@@ -229,6 +238,16 @@ def degenerate(
         if borrowed > MAX_PROMPT_VOCABULARY:
             return f"{borrowed:.0%} of its different words are the prompt's (its words shuffled)"
     return None
+
+
+def latin_share(text: str) -> float:
+    letters = len(_ANY_LETTER.findall(text))
+    return len(_LATIN_LETTER.findall(text)) / letters if letters else 0.0
+
+
+MIN_LATIN = 0.5
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 
 
 def repeated_share(words: Sequence[str], n: int) -> float:

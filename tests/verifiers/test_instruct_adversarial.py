@@ -363,3 +363,19 @@ def test_real_answers_keep_their_credit() -> None:
     for row in rows:
         row["prompt"] = "Write a story about a stranger who arrives in a fishing village."
         assert reward(row, answer, gated=True) == 1.0, row["instruction_id_list"]
+
+
+def test_another_script_does_not_dodge_english_letter_and_word_rules() -> None:
+    russian = (
+        "Сегодня была прекрасная погода, и мы несколько часов гуляли вдоль реки. Потом мы "
+        "пообедали в маленьком ресторане у причала и говорили о поездках, которые хотим "
+        "совершить следующим летом."
+    )
+    row = one(
+        "keywords:letter_frequency",
+        {"letter": "e", "let_frequency": 3, "let_relation": "less than"},
+    )
+    assert reward(row, russian, gated=False) == 1.0
+    assert reward(row, russian, gated=True) == 0.0
+    asked = one("language:response_language", {"language": "ru"})
+    assert reward(asked, russian, gated=True) == 1.0
