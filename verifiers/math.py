@@ -498,8 +498,12 @@ def not_an_answer(gold: Parsed, answer: Parsed, prompt: Any, deadline: float) ->
 
 
 def _is_number(value: Any) -> bool:
+    """A number, or an ordered tuple of numbers (a set of solutions may be given by a
+    formula: `\\frac{12 \\pm \\sqrt{16}}{2}` lists {4, 8})."""
     if isinstance(value, Relation):
         value = _solved_value(value)
+    if isinstance(value, Sequence) and value.brackets == "()":
+        return all(_is_number(item) for item in value.items)
     return isinstance(value, sympy.Expr) and not value.free_symbols - MARKS
 
 
