@@ -4,8 +4,10 @@
 
 Held-out pass@1 of the base model and each checkpoint per environment (math strict and
 lenient), with `rlvr eval`'s 95% intervals and the paired interval of the gain over the base
-model; then the training side: mean pass rate and zero-variance-group fraction over the first
-and last ten steps, steps done, seconds per step.
+model; one line per run with the last checkpoint's gains; the held-out math completions that
+restate the problem (`restatements.py`), base model vs last checkpoint; then the training side:
+mean pass rate and zero-variance-group fraction over the first and last ten steps, steps done,
+seconds per step.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Run:
     label: str
     evaluated: dict[str, Any] | None
     metrics: list[dict[str, Any]]
+    restatements: dict[str, Any] | None = None
 
     @classmethod
     def read(cls, path: Path) -> Run:
@@ -48,11 +51,13 @@ class Run:
 
         config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
         eval_file = path / "eval" / "eval.json"
+        counted = path / "eval" / "restatements.json"
         return cls(
             # the curriculum (the directory's name) and the training seed
             f"{path.name}, seed {config.get('seed', 0)}",
             json.loads(eval_file.read_text()) if eval_file.is_file() else None,
             [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()],
+            json.loads(counted.read_text()) if counted.is_file() else None,
         )
 
 
@@ -118,12 +123,34 @@ def final(runs: list[Run]) -> None:
         print(f"| {run.label} | {last} | {gains} | {zero:.2f} |")
 
 
+def restated(runs: list[Run]) -> None:
+    """Held-out math completions whose final answer restates the problem (boxing the question's
+    arithmetic), base model vs last checkpoint, and how many of them the verifier scored 1."""
+    counted = [run for run in runs if run.restatements]
+    if not counted:
+        return
+    print()
+    print("| run | policy | math completions | restate the problem | of those scored 1 |")
+    print("| --- | --- | --- | --- | --- |")
+    for run in counted:
+        for policy, row in (run.restatements or {}).items():
+            print(
+                f"| {run.label} | {policy} | {row['completions']} | {row['restated']} | "
+                f"{row['restated_scored_1']} |"
+            )
+
+
 def main(argv: list[str]) -> None:
-    paths = [Path(a) for a in argv] or [Path("runs/learning") / c for c in ("pass_rate", "uniform")]
+    paths = [Path(a) for a in argv] or [
+        Path("runs/learning") / f"seed{seed}" / curriculum
+        for seed in (0, 1, 2)
+        for curriculum in ("pass_rate", "uniform")
+    ]
     runs = [Run.read(path) for path in paths]
     if all(run.evaluated is not None for run in runs):
         held_out(runs)
         final(runs)
+    restated(runs)
     training(runs)
 
 

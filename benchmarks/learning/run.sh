@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Show that it learns: train the embedded model with each curriculum on the same budget, evaluate
-# the base model and every checkpoint on held-out problems, and draw the curves overlaid.
+# Show that it learns: train the embedded model with each curriculum on the same budget, for
+# each of three seeds, evaluate the base model and every checkpoint on held-out problems, count
+# the held-out math completions that restate the problem (base vs last checkpoint), and draw
+# the curves overlaid.
 #
-#     benchmarks/learning/run.sh            # or: make bench-learning
-#     SEED=1 OUT=runs/learning-seed1 benchmarks/learning/run.sh   # a second seed
+#     benchmarks/learning/run.sh            # or: make bench-learning (3 seeds x 2 curricula)
+#     SEEDS=1 benchmarks/learning/run.sh    # one seed only
+#
+# Runs land in $OUT/seed<S>/<curriculum>. Budget: six trainings of at most BUDGET_MIN minutes
+# each (about 35 on the 2-core development machine), then about 10 minutes of evaluation per
+# run (two policies) plus as much again for the restatement count: about 6 hours in all.
 #
 # The curricula train one after the other on every core (PARALLEL=1 runs them side by side, one
 # core each: on the 2-core development machine that made a step 5.5x slower, not 2x). Each training
 # invocation is cut at BUDGET_MIN minutes (SIGINT: rlvr finishes the step, saves a checkpoint and
 # exits 130); running the script again resumes every run where it stopped, and skips evaluations
-# already written. Results: $OUT/<curriculum>/eval/eval.json, $OUT/curves/.
+# already written. Results: $OUT/seed<S>/<curriculum>/eval/{eval.json,restatements.json},
+# $OUT/seed<S>/curves/, $OUT/report.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RLVR=${RLVR:-.venv/bin/rlvr}
@@ -21,14 +28,14 @@ EVAL_N=${EVAL_N:-4}          # samples per held-out problem
 EVAL_LIMIT=${EVAL_LIMIT:-64} # held-out problems per environment
 EVAL_BATCH=${EVAL_BATCH:-8}  # problems per generate call (see `rlvr eval --help`)
 EVAL_STEPS=${EVAL_STEPS:-}   # e.g. 50: only that checkpoint (and the base model); default all
-SEED=${SEED:-0}              # the training seed (problem draws, sampling, LoRA init)
+SEEDS=${SEEDS:-${SEED:-0 1 2}} # training seeds (problem draws, sampling, LoRA init, env pools)
 if [ "$PARALLEL" = 1 ]; then export OMP_NUM_THREADS=1; else export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}; fi
 
 train() {
   local status=0
   timeout --signal=INT --kill-after=15m "${BUDGET_MIN}m" \
     "$RLVR" train --config benchmarks/learning/run.yaml --curriculum "$1" \
-    --seed "$SEED" --output-dir "$OUT/$1" --resume || status=$?
+    --seed "$SEED" --output-dir "$RUNS/$1" --resume || status=$?
   if [ "$status" -ne 0 ] && [ "$status" -ne 130 ] && [ "$status" -ne 124 ]; then
     echo "run.sh: training with $1 failed (exit $status)" >&2
     return "$status"
@@ -36,27 +43,38 @@ train() {
 }
 
 evaluate() {
-  local run=$OUT/$1
-  [ -f "$run/eval/eval.json" ] && [ "$run/eval/eval.json" -nt "$run/metrics.jsonl" ] && return 0
-  "$RLVR" eval --run "$run" --n "$EVAL_N" --k 1,4 --limit "$EVAL_LIMIT" --batch "$EVAL_BATCH" \
-    --seed 0 ${EVAL_STEPS:+--steps "$EVAL_STEPS"}
+  local run=$RUNS/$1
+  if ! { [ -f "$run/eval/eval.json" ] && [ "$run/eval/eval.json" -nt "$run/metrics.jsonl" ]; }; then
+    "$RLVR" eval --run "$run" --n "$EVAL_N" --k 1,4 --limit "$EVAL_LIMIT" --batch "$EVAL_BATCH" \
+      --seed 0 ${EVAL_STEPS:+--steps "$EVAL_STEPS"}
+  fi
+  # the same held-out math completions as eval's (same seeds and calls), base vs last checkpoint
+  local counted=$run/eval/restatements.json
+  [ -f "$counted" ] && [ "$counted" -nt "$run/metrics.jsonl" ] && return 0
+  "$PYTHON" benchmarks/learning/restatements.py "$run" --n "$EVAL_N" --limit "$EVAL_LIMIT" \
+    --batch "$EVAL_BATCH" --seed 0
 }
 
-for stage in train evaluate; do
-  pids=()
-  for curriculum in $CURRICULA; do
-    mkdir -p "$OUT"
-    if [ "$PARALLEL" = 1 ]; then
-      "$stage" "$curriculum" >"$OUT/$stage-$curriculum.log" 2>&1 &
-      pids+=($!)
-    else
-      "$stage" "$curriculum"
-    fi
+PYTHON=${PYTHON:-.venv/bin/python}
+all_runs=()
+for SEED in $SEEDS; do
+  RUNS=$OUT/seed$SEED
+  mkdir -p "$RUNS"
+  for stage in train evaluate; do
+    pids=()
+    for curriculum in $CURRICULA; do
+      if [ "$PARALLEL" = 1 ]; then
+        "$stage" "$curriculum" >"$RUNS/$stage-$curriculum.log" 2>&1 &
+        pids+=($!)
+      else
+        "$stage" "$curriculum"
+      fi
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; done
   done
-  for pid in "${pids[@]}"; do wait "$pid"; done
+  runs=()
+  for curriculum in $CURRICULA; do runs+=("$RUNS/$curriculum"); done
+  "$RLVR" curves "${runs[@]}" --out "$RUNS/curves"
+  all_runs+=("${runs[@]}")
 done
-
-runs=()
-for curriculum in $CURRICULA; do runs+=("$OUT/$curriculum"); done
-"$RLVR" curves "${runs[@]}" --out "$OUT/curves"
-"${PYTHON:-.venv/bin/python}" benchmarks/learning/report.py "${runs[@]}" | tee "$OUT/report.md"
+"$PYTHON" benchmarks/learning/report.py "${all_runs[@]}" | tee "$OUT/report.md"
