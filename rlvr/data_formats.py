@@ -101,6 +101,8 @@ def read_rows(source: str | Path | DataSource) -> Iterator[tuple[int, Row]]:
     if path.exists():
         if path.suffix.lower() in PARQUET_SUFFIXES:
             yield from _parquet(path)
+        elif _is_json_array(path):
+            yield from _json_array(path)
         else:
             yield from read_jsonl(path)  # a folder named .jsonl is reported as one
         return
@@ -134,7 +136,38 @@ def row_error(exc: RecordError, source: str | Path | DataSource, row: int) -> Re
 def lines_are_rows(source: str | Path | DataSource) -> bool:
     """Whether `source`'s row numbers are line numbers: a JSONL file."""
     path = Path(str(source)).expanduser()
-    return path.is_file() and path.suffix.lower() not in PARQUET_SUFFIXES
+    return (
+        path.is_file() and path.suffix.lower() not in PARQUET_SUFFIXES and not _is_json_array(path)
+    )
+
+
+def _is_json_array(path: Path) -> bool:
+    """A `.json` file holding one array of rows (not JSON Lines): its first character is `[`."""
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return start.startswith(b"[")
+
+
+def _json_array(path: Path) -> Iterator[tuple[int, Row]]:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordError(f"cannot read: {exc}", path=path) from None
+    except json.JSONDecodeError as exc:
+        raise RecordError(
+            f"not valid JSON ({exc.msg}, line {exc.lineno}, column {exc.colno})", path=path
+        ) from None
+    for row_no, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise RecordError(
+                f"expected a JSON object, got {type(row).__name__}", path=f"{path}, row {row_no}"
+            )
+        yield row_no, row
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -207,6 +240,9 @@ def _saved_dataset(path: Path, split: str | None) -> Iterator[tuple[int, Row]]:
 def _cached_hub_dataset(
     location: str, repo: str, config: str | None, split: str | None
 ) -> Iterator[tuple[int, Row]]:
+    """A hub dataset from what this machine already holds: the `datasets` cache that
+    `load_dataset` fills, else a snapshot of the repository in the hub cache (`hf download
+    --repo-type dataset`), read by `datasets` as a local folder."""
     import datasets
     import datasets.config
 
@@ -214,16 +250,36 @@ def _cached_hub_dataset(
         try:
             loaded = datasets.load_dataset(repo, config)
         except (ConnectionError, FileNotFoundError):
-            raise UserError(
-                f"{location}: not a local file or folder, and dataset {repo!r} is not in the "
-                f"local Hugging Face cache ({datasets.config.HF_DATASETS_CACHE}); rlvr never "
-                f"downloads. Load it once where there is network (datasets.load_dataset("
-                f"{repo!r}{f', {config!r}' if config else ''})) or give a file or a "
-                "save_to_disk folder"
-            ) from None
+            snapshot = _hub_snapshot(repo)
+            if snapshot is None:
+                raise UserError(
+                    f"{location}: not a local file or folder, and dataset {repo!r} is in neither "
+                    f"the local datasets cache ({datasets.config.HF_DATASETS_CACHE}) nor the hub "
+                    "cache; rlvr never downloads. Fetch it once where there is network "
+                    f"(datasets.load_dataset({repo!r}{f', {config!r}' if config else ''}) or "
+                    f"`hf download --repo-type dataset {repo}`), or give a file or a "
+                    "save_to_disk folder"
+                ) from None
+            try:
+                loaded = datasets.load_dataset(str(snapshot), config)
+            except (ValueError, FileNotFoundError, RuntimeError) as exc:
+                raise UserError(
+                    f"{location}: the hub cache's copy ({snapshot}) cannot be read as a "
+                    f"dataset: {' '.join(str(exc).split())}"
+                ) from None
         except ValueError as exc:  # a config that is not cached names those that are
             raise UserError(f"{location}: {' '.join(str(exc).split())}") from None
     yield from _dataset_rows(_one_split(loaded, split, location), location)
+
+
+def _hub_snapshot(repo: str) -> Path | None:
+    """The folder of the newest snapshot of dataset `repo` in the hub cache, or None."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(repo, repo_type="dataset", local_files_only=True))
+    except (OSError, ValueError):  # LocalEntryNotFoundError is an OSError
+        return None
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from typing import Any
 
 import datasets
 import datasets.config
+import huggingface_hub.constants
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -109,6 +110,8 @@ def hf_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (cache / "openai___gsm8k" / "main" / "0.0.0").mkdir(parents=True)
     shutil.move(builder.cache_dir, cache / "openai___gsm8k" / "main" / "0.0.0" / "0123abcd")
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
+    # and an empty hub cache: what this machine holds must not decide a test
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "no-hub"))
     return cache
 
 
@@ -121,10 +124,45 @@ def test_cached_hub_dataset_loads_offline(hf_cache: Path) -> None:
 
 
 def test_uncached_hub_dataset_is_a_clear_error_not_a_download(hf_cache: Path) -> None:
-    with pytest.raises(UserError, match=r"not in the local Hugging Face cache.*never downloads"):
+    with pytest.raises(UserError, match=r"in neither the local datasets cache.*never downloads"):
         list(load_records("someone/not-cached"))
     with pytest.raises(UserError, match=r"other.*Available configs in the cache: \['main'\]"):
         list(load_records("openai/gsm8k:other"))
+
+
+def test_hub_snapshot_in_the_hub_cache_loads_offline(
+    hf_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `hf download --repo-type dataset` leaves a snapshot of the repository's files, with the
+    # configs in its README, and nothing in the datasets cache.
+    repo = tmp_path / "hub" / "datasets--someone--sums"
+    snapshot = repo / "snapshots" / "0123abcd"
+    (snapshot / "main").mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abcd")
+    write_parquet(snapshot / "main" / "test-00000-of-00001.parquet", GSM8K_ROWS[:1])
+    write_parquet(snapshot / "main" / "train-00000-of-00001.parquet", GSM8K_ROWS[1:])
+    (snapshot / "README.md").write_text(
+        "---\nconfigs:\n- config_name: main\n  data_files:\n"
+        "  - split: train\n    path: main/train-*\n  - split: test\n    path: main/test-*\n---\n"
+    )
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    assert [r["answer"] for r in load_records("someone/sums:main@test")] == ["7"]
+    assert [r["answer"] for r in load_records("someone/sums:main")] == ["120", "500"]
+    with pytest.raises(UserError, match=r"in neither the local datasets cache .* nor the hub"):
+        list(load_records("someone/absent"))
+
+
+def test_a_json_array_file_is_read_as_rows(tmp_path: Path) -> None:
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(GSM8K_ROWS, indent=2))
+    assert [r["answer"] for r in load_records(path)] == ["7", "120", "500"]
+    path.write_text(json.dumps([GSM8K_ROWS[0], {"question": "q", "answer": 5}]))
+    with pytest.raises(RecordError, match=r"rows\.json, row 2: "):
+        list(load_records(path))
+    path.write_text("[1, 2")
+    with pytest.raises(RecordError, match=r"rows\.json: not valid JSON"):
+        list(load_records(path))
 
 
 def test_missing_path_names_it_and_the_accepted_sources(tmp_path: Path) -> None:
