@@ -799,7 +799,7 @@ def serve_function(channel: Channel, config: dict[str, Any]) -> None:
     with open(f"{config['workdir']}/solution.py", "w", encoding="utf-8") as handle:
         handle.write(config["source"])  # for tracebacks with source lines
     channel.send({"started": True})
-    worker = Worker(config, (channel.read_fd, channel.write_fd))
+    worker = Worker(config)
     ready = worker.start()
     channel.send(ready)
     if not ready["ready"]:
@@ -819,9 +819,8 @@ class Worker:
     it dies, how it died (from `wait4`, not from anything it said) is the call's failure, and
     the next call loads the module in a fresh process."""
 
-    def __init__(self, config: dict[str, Any], private: tuple[int, int]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
-        self.private = private  # the judge's channel: closed in the child
         self.limit = int(config["message_bytes"])
         self.pid = 0
         self.starts = 0
@@ -839,7 +838,7 @@ class Worker:
             try:
                 if SESSIONS[0]:
                     os.setsid()  # its descendants die with it (killpg)
-                keep = sorted({0, 1, 2, to_read, from_write})
+                keep = sorted({0, 1, 2, to_read, from_write})  # not the judge's channel
                 for low, high in zip(keep, [*keep[1:], 1 << 16], strict=True):
                     os.closerange(low + 1, high)
                 apply_limits(self.config["limits"], OWN_LIMITS)
@@ -861,6 +860,7 @@ class Worker:
             return {"ready": True, "names": [n[:200] for n in names]}
         self.stop()
         status = "compile_error" if message.get("compile_error") is True else "crash"
+        status = "memory" if message.get("raised") == "MemoryError" else status
         return {"ready": False, "status": status, "detail": text_of(message.get("detail"))}
 
     def call(self, request: dict[str, Any]) -> bytes:
@@ -990,7 +990,7 @@ def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
     try:
         exec(code, namespace)
     except BaseException as exc:
-        channel.send({"ready": False, "detail": describe(exc)})
+        channel.send({"ready": False, "raised": type(exc).__name__, "detail": describe(exc)})
         return
     names = [k for k, v in list(namespace.items()) if type(k) is str and callable(v)]
     channel.send({"ready": True, "names": [n for n in names if not n.startswith("__")][:1000]})
