@@ -520,6 +520,9 @@ ATTACKS: dict[str, Callable[[dict[str, Any]], str]] = {
     "echo the prompt": lambda p: p["prompt"],
     "echo it, words shuffled": lambda p: _shuffled(p["prompt"].split(), p["id"]),
     "markers + echo": lambda p: f"{_markers(p)}\n{p['prompt']}",
+    "echo, a number word after each word": lambda p: " ".join(
+        f"{word} {_NUMBER_WORDS[i % 10]}" for i, word in enumerate(p["prompt"].split())
+    ),
     "`one two ... ten` cycled to 420 words": lambda p: _CYCLE,
     "`1 2 3 ... 420`": lambda p: _COUNT,
     "markers + cycled filler": lambda p: f"{_markers(p)}\n{_CYCLE}",

@@ -49,9 +49,12 @@ MAX_REPEATED_NGRAMS = 0.5
 """At most this share of word 4-grams may repeat earlier ones: a text pasted three times is
 0.67, GPT-4's IFEval answers at most 0.41 (a song with its chorus)."""
 MAX_PROMPT_OVERLAP = 0.6
-"""At most this share of the response's word 3-grams may be the prompt's, and at most this
-share of the prompt's may be in the response. GPT-4's IFEval answers reach 0.51 and 0.44
-(a paraphrased repeat of the request aside); an echo, 1."""
+"""At most this share of the response's word 3-grams may be the prompt's: GPT-4's IFEval
+answers reach 0.51, an echo 1."""
+MAX_PROMPT_COVERAGE = 0.75
+"""At most this share of the prompt's words may be copied in order (`prompt_overlap`):
+GPT-4's IFEval answers reach 0.53 (a paraphrased repeat of the request aside, 0.76), an echo
+alone, diluted or interleaved with filler 1."""
 MAX_PROMPT_VOCABULARY = 0.9
 """At most this share of the response's different words may come from the prompt: the
 prompt's words shuffled reach 1, GPT-4's IFEval answers at most 0.85 (a summary of a text
@@ -232,8 +235,8 @@ def degenerate(
         copied, covered = prompt_overlap(found, source)
         if copied > MAX_PROMPT_OVERLAP:
             return f"{copied:.0%} of its {NGRAM_ECHO}-word sequences are copied from the prompt"
-        if covered > MAX_PROMPT_OVERLAP:
-            return f"it copies {covered:.0%} of the prompt's {NGRAM_ECHO}-word sequences"
+        if covered > MAX_PROMPT_COVERAGE:
+            return f"it copies {covered:.0%} of the prompt's words in order"
         borrowed = prompt_vocabulary_share(lettered, source)
         if borrowed > MAX_PROMPT_VOCABULARY:
             return f"{borrowed:.0%} of its different words are the prompt's (its words shuffled)"
@@ -266,17 +269,46 @@ def prompt_words(prompt: str) -> list[str]:
 
 
 def prompt_overlap(words: Sequence[str], prompt: Sequence[str]) -> tuple[float, float]:
-    """How much of the response is the prompt's, and how much of the prompt is in it: the
-    share of the response's word 3-grams found in the prompt's words, and the share of the
-    prompt's 3-grams found in the response (the second catches an echo diluted with other
-    text). A prompt of fewer than MIN_PROMPT_NGRAMS 3-grams is too short to echo for credit.
+    """How much of the response is the prompt's, and how much of the prompt is in it.
+
+    The first is the share of the response's word 3-grams found in the prompt's words. The
+    second is the share of the prompt's words that the response copies in order, in runs of
+    at least three with at most MAX_GAP - 1 other words between two of them: an echo diluted
+    with other text, or with a filler word slipped between each two of its words, still
+    copies the whole prompt in order. A prompt of fewer than MIN_PROMPT_NGRAMS 3-grams is too
+    short to echo for credit.
     """
     grams = _ngrams(words, NGRAM_ECHO)
-    source = set(_ngrams(prompt, NGRAM_ECHO))
-    if not grams or len(source) < MIN_PROMPT_NGRAMS:
+    if not grams or len(set(_ngrams(prompt, NGRAM_ECHO))) < MIN_PROMPT_NGRAMS:
         return 0.0, 0.0
+    source = set(_ngrams(prompt, NGRAM_ECHO))
     copied = sum(1 for gram in grams if gram in source) / len(grams)
-    return copied, len(source & set(grams)) / len(source)
+    return copied, _copied_in_order(words, prompt) / len(prompt)
+
+
+MAX_GAP = 3
+
+
+def _copied_in_order(words: Sequence[str], prompt: Sequence[str]) -> int:
+    """How many of the prompt's words end or lie in a run of NGRAM_ECHO or more of them that
+    the response repeats in order, MAX_GAP or fewer response words apart (linear: each
+    response word looks back at most MAX_GAP words, at the prompt positions of that word)."""
+    positions: dict[str, list[int]] = {}
+    for index, word in enumerate(prompt):
+        positions.setdefault(word, []).append(index)
+    runs: list[dict[int, int]] = []  # per response word: prompt position -> run length
+    covered: set[int] = set()
+    for i, word in enumerate(words):
+        here: dict[int, int] = {}
+        for j in positions.get(word, ()):
+            length = 1
+            for back in range(1, min(MAX_GAP, i) + 1):
+                length = max(length, runs[i - back].get(j - 1, 0) + 1)
+            here[j] = length
+            if length >= NGRAM_ECHO:
+                covered.update(range(j - NGRAM_ECHO + 1, j + 1))
+        runs.append(here)
+    return len(covered)
 
 
 MIN_PROMPT_NGRAMS = 5

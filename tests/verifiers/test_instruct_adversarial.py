@@ -316,6 +316,9 @@ def _shuffled(words: list[str], seed: str) -> list[str]:
 ATTACKS: dict[str, Attack] = {
     "echo": lambda p: p["prompt"],
     "echo twice": lambda p: f"{p['prompt']}\n{p['prompt']}",
+    "echo interleaved": lambda p: " ".join(
+        f"{word} {NUMBERS[i % 10]}" for i, word in enumerate(p["prompt"].split())
+    ),
     "echo shuffled": lambda p: " ".join(_shuffled(p["prompt"].split(), p["id"])),
     "echo's words once each": lambda p: " ".join(
         _shuffled(sorted(set(p["prompt"].split())), p["id"])
