@@ -55,7 +55,10 @@ def verify(  # noqa: PLR0917 - typer maps parameters onto options
     in_path: Annotated[
         Path,
         typer.Option(
-            "--in", help="Problem records plus a `completion` each, as JSONL.", show_default=False
+            "--in",
+            help="Problem records plus a `completion` each: JSONL, parquet, a save_to_disk "
+            "folder or a cached hub dataset.",
+            show_default=False,
         ),
     ],
     out_path: Annotated[
@@ -325,7 +328,11 @@ def problems(  # noqa: PLR0917 - typer maps parameters onto options
     seed: Annotated[int, typer.Option(help="The environment's seed.")] = 0,
     data: Annotated[
         Path | None,
-        typer.Option(help="Problem records from this JSONL file instead of the built-in source."),
+        typer.Option(
+            help="Problem records from this source instead of the built-in one: JSONL, "
+            "parquet, a save_to_disk folder\\[@split] or a cached hub dataset "
+            "owner/name\\[:config]\\[@split]."
+        ),
     ] = None,
     plugin: PluginOption = None,
 ) -> None:
@@ -393,7 +400,9 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
     data: Annotated[
         Path | None,
         typer.Option(
-            help="Problem records (JSONL) to evaluate instead of the held-out split.",
+            help="Problem records to evaluate instead of the held-out split: JSONL, parquet, a "
+            "save_to_disk folder\\[@split] or a cached hub dataset "
+            "owner/name\\[:config]\\[@split].",
             show_default=False,
         ),
     ] = None,
