@@ -12,6 +12,14 @@ The values (`Parsed`): a sympy expression; `Relation` (`x = 4`, `1 < x \\le 3`);
 (tuples, brackets, sets, bare comma lists); `Matrix`; `Text`. Percent signs and degree marks
 stay as the symbols `PERCENT` and `DEGREE` so the comparison can read `50\\%` as 50 or 1/2 and
 `30^\\circ` as 30 or pi/6, whichever the gold answer means.
+
+The parser also records how an answer was written, which a value cannot tell: each decimal
+literal's precision (`Parsed.decimals`), and each operation between numbers that the answer
+leaves undone (`Parsed.undone`: `3146 + 4008`, `\\binom{14}{3}`, `\\frac{6}{8}`, `\\sqrt{289}`),
+apart from the forms an exact answer takes (a fraction in lowest terms, `3 \\cdot 10^5`, a
+mixed number `2\\frac{1}{2}`, `2\\sqrt{3}`, a number too long to write out such as `2^{100}`).
+A constant tower (`e^{e^{20}}`) is sized from a low-precision estimate before it is built, and
+a function's argument may not exceed 10^50: each would need millions of digits to evaluate.
 """
 
 from __future__ import annotations

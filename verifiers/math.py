@@ -1,25 +1,37 @@
 """The `math` verifier: extract the final answer, read it safely, compare it with the gold.
 
+The completion is hostile: it is read by its last 100,000 characters, Unicode-normalised
+(NFKC, invisible characters dropped, look-alike letters folded) before any rule sees it, and
+whatever it makes sympy raise scores 0. docs/math.md lists each rule and the attack it stops.
+
 Extraction (`mode`, per row or per verifier):
 - `strict`, the training default: the answer is what the completion puts in `\\boxed{}` after
   its reasoning section. No box, an empty box, or several boxes that disagree score 0.
 - `lenient`, for free-form text: a box if there is one, else "the answer is ...", else
   "Answer: ...", else the last math span (`$...$`, `\\(...\\)`, `\\[...\\]`), else the last
-  number in the text.
+  number in the text; a last value offered among others ("41 or 42", a list) is "hedged".
+
+An answer to a numeric question must be computed: arithmetic between numbers left undone
+(`3146 + 4008`, `\\binom{14}{3}`, `\\frac{6}{8}`) or the question's own expression given back
+scores 0 ("not_computed").
 
 Equivalence (`equivalent`): integers and rationals exactly, with no absolute tolerance
-anywhere; a decimal against an irrational or a non-terminating fraction to the precision the
-decimal was written with (at least three significant digits); expressions with variables by
-evaluation at fixed sample points at 30-digit precision (an identity test, bounded in time,
-unlike `simplify`); sets and bare lists in any order, tuples and intervals in order, matrices
-entrywise; `x = 4` answers `4`; two equations are equal when one is a nonzero multiple of the
-other; single-variable inequalities as the sets they describe; `50%` as 50 or 1/2 and
-`30^\\circ` as 30 or pi/6, whichever the gold means; units must agree when both sides have one.
+anywhere; a decimal matches an exact value that it only approximates (pi, 1/3) only where the
+row or the verifier opts in (`numeric_precision`), and then only a decimal literal that is
+itself the answer, to the precision it was written with; polynomials exactly, other
+expressions with variables at sample points hashed from both sides, at 30-digit precision (an
+identity test, bounded in time, unlike `simplify`); sets and bare lists in any order, tuples
+and intervals in order, matrices entrywise; `x = 4` and `f'(x) = 3x^2` answer `4` and `3x^2`;
+an equality chain must state one value; two equations are equal when one is a nonzero multiple
+of the other; single-variable inequalities as the sets they describe; a gold's `50%` as 50 or
+1/2, an answer's as 1/2 (50 where the question asks for a percentage); `30^\\circ` as 30 or
+pi/6, whichever the gold means; units must agree when both sides have one.
 
 `info["status"]` tells "no_answer" (nothing extracted) apart from "wrong" (extracted, not
-equal), "hedged", "empty_box", "unparseable" and "too_large" (a hostile answer).
-With `unboxed_credit=c` (training), a strict row with no box whose free-text answer is right
-scores c instead of 0 ("correct_unboxed"): a shaping signal for a model that cannot box yet.
+equal), "hedged", "empty_box", "unparseable", "not_computed" and "too_large" (a hostile
+answer). With `unboxed_credit=c` (training), a strict row with no box whose free-text answer
+is right scores c instead of 0 ("correct_unboxed"): a shaping signal for a model that cannot
+box yet.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -76,6 +77,22 @@ def test_a_wrong_answer_of_each_family_scores_zero(family: str) -> None:
         if problem["answer"].startswith(("(", "\\left\\{")):
             wrong = "\\boxed{(100, 100)}"
         assert verifier.verify(problem, wrong).reward == 0, problem
+
+
+@pytest.mark.parametrize(
+    "family", ["arithmetic", "fractions", "order_of_operations", "expand", "factor"]
+)
+def test_boxing_the_question_of_each_family_scores_zero(family: str) -> None:
+    """The question's own expression is never its answer (issue 24): a policy that boxes it
+    has computed nothing."""
+    verifier = MathVerifier()
+    problems = [p for p in ALL if p["meta"]["family"] == family][:20]
+    assert problems
+    for problem in problems:
+        expression = re.search(r"\$([^$]+)\$", problem["prompt"])
+        assert expression, problem["prompt"]
+        verdict = verifier.verify(problem, f"\\boxed{{{expression.group(1)}}}")
+        assert (verdict.reward, verdict.info["status"]) == (0, "not_computed"), problem
 
 
 def test_max_difficulty_keeps_the_easy_problems() -> None:
