@@ -109,7 +109,8 @@ def model_card(
 
     base_name, base_id = base_model(config)
     license = license or _base_license(config, base_id)
-    envs = dict(config.get("envs") or {})
+    given_envs = config.get("envs")
+    envs = dict(given_envs) if isinstance(given_envs, Mapping) else {}
     hub_datasets = sorted(
         {
             str(e["data"])
@@ -269,8 +270,14 @@ def _training_section(config: Mapping[str, Any], step: int) -> str:
 
 
 def _evaluation_section(run: RunDir, step: int) -> str:
-    policies = run.read_eval()
-    if not policies:
+    # Only env blocks that are objects: an eval.json edited by hand or by another tool
+    # yields a shorter table, never a crash of the export.
+    policies = {
+        str(policy): {str(env): b for env, b in blocks.items() if isinstance(b, Mapping)}
+        for policy, blocks in run.read_eval().items()
+        if isinstance(blocks, Mapping)
+    }
+    if not any(policies.values()):
         return (
             "## Evaluation\n\nNot evaluated yet: `rlvr eval --run RUN_DIR` writes "
             "eval/eval.json, which the next export turns into a table here.\n"

@@ -193,3 +193,18 @@ def test_push_without_network_is_exit_2_and_keeps_the_export(
     assert "cannot reach the Hugging Face Hub" in result.stderr
     assert f"the model is exported in {out}" in result.stderr
     assert (out / "README.md").is_file()
+
+
+def test_an_odd_eval_json_gives_a_shorter_table_and_a_broken_one_a_user_error(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    run = make_run(tmp_path, tiny_model)
+    (run / "eval").mkdir()
+    odd = {"base": {"math": [1, 2], "code": {"pass@1": 0.5, "n_problems": 2}}, "x": 3}
+    (run / "eval" / "eval.json").write_text(json.dumps(odd))
+    card = card_of(run)
+    assert "| base | code |  | 2 | 0.500 |" in card
+    assert "| base | math |" not in card
+    (run / "eval" / "eval.json").write_text("{not json")
+    with pytest.raises(UserError, match=r"eval\.json: not valid JSON"):
+        card_of(run)
