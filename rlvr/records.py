@@ -35,7 +35,9 @@ from rlvr.text import boxed_contents
 Record = dict[str, Any]
 
 ID_HASH_CHARS = 16
-NOT_CONTENT = frozenset({"id", "completion", "reward", "info", "mode", "min_content"})
+NOT_CONTENT = frozenset(
+    {"id", "completion", "reward", "info", "mode", "min_content", "numeric_precision"}
+)
 """Fields that say how a row is scored, not what the problem is: left out of its hash."""
 
 
@@ -233,7 +235,16 @@ def detect_format(row: Mapping[str, Any]) -> str | None:
     return None
 
 
-PASSTHROUGH = ("id", "env", "verifier", "difficulty", "mode", "min_content", "completion")
+PASSTHROUGH = (
+    "id",
+    "env",
+    "verifier",
+    "difficulty",
+    "mode",
+    "min_content",
+    "numeric_precision",
+    "completion",
+)
 """Fields an rlvr-specific key overrides in a native row (an explicit env, id or mode wins)."""
 
 

@@ -585,7 +585,7 @@ class _Parser:
             numerator_tag == tag == "literal"
             and isinstance(numerator, sympy.Integer)
             and isinstance(denominator, sympy.Integer)
-            and denominator > 1
+            and abs(denominator) > 1
             and math.gcd(int(numerator), int(denominator)) == 1
         ):
             self.tag = "fraction"
