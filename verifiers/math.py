@@ -923,7 +923,9 @@ def _numbers_equal(gold: sympy.Expr, answer: sympy.Expr, written: Written) -> bo
     g, a = _evaluate(gold, {}), _evaluate(answer, {})
     if g is None or a is None:
         return False
-    if abs(g - a) <= EXACT_RELATIVE * max(1, abs(g)):
+    # a rational never equals a known irrational: 355/113 or a 22-digit fraction is not pi
+    exact_kinds_differ = {gold.is_rational, answer.is_rational} == {True, False}
+    if abs(g - a) <= EXACT_RELATIVE * max(1, abs(g)) and not exact_kinds_differ:
         return True
     return decimal is not None and _within_written_precision(
         gold, answer, decimal, written.min_digits

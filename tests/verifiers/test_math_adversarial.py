@@ -375,3 +375,10 @@ def test_generated_attacks_are_many_and_varied() -> None:
     rng = random.Random(0)
     sample = rng.sample(PROBLEMS, 5)
     assert sum(len(_attacks(p)) for p in sample) >= 15
+
+
+def test_a_rational_is_never_an_irrational() -> None:
+    """A fraction close to pi within the 30-digit comparison is still an approximation."""
+    assert score("\\pi", boxed("\\frac{5706674932067741}{1816491048114374}")).reward == 0
+    assert score("\\pi", boxed("\\frac{355}{113}")).reward == 0
+    assert score("\\sqrt{2}", boxed("\\frac{2}{\\sqrt{2}}")).reward == 1
