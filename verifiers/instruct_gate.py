@@ -73,12 +73,13 @@ _UNSPACED_RANGES = (
 )
 
 
-def _char_class(categories: frozenset[str], keep: str = "") -> str:
-    """A regex character class body for the characters of the given Unicode categories
-    (built once per process, in about 0.3 s: a class is scanned by the regex engine in C, a
-    per-character Python loop over each response is ten times slower)."""
+def _char_class(categories: frozenset[str], keep: str = "", *, astral: bool = False) -> str:
+    """A regex character class body for the characters of the given Unicode categories, of
+    the Basic Multilingual Plane or (`astral`) above it. Built once per process: a BMP class
+    is checked by bitmap in C, while a per-character Python loop over each response is ten
+    times slower, and a class that also holds astral ranges is checked range by range."""
     ranges: list[tuple[int, int]] = []
-    for code in range(sys.maxunicode + 1):
+    for code in range(0x10000, sys.maxunicode + 1) if astral else range(0x10000):
         char = chr(code)
         if unicodedata.category(char) in categories and char not in keep:
             if ranges and ranges[-1][1] == code - 1:
@@ -91,14 +92,26 @@ def _char_class(categories: frozenset[str], keep: str = "") -> str:
     )
 
 
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cn"})
+_MARK_CATEGORIES = frozenset({"Mn", "Mc", "Me"})
+
+
 @functools.cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The word-token pattern and the invisible-character pattern, built on first use."""
+    """The word-token pattern and the invisible-character pattern, built on first use. An
+    astral mark is tried last (once per word, where the word ends); an astral character is
+    checked for invisibility by `_visible`, one call per such character."""
     letter = f"[^\\W_{_UNSPACED_RANGES}]"
-    marks = _char_class(frozenset({"Mn", "Mc", "Me"}))
-    token = re.compile(f"[{_UNSPACED_RANGES}]|{letter}(?:{letter}|[{marks}])*")
-    invisible = _char_class(frozenset({"Cf", "Cc", "Co", "Cn"}), keep="\t\n\r")
-    return token, re.compile(f"[{invisible}]")
+    marks = _char_class(_MARK_CATEGORIES)
+    astral_marks = _char_class(_MARK_CATEGORIES, astral=True)
+    token = re.compile(f"[{_UNSPACED_RANGES}]|{letter}(?:{letter}|[{marks}]|[{astral_marks}])*")
+    invisible = _char_class(_INVISIBLE_CATEGORIES, keep="\t\n\r")
+    return token, re.compile(f"[{invisible}]|[\\U00010000-\\U0010ffff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    return "" if unicodedata.category(char) in _INVISIBLE_CATEGORIES else char
 
 
 _LOOKALIKES = {
@@ -134,16 +147,15 @@ def normalise(text: str) -> str:
     if text.isascii():  # NFKC and the look-alike maps leave ASCII as it is
         return _ASCII_CONTROLS.sub("", text)
     text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION_LOOKALIKES)
-    text = _patterns()[1].sub("", text)
+    text = _patterns()[1].sub(_visible, text)
     if not _LOOKALIKE.search(text):
         return text
-    latin = sum(1 for char in text if _script(char) == "LATIN")
-    foreign = sum(1 for char in text if char.isalpha() and _script(char) in ("CYRILLIC", "GREEK"))
-    mostly_latin = latin > foreign
+    mostly_latin = len(_LATIN_LETTER.findall(text)) > len(_CYRILLIC_OR_GREEK.findall(text))
     return _WORD.sub(lambda word: _unmask(word.group(), mostly_latin), text)
 
 
 _WORD = re.compile(r"\w+")
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LOOKALIKE = re.compile(f"[{''.join(_LOOKALIKES)}]")
 
@@ -173,6 +185,8 @@ def tokens(text: str) -> list[str]:
     vowel signs is one word, where `\\w+` cuts it into pieces), and each character of a
     script written without spaces (Thai, Japanese, Chinese), so that a Japanese answer has as
     many words as it has characters rather than one per clause."""
+    if text.isascii():  # most answers: a small class the regex engine checks by bitmap
+        return _ASCII_TOKEN.findall(text)
     return _patterns()[0].findall(text)
 
 
@@ -250,7 +264,10 @@ def latin_share(text: str) -> float:
 
 MIN_LATIN = 0.5
 _ANY_LETTER = re.compile(r"[^\W\d_]")
-_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_LATIN_LETTER = re.compile(
+    "[A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]"
+)
+_CYRILLIC_OR_GREEK = re.compile("[\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff]")
 
 
 def repeated_share(words: Sequence[str], n: int) -> float:
@@ -260,11 +277,12 @@ def repeated_share(words: Sequence[str], n: int) -> float:
     return 1 - len(set(grams)) / len(grams)
 
 
+@functools.lru_cache(maxsize=1024)
 def prompt_words(prompt: str) -> list[str]:
     """The prompt's own words, lowercased: quoted material of QUOTED_MATERIAL words or more
     (a text to rewrite, a sentence to judge) is the response's to use and is left out; the
     constraint sentences and their short quoted examples (`<<poem of joy>>`, `"Any other
-    questions?"`) are not."""
+    questions?"`) are not. Cached: a group's completions share their prompt."""
     return [t.lower() for t in tokens(_QUOTED.sub(_drop_material, prompt))]
 
 
