@@ -285,13 +285,24 @@ def _hub_snapshot(repo: str) -> Path | None:
 @contextlib.contextmanager
 def _offline(config: Any) -> Iterator[None]:
     # `datasets` reads HF_DATASETS_OFFLINE once, at import (TRL imports it first): the flag
-    # is set on its config module for the call, and put back as it was.
+    # is set on its config module for the call, and put back as it was. Its "using the
+    # cached version" warnings and progress bars are quiet meanwhile: reading a cache is
+    # what was asked for, and rlvr's own output should not drown in them.
+    import datasets
+
     before = config.HF_HUB_OFFLINE
+    verbosity = datasets.utils.logging.get_verbosity()
+    bars = datasets.is_progress_bar_enabled()
     config.HF_HUB_OFFLINE = True
+    datasets.utils.logging.set_verbosity_error()
+    datasets.disable_progress_bars()
     try:
         yield
     finally:
         config.HF_HUB_OFFLINE = before
+        datasets.utils.logging.set_verbosity(verbosity)
+        if bars:
+            datasets.enable_progress_bars()
 
 
 def _one_split(loaded: Any, split: str | None, location: str) -> Any:

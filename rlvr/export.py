@@ -302,21 +302,25 @@ def _evaluation_section(run: RunDir, step: int) -> str:
                 rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     gains = []
     for env, block in sorted(policies.get(f"checkpoint-{step}", {}).items()):
-        versus = block.get("vs_base") if isinstance(block, Mapping) else None
+        versus = block.get("vs_base")
         if isinstance(versus, Mapping) and "pass@1" in versus:
             gains.append(f"{env}: {_score(versus, 1, signed=True)}")
-    settings = _eval_settings(run)
+    notes = []
+    if gains:
+        notes.append(
+            f"Gain of this model over the base model, pass@1 (paired interval): {'; '.join(gains)}."
+        )
+    if f"checkpoint-{step}" not in policies:
+        notes.append(
+            f"This model (checkpoint {step}) is not in eval.json: `rlvr eval --run RUN_DIR "
+            f"--steps {step}` evaluates it."
+        )
     return (
         "## Evaluation\n\npass@k on held-out problems (95% bootstrap interval), from the run's "
-        f"eval/eval.json{settings}.\n\n"
+        f"eval/eval.json{_eval_settings(run)}.\n\n"
         + "\n".join(rows)
         + "\n"
-        + (
-            "\nGain of this model over the base model, pass@1 (paired interval): "
-            f"{'; '.join(gains)}.\n"
-            if gains
-            else ""
-        )
+        + "".join(f"\n{note}\n" for note in notes)
     )
 
 

@@ -205,6 +205,9 @@ def test_an_odd_eval_json_gives_a_shorter_table_and_a_broken_one_a_user_error(
     card = card_of(run)
     assert "| base | code |  | 2 | 0.500 |" in card
     assert "| base | math |" not in card
+    assert (
+        "This model (checkpoint 3) is not in eval.json: `rlvr eval --run RUN_DIR --steps 3`" in card
+    )
     (run / "eval" / "eval.json").write_text("{not json")
     with pytest.raises(UserError, match=r"eval\.json: not valid JSON"):
         card_of(run)
