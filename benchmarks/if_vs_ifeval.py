@@ -192,16 +192,37 @@ def published(path: Path, responses: Path, python: str, folder: Path) -> list[st
     if not rows:
         return lines
     lines += agreement(rows, python, folder)
-    plain, gated = ours(rows), ours(rows, gated=True)
-    followed = sum(bool(plain[r["id"]]["strict"]) for r in rows)
-    kept = sum(bool(plain[r["id"]]["strict"] and gated[r["id"]]["strict"]) for r in rows)
-    gained = sum(bool(gated[r["id"]]["strict"] and not plain[r["id"]]["strict"]) for r in rows)
+    followed = kept = gained = 0
+    for row, response in whole_rows(path, responses):
+        plain = InstructionVerifier().verify(row, response).info["instructions"]
+        gated = InstructionVerifier(min_content=True).verify(row, response).info["instructions"]
+        for before, after in zip(plain, gated, strict=True):
+            followed += before["followed"]
+            kept += before["followed"] and after["followed"]
+            gained += after["followed"] and not before["followed"]
     lines += [
         "",
-        f"Content gate on these answers (`min_content`, strict): {kept} of the {followed} "
-        f"instructions followed stay followed ({followed - kept} refused, {gained} gained).",
+        f"Content gate on these answers (`min_content`, whole rows, strict): {kept} of the "
+        f"{followed} instructions followed stay followed ({followed - kept} refused, {gained} "
+        "gained).",
     ]
     return lines
+
+
+def whole_rows(published: Path, responses: Path) -> list[tuple[dict[str, Any], str]]:
+    """The published rows rlvr implements every id of, each with its response."""
+    answers = {}
+    for line in responses.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            answers[row["prompt"]] = row["response"]
+    rows = []
+    for line in published.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            if row["prompt"] in answers and not set(row["instruction_id_list"]) & IFBENCH_OWN_IDS:
+                rows.append((row, answers[row["prompt"]]))
+    return rows
 
 
 def attacks(count: int) -> list[str]:
