@@ -266,6 +266,17 @@ def test_a_row_can_ask_for_the_min_content_rule(tmp_path: Path) -> None:
     assert InstructionVerifier().verify(problem, '"ok"').reward == 0.0
 
 
+def test_the_gate_can_be_put_on_every_loaded_row_for_training(tmp_path: Path) -> None:
+    path = tmp_path / "ifeval.jsonl"
+    rows = [IFEVAL_ROWS[1], {**IFEVAL_ROWS[0], "min_content": False}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    gated = InstructionEnvironment(data=path, heldout_fraction=0.0, min_content=True).problems()
+    assert [p.get("min_content") for p in gated] == [True, False]  # a row's own word wins
+    assert InstructionVerifier().verify(gated[0], '"ok"').reward == 0.0
+    plain = InstructionEnvironment(data=path, heldout_fraction=0.0).problems()
+    assert [p.get("min_content") for p in plain] == [None, False]
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [

@@ -467,6 +467,77 @@ def test_ifeval_rows_from_hugging_face_with_null_kwargs() -> None:
     assert VERIFIER.verify(row, "one two three").reward == 1.0
 
 
+# Kwargs as IFEval's published rows hold them, beyond the environment's ranges (issue 19).
+PUBLISHED_DOMAIN = [
+    (
+        "detectable_format:multiple_sections",
+        {"section_spliter": "PARAGRAPH", "num_sections": 2},
+        "PARAGRAPH 1\nOne.\nPARAGRAPH 2\nTwo.",
+        True,
+    ),
+    (
+        "detectable_format:multiple_sections",
+        {"section_spliter": "Day", "num_sections": 3},
+        "Day 1: walk. Day 2: swim.",
+        False,
+    ),
+    (
+        "detectable_format:multiple_sections",
+        {"section_spliter": "Audience", "num_sections": 1},
+        "Audience 1\nstudents",
+        True,
+    ),
+    (
+        "keywords:letter_frequency",
+        {"letter": "#", "let_frequency": 4, "let_relation": "at least"},
+        "#a #b #c #d",
+        True,
+    ),
+    (
+        "keywords:letter_frequency",
+        {"letter": "!", "let_frequency": 6, "let_relation": "at least"},
+        "Wow! Great!",
+        False,
+    ),
+    (
+        "keywords:letter_frequency",
+        {"letter": "T", "let_frequency": 2, "let_relation": "less than"},
+        "a cat",
+        True,
+    ),
+    ("detectable_content:number_placeholders", {"num_placeholders": 20}, "[a] " * 20, True),
+    ("detectable_format:number_bullet_lists", {"num_bullets": 10}, "* a\n" * 10, True),
+    ("detectable_format:number_highlighted_sections", {"num_highlights": 15}, "*a* " * 14, False),
+    (
+        "startend:end_checker",
+        {"end_phrase": "Call me at 631-481-4867"},
+        "Thanks. Call me at 631-481-4867",
+        True,
+    ),
+    ("keywords:existence", {"keywords": ["Argentinian"]}, "An argentinian tango.", True),
+]
+
+
+@pytest.mark.parametrize(("instruction_id", "kwargs", "response", "expected"), PUBLISHED_DOMAIN)
+def test_published_kwargs_are_scored_not_refused(
+    instruction_id: str, kwargs: dict[str, Any], response: str, expected: bool
+) -> None:
+    assert followed(instruction_id, kwargs, response) is expected
+
+
+def test_null_filled_rows_and_falsy_kwargs_of_other_instructions_are_ignored() -> None:
+    # IFBench's published rows give every kwarg of every instruction, null where unused;
+    # IFEval's reference also drops falsy values before reading the rest.
+    row = {
+        "instruction_id_list": ["punctuation:no_comma", "keywords:existence"],
+        "kwargs": [
+            {"N": None, "keywords": None, "section_spliter": "", "num_words": 0},
+            {"keywords": ["river"], "language": None, "relation": ""},
+        ],
+    }
+    assert VERIFIER.verify(row, "the river runs").reward == 1.0
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [
