@@ -328,8 +328,13 @@ def _one_split(loaded: Any, split: str | None, location: str) -> Any:
 
 
 def _dataset_rows(dataset: Any, label: str) -> Iterator[tuple[int, Row]]:
-    for row_no, row in enumerate(dataset, start=1):
-        yield row_no, _tabular_row(row, f"{label}, row {row_no}")
+    # Arrow batches, as for parquet: a row at a time through `datasets`' formatter is half
+    # the speed (8.6k vs 17k GSM8K rows/s on 2 cores), for the same Python values.
+    row_no = 0
+    for batch in dataset.with_format("arrow").iter(batch_size=1024):
+        for row in batch.to_pylist():
+            row_no += 1
+            yield row_no, _tabular_row(row, f"{label}, row {row_no}")
 
 
 def _tabular_row(row: Mapping[str, Any], where: str) -> Row:
