@@ -308,31 +308,78 @@ def extract(text: str, mode: str) -> tuple[list[str], str]:
     """Candidate final answers in order (the last one counts) and how they were found.
 
     Strict mode returns every box, so that disagreeing boxes can be caught as hedging. Lenient
-    mode reads several boxes as one list (`\\boxed{1} and \\boxed{2}`).
+    mode reads several boxes as one list (`\\boxed{1} and \\boxed{2}`), unless a "final answer"
+    statement follows the last box; "hedged" (no candidates) when the text offers several.
     """
     boxes = boxed_contents(text)
     if mode == "strict":
         return boxes, "boxed"
-    if boxes:
+    tail = text[-MAX_SCAN_CHARS:]
+    statement = _final_statement(tail)
+    last_box = tail.rfind("\\boxed")
+    # boxes are the answer, unless a "final answer" statement follows them (Minerva's
+    # "Final Answer: The final answer is $10,455$" after boxed intermediate results)
+    if boxes and (
+        statement is None
+        or statement[2] < last_box
+        or not _FINAL_ANSWER.search(tail, max(last_box, 0))
+    ):
         return [", ".join(dict.fromkeys(b.strip() for b in boxes))], "boxed"
     stripped = text.strip()
     if (
-        len(stripped) <= WHOLE_TEXT_CHARS
+        not boxes
+        and len(stripped) <= WHOLE_TEXT_CHARS
         and not _PROSE.search(_MATH_SPAN.sub(" ", stripped))
         and _parses(stripped, sentences=False)
     ):
         return [stripped], "whole text"
-    for how, pattern in (("answer is", _ANSWER_IS), ("answer:", _ANSWER_COLON)):
-        matches = pattern.findall(text[-MAX_SCAN_CHARS:])
-        if matches:
-            found = matches[-1].strip().strip("$").strip()
-            if _parses(found):
-                return [found], how
-            inner, _ = _last_span_or_number(found)
-            if inner:
-                return [inner], how
-    found, how = _last_span_or_number(text[-MAX_SCAN_CHARS:])
+    if statement is not None:
+        found, how, _ = statement
+        return ([], "hedged") if found is None else ([found], how)
+    found, how = _last_span_or_number(tail)
     return ([found], how) if found else ([], how)
+
+
+MAX_STATEMENTS = 10
+_FINAL_ANSWER = re.compile(r"final answer", re.IGNORECASE)
+
+
+def _final_statement(text: str) -> tuple[str | None, str, int] | None:
+    """The last "the answer is ..." (else "Answer: ...") with a value: (value, how, where).
+    The value is None when the statements disagree ("the answer is 41 ... the answer is 42"):
+    several answers offered in turn are a hedge, as several boxes are."""
+    for how, pattern in (("answer is", _ANSWER_IS), ("answer:", _ANSWER_COLON)):
+        found: list[tuple[str | None, int]] = []
+        for match in list(pattern.finditer(text))[-MAX_STATEMENTS:]:
+            # the dollars and quotes around it: `"$12$ and $13$"`
+            stated = match.group(1).replace('\\"', '"').strip(" \t\"'$")
+            if _parses(stated):
+                found.append((stated, match.start()))
+                continue
+            inner, inner_how = _last_span_or_number(stated)
+            if inner or inner_how == "hedged":
+                found.append((inner, match.start()))
+        if not found:
+            continue
+        final, start = found[-1]
+        deadline = time.monotonic() + STATEMENT_BUDGET_S
+        if final is None or any(
+            other is None or not same_answer(other, final, _read_or_none(final), deadline)
+            for other, _ in found[:-1]
+        ):
+            return None, "hedged", start
+        return final, how, start
+    return None
+
+
+STATEMENT_BUDGET_S = 0.5
+
+
+def _read_or_none(text: str) -> Parsed | None:
+    try:
+        return read(text)
+    except ParseError:
+        return None
 
 
 def _last_span_or_number(text: str) -> tuple[str | None, str]:

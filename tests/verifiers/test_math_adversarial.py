@@ -193,6 +193,8 @@ HEDGES = [
     ("42", "1. 40\n2. 41\n3. 42", "lenient"),
     ("42", "- $40$\n- $41$\n- $42$", "lenient"),
     ("42", "The answer is 41 or 42.", "lenient"),
+    ("42", "The answer is 41. Hmm, no: the answer is 42.", "lenient"),
+    ("42", "Answer: 40\nAnswer: 42", "lenient"),
 ]
 
 
@@ -224,7 +226,13 @@ def test_a_mark_has_the_one_reading_the_question_gives_it(
 
 @pytest.mark.parametrize(
     "completion",
-    ["1. First, 6 x 7 = 42\n2. So the total is 42", "We get 40 + 2 = 42", "so $x = 42$"],
+    [
+        "1. First, 6 x 7 = 42\n2. So the total is 42",
+        "We get 40 + 2 = 42",
+        "so $x = 42$",
+        "The answer is 42. Indeed, the answer is 42.0.",
+        "\\boxed{40} and \\boxed{2} add up. Final Answer: The final answer is $42$.",
+    ],
 )
 def test_lenient_answers_that_are_not_hedges(completion: str) -> None:
     assert score("42", completion, mode="lenient").reward == 1
