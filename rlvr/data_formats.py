@@ -1,20 +1,21 @@
-"""Where problem rows come from: a JSONL file, a parquet file, a folder written by `datasets`'
-`save_to_disk`, or a dataset id already in the local Hugging Face cache.
+"""Where problem rows come from: a JSONL file (or a `.json` file holding one array), a parquet
+file, a folder written by `datasets`' `save_to_disk`, or a hub dataset already on this machine.
 
 `read_rows(source)` yields `(row number, row)` whatever the source, so every reader of rows
 (environments, `rlvr verify --in`, `rlvr eval --data`) takes every format and reports a bad
 row the same way: file, row and field. JSONL is read by rlvr itself, line by line, so an error
-names the line a user opens in an editor; the others go through pyarrow and `datasets`.
+names the line a user opens in an editor; the others go through pyarrow and `datasets`, as
+Arrow record batches.
 
-A hub dataset is only ever read from the local cache: `datasets` is put in offline mode for the
-call, so a run never downloads (a laptop on a train, a cluster without egress, a pinned
-dataset that must not change under a run). A dataset that is not cached is a user error
-saying how to fetch it once.
+A hub dataset is only ever read from what this machine holds, the `datasets` cache or a
+snapshot in the hub cache: `datasets` is put in offline mode for the call, so a run never
+downloads (a laptop on a train, a cluster without egress, a pinned dataset that must not
+change under a run). A dataset that is not there is a user error saying how to fetch it once.
 
 Tabular formats give every row every column and fill what a row lacks with null (and a
 struct's missing keys too: IFEval's `kwargs` on the hub is a list of structs with every
 possible key, mostly null). Those nulls are an artifact of the schema, not of the data, so
-they are dropped from objects; JSONL rows keep theirs exactly as written.
+they are dropped from objects; JSON rows keep theirs exactly as written.
 """
 
 from __future__ import annotations
