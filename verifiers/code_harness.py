@@ -62,6 +62,8 @@ MESSAGE_FACTOR = 6
 """The most bytes JSON takes for one byte of a program's output: a control character becomes
 `\\u00XX`. Channels carry `MESSAGE_FACTOR` times the output limit, so that the limit holds
 on what the program printed or returned, not on its encoding."""
+AHEAD_BYTES = 32 << 10
+"""Most bytes of requests written to the candidate's process ahead of their turn."""
 MAX_WORKER_STARTS = 8
 """Times the candidate's module is loaded again in one sandbox after its process died."""
 
@@ -378,6 +380,10 @@ class Channel:
         while data:
             data = data[os.write(self.write_fd, data) :]
 
+    def has_line(self) -> bool:
+        """Whether a whole message is already buffered (`receive` would not block)."""
+        return b"\n" in self.buffer
+
     def receive(self) -> Any:
         """The next message, or None when the other side has closed."""
         while b"\n" not in self.buffer:
@@ -492,6 +498,14 @@ def _prctl() -> tuple[Any, dict[str, Any]]:
     return Prctl(_ctypes.dlsym(libc, "prctl")), {"char": Char}
 
 
+def fd_ceiling() -> int:
+    """One past the highest descriptor this process can hold. Closing up to 65536 one by one
+    costs a millisecond per child; after `main` closed everything inherited, no descriptor
+    lies above the open-files limit."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return 1 << 16 if hard == resource.RLIM_INFINITY or hard > 1 << 16 else max(3, hard)
+
+
 def user_task_count() -> int:
     """Tasks (processes and threads) of this uid on the machine: RLIMIT_NPROC counts them all
     when there is no user namespace of our own (the weaker mode)."""
@@ -575,7 +589,7 @@ def spawn(
             if capture:
                 os.dup2(pipes["stdout"][1], 1)
                 os.dup2(pipes["stderr"][1], 2)
-            os.closerange(3, 1 << 16)
+            os.closerange(3, fd_ceiling())
             os.chdir(cwd)
             apply_limits(limits, OWN_LIMITS)
             execvp(argv[0], argv)
@@ -798,18 +812,25 @@ def serve_function(channel: Channel, config: dict[str, Any]) -> None:
     exception's name, never a status of its choosing."""
     with open(f"{config['workdir']}/solution.py", "w", encoding="utf-8") as handle:
         handle.write(config["source"])  # for tracebacks with source lines
-    channel.send({"started": True})
     worker = Worker(config)
-    ready = worker.start()
+    worker.spawn()  # it loads the module while the judge reads the next line
+    channel.send({"started": True})
+    ready = worker.ready()
     channel.send(ready)
     if not ready["ready"]:
         return
+    backlog: list[dict[str, Any]] = []
     while True:
-        request = channel.receive()
-        if request is None:
-            worker.stop()
-            return
-        channel.send_line(worker.call(request))
+        if not backlog:
+            request = channel.receive()
+            if request is None:
+                worker.stop()
+                return
+            backlog.append(request)
+        while channel.has_line():  # calls the judge sent ahead: the worker gets them too
+            backlog.append(channel.receive())
+        worker.ahead(backlog)
+        channel.send_line(worker.call(backlog.pop(0)))
 
 
 class Worker:
@@ -826,9 +847,16 @@ class Worker:
         self.starts = 0
         self.to_fd = self.from_fd = -1
         self.buffer = bytearray()
+        self.sent: list[tuple[dict[str, Any], int]] = []
+        """Requests written to the child ahead of their turn, with their sizes."""
 
     def start(self) -> dict[str, Any]:
         """Load the module in a fresh process: the harness's own ready message."""
+        self.spawn()
+        return self.ready()
+
+    def spawn(self) -> None:
+        """Fork the child, which loads the module."""
         self.starts += 1
         to_read, to_write = os.pipe()
         from_read, from_write = os.pipe()
@@ -839,7 +867,7 @@ class Worker:
                 if SESSIONS[0]:
                     os.setsid()  # its descendants die with it (killpg)
                 keep = sorted({0, 1, 2, to_read, from_write})  # not the judge's channel
-                for low, high in zip(keep, [*keep[1:], 1 << 16], strict=True):
+                for low, high in zip(keep, [*keep[1:], fd_ceiling()], strict=True):
                     os.closerange(low + 1, high)
                 apply_limits(self.config["limits"], OWN_LIMITS)
                 candidate_main(Channel(to_read, from_write, 1 << 30), self.config)
@@ -850,6 +878,9 @@ class Worker:
         os.close(from_write)
         self.pid, self.to_fd, self.from_fd = pid, to_write, from_read
         self.buffer = bytearray()
+
+    def ready(self) -> dict[str, Any]:
+        """Whether the module loaded: the harness's own ready message."""
         message = self.read()
         if not isinstance(message, dict):
             failure = self.ended(message)
@@ -863,21 +894,50 @@ class Worker:
         status = "memory" if message.get("raised") == "MemoryError" else status
         return {"ready": False, "status": status, "detail": text_of(message.get("detail"))}
 
+    def ahead(self, backlog: list[dict[str, Any]]) -> None:
+        """Write the next calls to a live child before their turn, so that it runs them back
+        to back while this process relays the replies. Only as many as fit in half a pipe,
+        so that no write here blocks (the child may be busy writing a long reply)."""
+        if self.pid == 0:
+            return
+        queued = sum(size for _, size in self.sent)
+        for request in backlog[len(self.sent) :]:
+            data = self.request_line(request)
+            if queued + len(data) > AHEAD_BYTES:
+                return
+            if not self.write(data):  # it is dying: call() sees how, and sends the rest again
+                return
+            self.sent.append((request, len(data) + 1))
+            queued += len(data) + 1
+
+    def write(self, line: bytes) -> bool:
+        """Send the child one line; False if it closed its end."""
+        try:
+            Channel(-1, self.to_fd, 0).send_line(line)
+        except OSError:
+            return False
+        return True
+
+    @staticmethod
+    def request_line(request: dict[str, Any]) -> bytes:
+        return dumps(
+            {"call": request["call"], "args": request["args"], "kwargs": request["kwargs"]}
+        )
+
     def call(self, request: dict[str, Any]) -> bytes:
         """The reply line for one call: {"ok": value} or {"error": {status, detail}}."""
-        if self.pid == 0:
-            if self.starts >= MAX_WORKER_STARTS:
-                return failure_line("crash", "not run: the program kept dying")
-            ready = self.start()
-            if not ready["ready"]:
-                return failure_line(ready["status"], ready["detail"])
-        try:
-            data = dumps(
-                {"call": request["call"], "args": request["args"], "kwargs": request["kwargs"]}
-            )
-            Channel(-1, self.to_fd, 0).send_line(data)
-        except OSError:  # it closed its end: it is dying, and read() sees how
-            pass
+        if self.sent and self.sent[0][0] is request:
+            self.sent.pop(0)  # already written by ahead()
+        else:
+            self.sent.clear()
+            if self.pid == 0:
+                if self.starts >= MAX_WORKER_STARTS:
+                    return failure_line("crash", "not run: the program kept dying")
+                ready = self.start()
+                if not ready["ready"]:
+                    return failure_line(ready["status"], ready["detail"])
+            # If it closed its end it is dying, and read() sees how.
+            self.write(self.request_line(request))
         message = self.read()
         if not isinstance(message, dict):
             failure = self.ended(message)
@@ -957,6 +1017,7 @@ class Worker:
 
     def stop(self) -> tuple[int | None, Any]:
         """Kill the child and everything it started; its wait status and resource use."""
+        self.sent.clear()  # a fresh child gets them again, one at a time
         if self.pid == 0:
             return None, None
         for fd in (self.to_fd, self.from_fd):
