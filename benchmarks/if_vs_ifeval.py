@@ -294,8 +294,7 @@ def main() -> None:
     report = [
         f"## Instruction following: rlvr vs IFEval's reference ({datetime.now(UTC).date()})",
         "",
-        "Command: `.venv/bin/python benchmarks/if_vs_ifeval.py --reference-python "
-        f"/tmp/ifeval-ref/bin/python --per-id {args.per_id} --rows {args.rows}`",
+        f"Command: `.venv/bin/python benchmarks/if_vs_ifeval.py {' '.join(sys.argv[1:])}`",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "",
