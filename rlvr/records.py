@@ -185,7 +185,17 @@ def _responses_messages(params: Mapping[str, Any]) -> list[dict[str, str]]:
         content = message["content"]
         if isinstance(content, list):
             content = "".join(str(part["text"]) for part in content if "text" in part)
-        messages.append({"role": str(message["role"]), "content": content})
+        if not isinstance(content, str):
+            raise TypeError(f"a message's content is {type(content).__name__}, not text")
+        role = str(message["role"])
+        # The Responses API's "developer" is what chat templates call "system"; system text
+        # before the conversation becomes one message, since many chat templates take a
+        # single system message and only first.
+        role = "system" if role == "developer" else role
+        if role == "system" and messages and all(m["role"] == "system" for m in messages):
+            messages[0]["content"] += f"\n\n{content}"
+            continue
+        messages.append({"role": role, "content": content})
     return messages
 
 

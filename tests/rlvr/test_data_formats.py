@@ -317,7 +317,10 @@ def test_nemo_gym_rows_load_as_math_and_if_records(tmp_path: Path) -> None:
     if_row = {
         "responses_create_params": {
             "instructions": "You are terse.",
-            "input": [{"role": "user", "content": [{"type": "input_text", "text": "Say hi."}]}],
+            "input": [
+                {"role": "developer", "content": "No commas."},
+                {"role": "user", "content": [{"type": "input_text", "text": "Say hi."}]},
+            ],
         },
         "instruction_id_list": ["punctuation:no_comma"],
         "kwargs": [{}],
@@ -329,15 +332,19 @@ def test_nemo_gym_rows_load_as_math_and_if_records(tmp_path: Path) -> None:
     assert math["meta"]["agent_ref"] == {"name": "math_with_judge_simple_agent"}
     assert instruct["env"] == "if"
     assert instruct["prompt"] == [
-        {"role": "system", "content": "You are terse."},
+        {"role": "system", "content": "You are terse.\n\nNo commas."},
         {"role": "user", "content": "Say hi."},
     ]
     assert instruct["instruction_id_list"] == ["punctuation:no_comma"]
 
 
-def test_malformed_nemo_gym_row_names_the_format() -> None:
+@pytest.mark.parametrize(
+    "params",
+    [{"no_input": 1}, {"input": [{"role": "user", "content": None}]}, {"input": [{"x": 1}]}],
+)
+def test_malformed_nemo_gym_row_names_the_format(params: dict[str, Any]) -> None:
     with pytest.raises(RecordError, match=r"malformed nemo-gym row"):
-        normalise({"responses_create_params": {"no_input": 1}, "expected_answer": "1"})
+        normalise({"responses_create_params": params, "expected_answer": "1"})
 
 
 # -- system prompts ----------------------------------------------------------------------------
