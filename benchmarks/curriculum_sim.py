@@ -1,17 +1,24 @@
 """Curricula against synthetic learners at an equal rollout budget: `pass_rate` vs `uniform`.
 
     .venv/bin/python benchmarks/curriculum_sim.py [--seeds 0,1,2] [--steps 200]
-        [--problems-per-step 16] [--group-size 8] [--pool 300] [--no-labels]
-        [--pass-rate-options JSON] [--plot PNG] [--json FILE]
+        [--problems-per-step 16] [--group-size 8] [--envs 3] [--pool 100] [--no-labels]
+        [--profile N [--profile-limit K]] [--pass-rate-options JSON] [--plot PNG] [--json FILE]
 
 No model is trained: a learner is a table of per-problem success probabilities that move the
 way GRPO moves them. Every curriculum gets the same number of steps, problems per step and
 completions per problem, so the same rollout budget. The learners below were written down
 before the curriculum's defaults were tuned, and were not changed afterwards.
 
-The problem pool: `--pool` problems, difficulty 1 to 5 in equal numbers (the records carry
-it, as rlvr's environments do). Problem i starts at logit a_i = 3 - 1.5 (d_i - 1) + e_i,
-e_i ~ Normal(0, 0.5): success probability about .95, .82, .50, .18, .05 for difficulty 1-5.
+Environments: `--envs` of them (code, if, math), each a pool of `--pool` problems with its own
+curriculum instance, and every step's `--problems-per-step` shared between them equally by
+`rlvr.batches.StepPlan`, as `rlvr train` builds them: a curriculum cannot move rollouts from
+one environment to another. (Until issue 25 the simulation ran one curriculum over one pool.)
+The learner is one model across them: the `transfer` learner's shared skill spans them all.
+
+Each pool: difficulty 1 to 5 in equal numbers (the records carry it, as rlvr's environments
+do; `--no-labels` hides it from the curriculum). Problem i starts at logit
+a_i = 3 - 1.5 (d_i - 1) + e_i, e_i ~ Normal(0, 0.5): success probability about .95, .82,
+.50, .18, .05 for difficulty 1-5.
 
 A group is `--group-size` Bernoulli(p_i) rewards. After each group the learner takes one
 step along the group-normalised GRPO gradient of a policy with one logit per problem: with
@@ -30,14 +37,22 @@ the ones at the frontier.
 Measured per run: the fraction of zero-variance groups over the whole run (groups whose
 rewards were all equal), and the mean pass rate over the whole pool at the end (the mean of
 the true p_i, no sampling noise). Seeds change the learner's starting logits, its reward
-draws and the curriculum's seed. `pass_rate` runs with its defaults and `total_steps`.
+draws and the curriculum's seed. `pass_rate` runs with its defaults and `total_steps`
+(selection "mixed": the expected probability that the next group is mixed);
+`pass_rate/target` is the same curriculum with the sliding-target rule it had before.
+
+`--profile N`: before step 0, the first `--profile-limit` problems of each environment (all
+without it) get N rollouts each from the starting learner, which does not learn from them,
+written as `rlvr eval --per-problem` writes them and given to both `pass_rate` rows as
+`pass_rates=`. Those rollouts are outside the training budget; the header counts them.
 
 A third row, `oracle`, is no curriculum: it reads the learner's true p_i and takes the
 problems closest to 0.5 every step. It was added after the first results, to tell how far
 a pick by pass rate can go in each learner (a greedy reference, not a proven bound).
 
 The plot (`--plot`) shows, per learner, the mean pass rate and the zero-variance fraction
-(over a 10-step window) against the step, averaged over the seeds. Runs in about a second.
+(over a 10-step window) against the step, averaged over the seeds. Runs in seconds (a
+700-problem pool: under a minute).
 """
 
 from __future__ import annotations
@@ -434,6 +449,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         if value < 1:
             parser.error(f"{option} must be at least 1, got {value}")
+    if not isinstance(args.pass_rate_options, dict):
+        parser.error("--pass-rate-options must be a JSON object")
+    try:
+        PassRateCurriculum(make_pool(1), **args.pass_rate_options)
+    except (TypeError, ValueError) as exc:
+        parser.error(f"--pass-rate-options: {exc}")
     PASS_RATE_OPTIONS.clear()
     PASS_RATE_OPTIONS.update(args.pass_rate_options)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -465,8 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"one curriculum each; {args.steps} steps x "
         f"{args.problems_per_step} problems x {args.group_size} completions = {rollouts} "
         f"rollouts per run, seeds {seeds}{', difficulty hidden' if args.no_labels else ''}"
-        f"{f', pass_rate options {args.pass_rate_options}' if args.pass_rate_options else ''}; "
-        f"{f'; pass_rate profiled first: {profiled} rollouts' if profiled else ''}: "
+        f"{f', pass_rate options {args.pass_rate_options}' if args.pass_rate_options else ''}"
+        f"{f', pass_rate profiled first ({profiled} rollouts)' if profiled else ''}; "
         f"{len(results)} runs in {seconds:.1f} s\n"
     )
     print(table(results))
