@@ -47,12 +47,12 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, Self, TypeVar
 
 from rlvr.errors import PluginError, UserError
 from rlvr.protocols import Verifier, declared_chunk_rows
@@ -435,14 +435,14 @@ def texts(items: Sequence[Item], positions: Sequence[int]) -> list[Item]:
 
 
 def stream_batches(
-    pool: VerificationPool,
+    submit: Callable[[Sequence[Item]], Future[list[Verdict]]],
     batches: Iterable[tuple[Tag, Sequence[Item]]],
     window: int,
 ) -> Iterator[tuple[Tag, list[Verdict]]]:
     """Score (tag, items) batches with at most `window` queued; yields them in order."""
     pending: deque[tuple[Tag, Future[list[Verdict]]]] = deque()
     for tag, items in batches:
-        pending.append((tag, pool.submit(items)))
+        pending.append((tag, submit(items)))
         while len(pending) >= window:
             done_tag, future = pending.popleft()
             yield done_tag, future.result()
@@ -451,10 +451,52 @@ def stream_batches(
         yield done_tag, future.result()
 
 
+class PoolBase:
+    """What every backend offers on top of its own `submit`: blocking and async scoring, a
+    bounded stream of batches, counts, and a context manager."""
+
+    _lock: Any  # a Lock or a Condition: what guards `_stats`
+    _stats: PoolStats
+
+    @property
+    def total_actors(self) -> int:
+        raise NotImplementedError
+
+    def submit(self, items: Sequence[Item]) -> Future[list[Verdict]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def score(self, items: Sequence[Item]) -> list[Verdict]:
+        """The verdicts of a batch of (key, problem, completion), in input order."""
+        return self.submit(items).result()
+
+    async def ascore(self, items: Sequence[Item]) -> list[Verdict]:
+        """`score` for async callers: awaits without blocking the event loop."""
+        return await asyncio.wrap_future(self.submit(items))
+
+    def stream(
+        self, batches: Iterable[tuple[Tag, Sequence[Item]]], *, in_flight: int | None = None
+    ) -> Iterator[tuple[Tag, list[Verdict]]]:
+        """Score (tag, items) batches with a bounded number queued; yields them in order."""
+        return stream_batches(self.submit, batches, in_flight or 2 * self.total_actors)
+
+    def stats(self) -> PoolStats:
+        with self._lock:
+            return PoolStats(**vars(self._stats))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 # -- the local backend -------------------------------------------------------------------------
 
 
-class LocalPool:
+class LocalPool(PoolBase):
     """`workers` runners on this machine, each driven by a thread of this process, every
     runner holding every verifier. Use it as a context manager, or call `close()`."""
 
@@ -542,36 +584,12 @@ class LocalPool:
             future.add_done_callback(functools.partial(done, positions))
         return batch
 
-    def score(self, items: Sequence[Item]) -> list[Verdict]:
-        """The verdicts of a batch, in input order."""
-        return self.submit(items).result()
-
-    async def ascore(self, items: Sequence[Item]) -> list[Verdict]:
-        """`score` for async callers: awaits without blocking the event loop."""
-        return await asyncio.wrap_future(self.submit(items))
-
-    def stream(
-        self, batches: Iterable[tuple[Tag, Sequence[Item]]], *, in_flight: int | None = None
-    ) -> Iterator[tuple[Tag, list[Verdict]]]:
-        """Score (tag, items) batches with a bounded number queued; yields them in order."""
-        return stream_batches(self, batches, in_flight or 2 * self.workers)
-
-    def stats(self) -> PoolStats:
-        with self._lock:
-            return PoolStats(**vars(self._stats))
-
     def close(self) -> None:
         """Cancel what waits, wait for what runs, and end every child."""
         self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=True)
         for runner in self._all:
             runner.close()
-
-    def __enter__(self) -> LocalPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _score(self, items: list[Item]) -> list[Verdict]:
         runner = self._runners.get()

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.engine import ITEM_TIMEOUT_S, Item, LocalPool, VerificationPool
-from rlvr.errors import RecordError, UserError
+from rlvr.errors import UserError
 from rlvr.passk import paired_difference_with_interval, pass_at_k_with_interval
 from rlvr.protocols import Environment, Message, Verifier, extraction_modes
 from rlvr.records import Record, environment_problems, load_records
@@ -57,8 +57,8 @@ from rlvr.registry import default_registry
 from rlvr.resolve import (
     VerifierResolver,
     build_environment,
-    build_verifier,
-    env_verifier,
+    plan_verifiers,
+    pool_key,
     render_prompt,
 )
 from rlvr.run_dir import (
@@ -239,7 +239,7 @@ class EnvTask:
 
     def key(self, index: int) -> str:
         """Problem `index`'s verifier in the engine's pool (verifiers are built per env)."""
-        return f"{self.name}/{self.verifier_names[index]}"
+        return pool_key(self.name, self.verifier_names[index])
 
 
 def env_configs(run_config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -315,28 +315,17 @@ def build_tasks(
         problem_lists = _file_problems(data, env_names)
     else:
         problem_lists = _heldout_problems(environments, env_names)
-    registry = default_registry()
-    resolver = VerifierResolver(registry)
-    verifiers: dict[tuple[str, str], Verifier] = {}
+    resolver = VerifierResolver(default_registry())
     tasks = []
     for name, problems in problem_lists.items():
         env = environments.get(name)
-        config = configs.get(name)
-        task = EnvTask(name)
-        for problem in problems[:limit] if limit is not None else problems:
-            try:
-                verifier_name = resolver.verifier_for(problem, env_verifier(env, config))
-            except RecordError as exc:
-                where = f"--data {data}" if data is not None else f"environment {name!r}"
-                raise UserError(f"{where}: problem {problem['id']!r}: {exc}") from None
-            if (name, verifier_name) not in verifiers:
-                verifiers[name, verifier_name] = build_verifier(
-                    verifier_name, env, config, training=False, registry=registry
-                )
-            task.problems.append(problem)
-            task.prompts.append(render_prompt(env, problem))
-            task.verifier_names.append(verifier_name)
-            task.verifiers.append(verifiers[name, verifier_name])
+        chosen = problems[:limit] if limit is not None else problems
+        where = f"--data {data}" if data is not None else f"environment {name!r}"
+        plan = plan_verifiers(
+            name, env, configs.get(name), chosen, training=False, where=where, resolver=resolver
+        )
+        task = EnvTask(name, list(chosen), [render_prompt(env, p) for p in chosen], plan.names)
+        task.verifiers = [plan.verifiers[key] for key in plan.keys]
         tasks.append(task)
     return tasks
 

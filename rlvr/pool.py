@@ -36,7 +36,6 @@ environments on two cores get 2/3 of a CPU each. An actor that cannot be placed 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import math
@@ -46,7 +45,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +59,9 @@ from rlvr.engine import (
     Backend,
     Item,
     LocalPool,
+    PoolBase,
     PoolClosed,
     PoolStats,
-    Tag,
     VerificationPool,
     VerifierProcess,
     check_pool_settings,
@@ -70,7 +69,6 @@ from rlvr.engine import (
     pickled,
     plan_chunks,
     plugin_sources,
-    stream_batches,
     texts,
 )
 from rlvr.errors import UserError
@@ -230,7 +228,7 @@ class _Env:
     queue: deque[_Chunk] = field(default_factory=deque)
 
 
-class EnvironmentPool:
+class EnvironmentPool(PoolBase):
     """Ray actors per environment verifying (env, problem, completion) items; see the module
     docstring. Use it as a context manager, or call `close()`."""
 
@@ -312,24 +310,6 @@ class EnvironmentPool:
             self._lock.notify_all()
         return batch.future
 
-    def score(self, items: Sequence[Item]) -> list[Verdict]:
-        """The verdicts of a batch of (env, problem, completion), in input order."""
-        return self.submit(items).result()
-
-    async def ascore(self, items: Sequence[Item]) -> list[Verdict]:
-        """`score` for async callers: awaits without blocking the event loop."""
-        return await asyncio.wrap_future(self.submit(items))
-
-    def stream(
-        self, batches: Iterable[tuple[Tag, Sequence[Item]]], *, in_flight: int | None = None
-    ) -> Iterator[tuple[Tag, list[Verdict]]]:
-        """Score (tag, items) batches with a bounded number queued; yields them in order."""
-        return stream_batches(self, batches, in_flight or 2 * self.total_actors)
-
-    def stats(self) -> PoolStats:
-        with self._lock:
-            return PoolStats(**vars(self._stats))
-
     @property
     def total_actors(self) -> int:
         return self.actors_per_env * len(self._envs)
@@ -361,12 +341,6 @@ class EnvironmentPool:
                 if self._owns_ray:
                     ray.shutdown()
                     self._owns_ray = False
-
-    def __enter__(self) -> EnvironmentPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- actors ------------------------------------------------------------------------------
 

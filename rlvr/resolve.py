@@ -16,7 +16,8 @@ verifier crash mid-run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from rlvr.data_formats import data_source
@@ -47,9 +48,9 @@ class VerifierResolver:
             factory = self.registry.factory("verifiers", name)
             self._required[name] = required_fields(factory)
             self._chunk_rows[name] = chunk_limit(factory)
-        for field in self._required[name]:
-            if field not in record:
-                raise RecordError(f"missing; verifier {name!r} needs it", field=field)
+        for needed in self._required[name]:
+            if needed not in record:
+                raise RecordError(f"missing; verifier {name!r} needs it", field=needed)
         return name
 
     def chunk_rows(self, name: str) -> int:
@@ -150,10 +151,60 @@ def env_verifier(environment: Environment | None, config: Any | None) -> str | N
     return configured or getattr(environment, "verifier", None)
 
 
+def pool_key(env: str, verifier: str) -> str:
+    """The key of an environment's verifier in the engine's pool: verifiers are built per
+    environment (with its options), so two environments never share an instance."""
+    return f"{env}/{verifier}"
+
+
+@dataclass
+class VerifierPlan:
+    """Which verifier scores each of an environment's problems, and the instances."""
+
+    names: list[str] = field(default_factory=list)
+    """Per problem, in order: its verifier's registered name."""
+    keys: list[str] = field(default_factory=list)
+    """Per problem, in order: its verifier's key in the pool (`pool_key`)."""
+    verifiers: dict[str, Verifier] = field(default_factory=dict)
+    """By key: the instances, built once each with the run's options."""
+
+
+def plan_verifiers(
+    env: str,
+    environment: Environment | None,
+    config: Any | None,
+    problems: Sequence[Mapping[str, Any]],
+    *,
+    training: bool,
+    where: str,
+    resolver: VerifierResolver | None = None,
+) -> VerifierPlan:
+    """The module's rule applied to every problem of an environment, required fields checked
+    up front: a `UserError` naming `where` and the problem's id otherwise."""
+    resolver = resolver or VerifierResolver()
+    default = env_verifier(environment, config)
+    plan = VerifierPlan()
+    for problem in problems:
+        try:
+            name = resolver.verifier_for(problem, default)
+        except RecordError as exc:
+            raise UserError(f"{where}: problem {problem.get('id')!r}: {exc}") from None
+        key = pool_key(env, name)
+        if key not in plan.verifiers:
+            plan.verifiers[key] = build_verifier(
+                name, environment, config, training=training, registry=resolver.registry
+            )
+        plan.names.append(name)
+        plan.keys.append(key)
+    return plan
+
+
 __all__ = [
     "VerifierResolver",
     "build_environment",
     "build_verifier",
     "env_verifier",
+    "plan_verifiers",
+    "pool_key",
     "render_prompt",
 ]

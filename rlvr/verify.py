@@ -37,10 +37,6 @@ from rlvr.resolve import VerifierResolver
 from rlvr.scoring import completion_text
 from rlvr.verdict import Verdict
 
-__all__ = ["CHUNK_ROWS", "ROW_TIMEOUT_S", "Summary", "VerifierResolver", "verify_file"]
-
-CHUNK_ROWS = CHUNK_ITEMS
-ROW_TIMEOUT_S = ITEM_TIMEOUT_S
 Rows = list[tuple[dict[str, Any], str]]
 """(input row, env) of a chunk: what is written back."""
 

@@ -33,47 +33,9 @@ from rlvr.pool import (
 )
 from rlvr.registry import get_verifier, import_file
 from rlvr.rewards import ProblemRewards, reward_function
+from tests.rlvr.faults_plugin import FAULTS
 
 WritePlugin = Callable[[str, str], Path]
-
-FAULTS = """\
-import os
-import re
-import signal
-import time
-from pathlib import Path
-
-from rlvr import Verdict
-
-
-class Faults:
-    '''Reward 1 when the completion ends with the row's `target`. Completions starting with a
-    command misbehave first: `sleep:S:`, `hang:` (a regex that backtracks for ages: one C call
-    holding the GIL), `raise:`, `die:` (its process killed), `die-once:` (killed the first time
-    only, marked by the file `marker`), `kill-actor:` (its actor's process killed).'''
-
-    name = "faults"
-
-    def verify(self, problem, completion):
-        command = completion.split(":")[0]
-        if command == "sleep":
-            time.sleep(float(completion.split(":")[1]))
-        elif command == "hang":
-            re.match(r"(a+)+$", "a" * 64 + "b")
-        elif command == "raise":
-            raise RuntimeError("a bug in the checker")
-        elif command == "die":
-            os.kill(os.getpid(), signal.SIGKILL)
-        elif command == "die-once":
-            marker = Path(problem["marker"])
-            if not marker.exists():
-                marker.touch()
-                os.kill(os.getpid(), signal.SIGKILL)
-        elif command == "kill-actor":
-            os.kill(os.getppid(), signal.SIGKILL)
-        reward = float(completion.endswith(problem["target"]))
-        return Verdict(reward, {"pid": os.getpid(), "actor_pid": os.getppid()})
-"""
 
 
 @pytest.fixture(scope="module")
@@ -213,8 +175,8 @@ def test_a_retried_chunk_runs_alone_on_an_actor() -> None:
     # CI once lost). So a retry takes a whole idle actor, and the queue keeps its order.
     batch = _Batch([None] * 4, 4, Future())
     one, two = _Actor("e", "one", None), _Actor("e", "two", None)
-    fresh = _Chunk(batch, "e", [0], [({}, "")])
-    retry = _Chunk(batch, "e", [1], [({}, "")], losses=1)
+    fresh = _Chunk(batch, "e", [0], [("e", {}, "")])
+    retry = _Chunk(batch, "e", [1], [("e", {}, "")], losses=1)
     env = _Env("e", b"", 1, actors=[one, two], idle=[one, two, one], queue=deque([retry, fresh]))
 
     placed = list(_place(env))  # `one` is wholly idle, `two` half busy
