@@ -812,10 +812,11 @@ def serve_function(channel: Channel, config: dict[str, Any]) -> None:
     exception's name, never a status of its choosing."""
     with open(f"{config['workdir']}/solution.py", "w", encoding="utf-8") as handle:
         handle.write(config["source"])  # for tracebacks with source lines
-    worker = Worker(config)
-    worker.spawn()  # it loads the module while the judge reads the next line
+    # "started" goes out before the child exists: anything the candidate does (print past the
+    # output limit, say) comes after it, so that it is never taken for a sandbox that failed.
     channel.send({"started": True})
-    ready = worker.ready()
+    worker = Worker(config)
+    ready = worker.start()
     channel.send(ready)
     if not ready["ready"]:
         return

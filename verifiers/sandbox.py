@@ -438,7 +438,19 @@ class SandboxProcess:
             if excess > 0:
                 self.output_exceeded = True
                 del target[len(target) - excess :]
+                self._read_pending_replies()
                 self.close()
+
+    def _read_pending_replies(self) -> None:
+        """What the harness wrote before the sandbox is killed (its "started", say): output
+        past the limit is the program's doing, never a sandbox that did not start."""
+        for fd, name in list(self._fds.items()):
+            if name == "response":
+                while not self._closed and fd in self._fds:
+                    before = len(self._buffer) + len(self._messages)
+                    self._read(fd, name)
+                    if len(self._buffer) + len(self._messages) == before:
+                        return
 
     def _split_messages(self) -> None:
         while (end := self._buffer.find(b"\n")) >= 0:

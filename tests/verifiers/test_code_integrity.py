@@ -461,3 +461,13 @@ def test_a_returned_value_the_test_passes_back_too_deep_is_the_candidates_failur
     }
     deep = "def f(x):\n    v = 0\n    for _ in range(100):\n        v = [v]\n    return v"
     zero(VERIFIER.verify(problem, fenced(deep)))
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_printing_past_the_limit_at_once_is_the_programs_fault_not_the_sandboxes(
+    form: str,
+) -> None:
+    verifier = CodeVerifier(timeout_s=2.0, output_kb=16)
+    code = "import os\nos.write(1, b'x' * (1 << 20))\ndef f(x):\n    return 2 * x"
+    for _ in range(5):  # a race between "started" and the flood, if there were one
+        zero(verifier.verify(FORMS[form], fenced(code)))
