@@ -359,7 +359,3 @@ def _without_leading_copy(text: str, copies: Iterable[str]) -> str:
         if copy and stripped.lower().startswith(copy.lower()):
             return stripped[len(copy) :]
     return stripped
-
-
-def distinct_options(text: str, options: Iterable[str]) -> list[str]:
-    return [option for option in options if option in text]
