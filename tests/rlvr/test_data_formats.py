@@ -123,6 +123,42 @@ def test_cached_hub_dataset_loads_offline(hf_cache: Path) -> None:
     assert online_before == datasets.config.HF_HUB_OFFLINE
 
 
+def test_hub_datasets_never_reach_the_network(
+    hf_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Hub that answers every request and records it: offline means none arrives, for a
+    # cached dataset and for one that is not (which would otherwise be looked up online).
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        do_HEAD = do_POST = do_GET
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setattr(datasets.config, "HF_ENDPOINT", endpoint)
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", endpoint)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+    try:
+        assert len(list(load_records("openai/gsm8k:main@test"))) == 3
+        with pytest.raises(UserError, match="never downloads"):
+            list(load_records("someone/not-cached"))
+    finally:
+        server.shutdown()
+    assert requests == []
+
+
 def test_uncached_hub_dataset_is_a_clear_error_not_a_download(hf_cache: Path) -> None:
     with pytest.raises(UserError, match=r"in neither the local datasets cache.*never downloads"):
         list(load_records("someone/not-cached"))
