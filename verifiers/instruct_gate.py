@@ -8,7 +8,7 @@ gate refuses such text before any rule is consulted (`degenerate`); whether the 
 was done is not decidable by rules and is left to the GenRM (docs/instruction-following.md).
 
 Every check here is a cheap count over word tokens, so its thresholds are set far from what
-written text does (measured on GPT-4's answers to IFEval's 541 prompts, BENCHMARKS.md):
+written text does (measured on GPT-4's answers to IFEval's 540 prompts, BENCHMARKS.md):
 
 - enough words, and enough words with letters in them (`1 2 3 ... 420`, `s 1 2 ... 25`);
 - enough different words for the length (`one two ... ten` cycled): distinct words grow
