@@ -424,10 +424,10 @@ class _Candidate:
             self.process = None
 
     def send_ahead(self, name: str, calls: Iterable[tuple[list[Any], dict[str, Any]]]) -> None:
-        """Queue every call at once: the harness serves them in order while this process
-        judges the replies, rather than waiting for each reply before sending the next
-        request. Each reply still has its own time limit; after a restart the rest go one at
-        a time."""
+        """Queue every call at once: the harness holds them and passes each to the candidate's
+        process in its turn, without waiting for this process to judge the previous reply and
+        send the next request. Each reply still has its own time limit; after a restart the
+        rest go one at a time."""
         if self.process is None:
             return
         for args, kwargs in calls:

@@ -62,8 +62,6 @@ MESSAGE_FACTOR = 6
 """The most bytes JSON takes for one byte of a program's output: a control character becomes
 `\\u00XX`. Channels carry `MESSAGE_FACTOR` times the output limit, so that the limit holds
 on what the program printed or returned, not on its encoding."""
-AHEAD_BYTES = 32 << 10
-"""Most bytes of requests written to the candidate's process ahead of their turn."""
 MAX_WORKER_STARTS = 8
 """Times the candidate's module is loaded again in one sandbox after its process died."""
 
@@ -379,10 +377,6 @@ class Channel:
         data = line + b"\n"
         while data:
             data = data[os.write(self.write_fd, data) :]
-
-    def has_line(self) -> bool:
-        """Whether a whole message is already buffered (`receive` would not block)."""
-        return b"\n" in self.buffer
 
     def receive(self) -> Any:
         """The next message, or None when the other side has closed."""
@@ -820,18 +814,14 @@ def serve_function(channel: Channel, config: dict[str, Any]) -> None:
     channel.send(ready)
     if not ready["ready"]:
         return
-    backlog: list[dict[str, Any]] = []
+    # The judge sends its calls ahead; they wait here, and the candidate sees each one only
+    # when its turn comes, so that no later test's input is known while an earlier one runs.
     while True:
-        if not backlog:
-            request = channel.receive()
-            if request is None:
-                worker.stop()
-                return
-            backlog.append(request)
-        while channel.has_line():  # calls the judge sent ahead: the worker gets them too
-            backlog.append(channel.receive())
-        worker.ahead(backlog)
-        channel.send_line(worker.call(backlog.pop(0)))
+        request = channel.receive()
+        if request is None:
+            worker.stop()
+            return
+        channel.send_line(worker.call(request))
 
 
 class Worker:
@@ -848,8 +838,6 @@ class Worker:
         self.starts = 0
         self.to_fd = self.from_fd = -1
         self.buffer = bytearray()
-        self.sent: list[tuple[dict[str, Any], int]] = []
-        """Requests written to the child ahead of their turn, with their sizes."""
 
     def start(self) -> dict[str, Any]:
         """Load the module in a fresh process: the harness's own ready message."""
@@ -895,22 +883,6 @@ class Worker:
         status = "memory" if message.get("raised") == "MemoryError" else status
         return {"ready": False, "status": status, "detail": text_of(message.get("detail"))}
 
-    def ahead(self, backlog: list[dict[str, Any]]) -> None:
-        """Write the next calls to a live child before their turn, so that it runs them back
-        to back while this process relays the replies. Only as many as fit in half a pipe,
-        so that no write here blocks (the child may be busy writing a long reply)."""
-        if self.pid == 0:
-            return
-        queued = sum(size for _, size in self.sent)
-        for request in backlog[len(self.sent) :]:
-            data = self.request_line(request)
-            if queued + len(data) > AHEAD_BYTES:
-                return
-            if not self.write(data):  # it is dying: call() sees how, and sends the rest again
-                return
-            self.sent.append((request, len(data) + 1))
-            queued += len(data) + 1
-
     def write(self, line: bytes) -> bool:
         """Send the child one line; False if it closed its end."""
         try:
@@ -927,18 +899,13 @@ class Worker:
 
     def call(self, request: dict[str, Any]) -> bytes:
         """The reply line for one call: {"ok": value} or {"error": {status, detail}}."""
-        if self.sent and self.sent[0][0] is request:
-            self.sent.pop(0)  # already written by ahead()
-        else:
-            self.sent.clear()
-            if self.pid == 0:
-                if self.starts >= MAX_WORKER_STARTS:
-                    return failure_line("crash", "not run: the program kept dying")
-                ready = self.start()
-                if not ready["ready"]:
-                    return failure_line(ready["status"], ready["detail"])
-            # If it closed its end it is dying, and read() sees how.
-            self.write(self.request_line(request))
+        if self.pid == 0:
+            if self.starts >= MAX_WORKER_STARTS:
+                return failure_line("crash", "not run: the program kept dying")
+            ready = self.start()
+            if not ready["ready"]:
+                return failure_line(ready["status"], ready["detail"])
+        self.write(self.request_line(request))  # if it closed its end, read() sees how it died
         message = self.read()
         if not isinstance(message, dict):
             failure = self.ended(message)
@@ -1018,7 +985,6 @@ class Worker:
 
     def stop(self) -> tuple[int | None, Any]:
         """Kill the child and everything it started; its wait status and resource use."""
-        self.sent.clear()  # a fresh child gets them again, one at a time
         if self.pid == 0:
             return None, None
         for fd in (self.to_fd, self.from_fd):

@@ -471,3 +471,24 @@ def test_printing_past_the_limit_at_once_is_the_programs_fault_not_the_sandboxes
     code = "import os\nos.write(1, b'x' * (1 << 20))\ndef f(x):\n    return 2 * x"
     for _ in range(5):  # a race between "started" and the flood, if there were one
         zero(verifier.verify(FORMS[form], fenced(code)))
+
+
+PEEK = """
+import gc, select
+def f(x):
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "Channel":
+            try:
+                waiting = select.select([obj.read_fd], [], [], 0.2)[0]
+            except (OSError, ValueError):  # the harness's own, closed here
+                continue
+            if waiting or b"\\n" in obj.buffer:
+                return "peeked"
+    return "alone"
+"""
+
+
+def test_the_candidate_sees_no_later_input_while_an_earlier_test_runs() -> None:
+    tests = [{"input": [n], "output": "alone"} for n in range(4)]
+    verdict = VERIFIER.verify({"entry_point": "f", "tests": tests}, fenced(PEEK))
+    assert verdict.reward == 1.0, verdict.info
