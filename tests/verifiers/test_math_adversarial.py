@@ -101,6 +101,10 @@ UNDONE = [
     ("7154", "7154 \\cdot 1"),
     ("7154", "7.154 \\cdot 1000"),
     ("300000", "3 \\cdot 100000"),
+    ("4", "\\sqrt{2} \\cdot \\sqrt{8}"),  # a rational value is written as one
+    ("2", "e^{\\ln 2}"),
+    ("\\frac{1}{2}", "\\sin(\\pi/6)"),
+    ("5", "\\pi - \\pi + 5"),
     ("(2, -1)", "(\\frac{7 \\cdot 3 - 5}{8}, -1)"),  # Cramer's rule with the numbers in
     ("(x, y) = (2, -1)", "(x, y) = (4/2, -1)"),
 ]
@@ -133,6 +137,7 @@ COMPUTED = [
     ("2^{10}", "4^5"),  # the gold itself is written as a power
     ("50\\%", "50\\%"),
     ("1 + \\sqrt{5}", "\\sqrt{5} + 1"),
+    ("\\frac{1 + \\sqrt{5}}{2}", "\\frac{1}{2} + \\frac{\\sqrt{5}}{2}"),
     ("\\{4, 8\\}", "\\frac{12 \\pm \\sqrt{16}}{2}"),  # a set may be given by its formula
 ]
 
