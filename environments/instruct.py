@@ -12,11 +12,12 @@ content gate then refuses degenerate text (too short, number lists, cycled fille
 passages, an echoed prompt) before any constraint is judged, and judges normalised text.
 With `data=FILE`, the rows of that file are the problems instead (IFEval's own format:
 `key`, `prompt`, `instruction_id_list`, `kwargs`, IFBench's with its null-filled kwargs; or
-rlvr records); they are scored as the row says, by default as IFEval's reference scores them
-(the evaluation default), and every row's instructions are checked when the file is loaded.
-`min_content=True` puts the gate on every loaded row that does not say otherwise: the
-setting for training on such a file. The gate's word minimum refuses one IFEval answer in
-ten (short answers a prompt asked for), so it is not the evaluation default.
+rlvr records); they are scored as the row says, by default IFEval- and IFBench-format rows
+as IFEval's reference scores them (the evaluation default) and rlvr records with the gate,
+and every row's instructions are checked when the file is loaded. `min_content=True` puts
+the gate on every loaded row that does not say otherwise: the setting for training on an
+IFEval-format file. The gate's word minimum refuses one IFEval answer in ten (short answers
+a prompt asked for), so it is not the evaluation default.
 
 Reward: the environment's reward is the verifier's alone by default (`reward: {verifier:
 1.0, genrm: 0.0}`): the gate stops degenerate text, but whether the task itself was done

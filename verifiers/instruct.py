@@ -13,8 +13,10 @@ Scoring modes (`mode`, per row or per verifier):
   response without its first line, its last line or both, with or without `*` characters,
   follows it.
 
-The content gate (`min_content`, per row or per verifier; off by default, so IFEval rows are
-scored as IFEval's reference scores them; on in rows the `if` environment generates): the
+The content gate (`min_content`, per row or per verifier): off for a row in IFEval's or
+IFBench's published format (a `key` field, or an id `ifeval/<key>` as rlvr loads one), so
+that such rows are scored as IFEval's reference scores them; on for every other row
+(generated, custom) unless the row or the verifier says otherwise. With it, the
 response is normalised (NFKC, invisible characters, look-alikes) and refused as a whole when
 it is degenerate (`rlvr.verifiers.instruct_gate`: too few words, number lists, cycled
 filler, repeated passages, an echoed prompt); a refused response follows no instruction
@@ -64,7 +66,7 @@ class InstructionVerifier:
         *,
         mode: str = "strict",
         all_or_nothing: bool = False,
-        min_content: bool = False,
+        min_content: bool | None = None,
         min_words: int = MIN_CONTENT_WORDS,
         reasoning_close: Iterable[str] = REASONING_CLOSE,
     ) -> None:
@@ -87,6 +89,8 @@ class InstructionVerifier:
         if mode not in MODES:
             return Verdict.error(f"row mode must be one of {MODES}, got {mode!r}")
         gated = problem.get("min_content", self.min_content)
+        if gated is None:
+            gated = not published_row(problem)
         if not isinstance(gated, bool):
             return Verdict.error(f"row min_content must be true or false, got {gated!r}")
         ids = [instruction_id for instruction_id, _ in instructions]
@@ -151,12 +155,15 @@ class InstructionVerifier:
         )
 
     def examples(self) -> list[tuple[dict[str, Any], str, float]]:
-        """(problem, completion, expected reward) for the conformance check."""
+        """(problem, completion, expected reward) for the conformance check. Rows with a `key`
+        are IFEval's (no content gate); the others are gated by default."""
         poem = {
+            "key": 1,
             "instruction_id_list": ["punctuation:no_comma", "detectable_format:title"],
             "kwargs": [{}, {}],
         }
         lowercase = {
+            "key": 2,
             "instruction_id_list": ["change_case:english_lowercase", "punctuation:no_comma"],
             "kwargs": [{}, {}],
         }
@@ -175,6 +182,7 @@ class InstructionVerifier:
             (poem, "<think>maybe, maybe not</think><<Spring>> buds open", 1.0),
             (
                 {
+                    "key": 3,
                     "instruction_id_list": ["length_constraints:number_words"],
                     "kwargs": [{"num_words": 5, "relation": "less than"}],
                 },
@@ -183,10 +191,18 @@ class InstructionVerifier:
             ),
             (lowercase, essay, 1.0),
             (lowercase, essay.capitalize(), 0.5),
-            ({**negative, "min_content": True}, essay, 1.0),
-            ({**negative, "min_content": True}, "ok", 0.0),
+            (negative, essay, 1.0),
+            (negative, "ok", 0.0),
+            ({**negative, "key": 4}, "ok", 1.0),
             ({**negative, "min_content": False}, "ok", 1.0),
         ]
+
+
+def published_row(problem: Mapping[str, Any]) -> bool:
+    """Whether a row is in IFEval's or IFBench's published format (as given, with its `key`,
+    or as rlvr loads it, with the id `ifeval/<key>`): such rows are scored as the reference
+    scores them, without the content gate."""
+    return "key" in problem or str(problem.get("id", "")).startswith("ifeval/")
 
 
 def read_instructions(problem: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -16,7 +16,7 @@ from rlvr.verifiers.instruct import InstructionVerifier, loose_variants
 from rlvr.verifiers.instructions import IFEVAL_IDS, INSTRUCTIONS, RLVR_IDS, validate_kwargs
 from rlvr.verifiers.text_units import count_capital_words, count_sentences, split_sentences
 
-VERIFIER = InstructionVerifier()
+VERIFIER = InstructionVerifier(min_content=False)  # IFEval's scoring; the gate has its tests
 
 
 def words(n: int) -> str:
@@ -439,7 +439,7 @@ def test_reward_is_the_fraction_followed_and_info_says_which() -> None:
 
 
 def test_all_or_nothing() -> None:
-    verifier = InstructionVerifier(all_or_nothing=True)
+    verifier = InstructionVerifier(all_or_nothing=True, min_content=False)
     assert verifier.verify(ROW, "<<Spring>> buds open, slowly").reward == 0.0
     assert verifier.verify(ROW, '"<<Spring>> buds open slowly"').reward == 1.0
 
@@ -604,7 +604,7 @@ def test_loose_mode_forgives_a_preamble_a_sign_off_and_asterisks() -> None:
     response = f"Sure, here it is:\n{JSON_BODY}"
     assert VERIFIER.verify(row, response).reward == 0.0
     assert VERIFIER.verify({**row, "mode": "loose"}, response).reward == 1.0
-    assert InstructionVerifier(mode="loose").verify(row, response).reward == 1.0
+    assert InstructionVerifier(mode="loose", min_content=False).verify(row, response).reward == 1.0
     row = {"instruction_id_list": ["startend:end_checker"], "kwargs": [{"end_phrase": "Bye."}]}
     assert VERIFIER.verify({**row, "mode": "loose"}, "Text. **Bye.**").reward == 1.0
     assert "Text. Bye." in loose_variants("Text. **Bye.**")
@@ -782,8 +782,18 @@ def test_the_verifier_pickles_and_its_examples_hold() -> None:
     copy = pickle.loads(pickle.dumps(InstructionVerifier(mode="loose", min_content=True)))
     assert copy.mode == "loose"
     assert copy.min_content is True
-    for problem, completion, expected in VERIFIER.examples():
-        assert VERIFIER.verify(problem, completion).reward == expected, (problem, completion)
+    default = InstructionVerifier()
+    for problem, completion, expected in default.examples():
+        assert default.verify(problem, completion).reward == expected, (problem, completion)
+
+
+def test_the_gate_is_on_by_default_except_for_published_rows() -> None:
+    default = InstructionVerifier()
+    bare = {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
+    assert default.verify(bare, "ok").reward == 0.0  # a custom or generated row: gated
+    assert default.verify({**bare, "key": 7}, "ok").reward == 1.0  # IFEval's format
+    assert default.verify({**bare, "id": "ifeval/7"}, "ok").reward == 1.0  # as rlvr loads it
+    assert default.verify({**bare, "key": 7, "min_content": True}, "ok").reward == 0.0
 
 
 def test_bad_options_are_refused() -> None:
