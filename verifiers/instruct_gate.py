@@ -105,13 +105,24 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     marks = _char_class(_MARK_CATEGORIES)
     astral_marks = _char_class(_MARK_CATEGORIES, astral=True)
     token = re.compile(f"[{_UNSPACED_RANGES}]|{letter}(?:{letter}|[{marks}]|[{astral_marks}])*")
-    invisible = _char_class(_INVISIBLE_CATEGORIES, keep="\t\n\r")
+    invisible = _char_class(_INVISIBLE_CATEGORIES, keep="\t\n\r") + _IGNORABLE
     return token, re.compile(f"[{invisible}]|[\\U00010000-\\U0010ffff]")
+
+
+# Default-ignorable characters that are not format characters: a combining grapheme joiner,
+# Hangul fillers, Khmer inherent vowels, Mongolian and standard variation selectors. Drawn as
+# nothing, they would split a forbidden word for the rules' `\w` and `\b`.
+_IGNORABLE = "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+_IGNORABLE_ASTRAL = frozenset(range(0xE0100, 0xE01F0))
 
 
 def _visible(match: re.Match[str]) -> str:
     char = match.group()
-    return "" if unicodedata.category(char) in _INVISIBLE_CATEGORIES else char
+    if ord(char) < 0x10000:  # matched by the class of invisible BMP characters
+        return ""
+    if ord(char) in _IGNORABLE_ASTRAL or unicodedata.category(char) in _INVISIBLE_CATEGORIES:
+        return ""
+    return char
 
 
 _LOOKALIKES = {
@@ -125,9 +136,13 @@ _LOOKALIKES = {
     "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u", "χ": "x",
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
     "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    # Latin letters drawn like another (small capitals, dotless i, Latin alpha)
+    "ı": "i", "ɑ": "a", "ɪ": "i", "ʟ": "l", "ᴏ": "o", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z",
+    "ʀ": "r", "ɴ": "n", "ᴛ": "t", "ᴇ": "e", "ᴀ": "a", "ᴄ": "c", "ᴅ": "d", "ʜ": "h", "ᴋ": "k",
+    "ᴍ": "m", "ᴘ": "p", "ꜱ": "s", "ʏ": "y", "ʙ": "b", "ɢ": "g", "ᴊ": "j", "ꜰ": "f",
 }  # fmt: skip
-"""Cyrillic and Greek letters drawn like a Latin one (Unicode's confusables, the common
-subset); they are mapped only inside Latin text, so Russian and Greek stay as written."""
+"""Letters drawn like a basic Latin one (Unicode's confusables, the common subset): Cyrillic
+and Greek ones are mapped only inside Latin text, so Russian and Greek stay as written."""
 
 _PUNCTUATION_LOOKALIKES = str.maketrans(
     {

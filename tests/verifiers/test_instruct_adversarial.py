@@ -248,6 +248,22 @@ def test_look_alike_letters_do_not_dodge_a_forbidden_word_or_a_letter_count() ->
     assert "pop" in normalise(all_cyrillic)
 
 
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        "harb\u034four",  # a combining grapheme joiner, drawn as nothing
+        "harb\ufe0four",  # a variation selector
+        "harb\u200dour",  # a zero-width joiner
+        "h\u0251rbour",  # Latin alpha
+        "\u029c\u1d00\u0280\u0299\u1d0f\u1d1c\u0280",  # small capitals
+    ],
+)
+def test_a_forbidden_word_in_disguise_is_still_the_word(disguise: str) -> None:
+    row = one("keywords:forbidden_words", {"forbidden_words": ["harbour"]})
+    text = PROSE.replace("harbour", disguise)
+    assert reward(row, text, gated=True) == 0.0, normalise(text)[:60]
+
+
 def test_russian_text_is_left_in_cyrillic() -> None:
     russian = "Сегодня была прекрасная погода, и мы гуляли вдоль реки."
     assert normalise(russian) == russian
