@@ -282,6 +282,9 @@ class MathVerifier:
             ({"answer": "42"}, "The answer is 42.", 0.0),
             ({"answer": "42"}, "\\boxed{41}", 0.0),
             ({"answer": "42"}, "\\boxed{42} or \\boxed{41}", 0.0),
+            ({"answer": "7154"}, "\\boxed{3146 + 4008}", 0.0),  # the question, not an answer
+            ({"answer": "\\pi"}, "\\boxed{3.14}", 0.0),  # an approximation of an exact value
+            ({"answer": "\\pi", "numeric_precision": True}, "\\boxed{3.14}", 1.0),
             ({"answer": "42", "mode": "lenient"}, "The answer is 42.", 1.0),
         ]
 
