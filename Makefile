@@ -35,8 +35,9 @@ format: setup
 pytest: setup
 	$(BIN)/pytest -q
 
-# The main job: three environments at once on the embedded model, sized for a laptop CPU by
-# examples/cpu-quickstart.yaml. --resume continues an interrupted run (or starts a new one).
+# The main job: the bare `rlvr train --envs math,code,if` (its CPU defaults are the learning
+# benchmark's settings) plus examples/cpu-quickstart.yaml's one addition, easy math, and its run
+# directory. --resume continues an interrupted run (or starts a new one).
 train: setup
 	$(BIN)/rlvr train --envs math,code,if --config examples/cpu-quickstart.yaml --resume
 

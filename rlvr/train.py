@@ -258,7 +258,8 @@ def _resolved(config: TrainConfig, gpu: bool, world_size: int) -> tuple[TrainCon
     if config.dynamic_sampling_rounds and world_size > 1:
         raise UserError(
             "dynamic_sampling_rounds needs one training process (the replacement groups are "
-            f"generated where the step's batch is held); this run has {world_size}"
+            f"generated where the step's batch is held); this run has {world_size}: set "
+            "dynamic_sampling_rounds: 0 (the dapo algorithm turns it on)"
         )
     hardware = {
         "device": "cuda" if gpu else "cpu",
@@ -304,7 +305,7 @@ def _batching(config: TrainConfig, model_path: Path, gpu: bool, world_size: int)
         shape,
         rows=rows,
         completion_tokens=_given(config.max_completion_length),
-        memory_bytes=torch.cuda.get_device_properties(0).total_memory,
+        memory_bytes=torch.cuda.get_device_properties(torch.cuda.current_device()).total_memory,
         lora=config.lora,
         reference_model=bool(config.beta),
         gradient_checkpointing=bool(trl.get("gradient_checkpointing", True)),
@@ -549,6 +550,8 @@ class _LiveView:
             if key.startswith("env/") and key.endswith("/pass_rate") and key.count("/") == 2
         )
         zero = row.get("zero_variance_groups")
+        if not pass_rates:  # trl.num_iterations > 1: this step reused the last completions
+            pass_rates = "(no generation this step)"
         self.progress.update(self.task, completed=step, summary=f"pass {pass_rates}")
         per_step = (time.perf_counter() - self.started) / max(1, step - self.first_step)
         eta = f"{per_step * (self.max_steps - step) / 60:.1f} min"

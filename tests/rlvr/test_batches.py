@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -161,3 +164,28 @@ def test_replacements_are_fresh_problems_of_the_same_environment() -> None:
     assert sorted(fresh) == ["m3", "m4"]
     assert plan.replacements("if", 1, step=0, exclude={"i1"}) == []
     assert [r["problem_id"] for r in plan.group_rows(["m3"])] == ["m3", "m3"]
+
+
+def test_the_gpu_defaults_become_micro_batches_and_accumulation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `rlvr train` derives on an 80 GB GPU for a 1.5B model (the arithmetic above)."""
+    import torch
+    from transformers import Qwen2Config
+
+    from rlvr.config import config_from_dict, resolve_defaults
+    from rlvr.train import _batching
+
+    Qwen2Config(**QWEN_1_5B).save_pretrained(tmp_path)
+    gpu = SimpleNamespace(total_memory=80 * 10**9)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: gpu)
+    for lora, micro in ((True, 16), (False, 8)):
+        config = resolve_defaults(
+            config_from_dict({"envs": ["math"], "lora": lora}), gpu=True, vllm_installed=False
+        )
+        batching = _batching(config, tmp_path, gpu=True, world_size=1)
+        assert (batching.rows_per_step, batching.micro_batch_size) == (256, micro)
+        assert batching.accumulation_steps == 256 // micro
+        two = _batching(config, tmp_path, gpu=True, world_size=2)  # 128 completions a process
+        assert two.micro_batch_size * two.accumulation_steps == 128

@@ -559,6 +559,8 @@ def test_a_dapo_run_with_a_trl_override_reports_to_tensorboard(
         *train_args(tiny_model, out, "--envs", "math", "--max-steps", 2),
         "--algorithm",
         "dapo",
+        "--dynamic-sampling-rounds",  # the preset's 3, bounded to keep the test fast
+        1,
         "--trl",
         "top_k=5",
         "--micro-batch-size",
@@ -572,6 +574,7 @@ def test_a_dapo_run_with_a_trl_override_reports_to_tensorboard(
     config = yaml.safe_load((out / "config.yaml").read_text())
     assert config["trl"] == {"epsilon": 0.2, "epsilon_high": 0.28, "top_k": 5}
     assert (config["loss_type"], config["overlong"], config["beta"]) == ("dapo", "soft", 0.0)
+    assert config["dynamic_sampling_rounds"] == 1  # the flag wins over the preset
     assert config["hardware"]["micro_batch_size"] == 2
     assert config["hardware"]["gradient_accumulation_steps"] == 2  # 2 problems x 2 / 2
     assert isinstance(config["bf16"], bool)
@@ -582,6 +585,7 @@ def test_a_dapo_run_with_a_trl_override_reports_to_tensorboard(
     for row in metrics:
         extra = row["dynamic_sampling/extra_completions"]
         assert extra == 2 * row["dynamic_sampling/replaced_groups"]
+        assert row["dynamic_sampling/extra_rounds"] <= 1
         # the curriculum heard every group generated, the replaced ones too
         assert row["env/math/completions"] == 4 + extra
         assert 0 <= row["zero_variance_groups_in_update"] <= 1
