@@ -1,0 +1,169 @@
+"""The `math-tool` environment: the math problems, with a sandboxed Python interpreter as a
+calculator; the sympy answer checker (`math` verifier) decides.
+
+The problems are the `math` environment's (generated pool, or `data=FILE`), re-identified as
+`math-tool/<id>` so that both can train in one run; each keeps its `math` split (the split is
+the source id's), so a problem held out of `math` is held out here too. The tool,
+`python(code)`, runs the code as a script in a fresh sandbox (the code verifier's sandbox:
+no network, private filesystem, CPU, memory, process and output limits) and returns what it
+printed; the interpreter is the sandbox's Python with its standard library (`math`,
+`fractions`, `decimal`, `itertools`), and sympy only if that interpreter has it. Nothing
+persists between calls: a value needed again is computed again. Whatever the code prints is
+text for the policy, never an answer: the reward is the math verifier's verdict on the final
+assistant turn's `\\boxed{}` answer, exactly as for `math`.
+
+At most `max_turns` calls run per episode (later ones are refused without running); one that
+runs past `timeout_s` is killed and reported as such; output is bounded
+(`rlvr.multiturn.bounded`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rlvr.environments.math import INSTRUCTION, MathEnvironment
+from rlvr.multiturn import ToolInfrastructureError, ToolRunner, output_text
+from rlvr.protocols import Message, Problem, Split
+from rlvr.records import Record
+from rlvr.verifiers.sandbox import Limits, Sandbox, SandboxUnavailable
+
+DEFAULT_MAX_TURNS = 3
+TOOL_LIMITS = Limits(cpu_s=5.0, memory_bytes=256 << 20, processes=4, output_bytes=64 << 10)
+"""A calculator's share: enough for arithmetic on big integers, not for a fork bomb."""
+
+
+class MathToolEnvironment:
+    name = "math-tool"
+    verifier = "math"
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        size: int | None = None,
+        data: str | Path | None = None,
+        families: Sequence[str] | None = None,
+        max_difficulty: int | None = None,
+        heldout_fraction: float = 0.1,
+        mode: str | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        timeout_s: float = 5.0,
+        sandbox: str | None = None,
+    ) -> None:
+        if max_turns < 1:
+            raise ValueError(f"max_turns must be at least 1, got {max_turns}")
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        options: dict[str, Any] = {} if size is None else {"size": size}
+        self.source = MathEnvironment(
+            seed=seed,
+            data=data,
+            families=families,
+            max_difficulty=max_difficulty,
+            heldout_fraction=heldout_fraction,
+            mode=mode,
+            shots=0,
+            **options,
+        )
+        self.training_verifier_options: Mapping[str, Any] = dict(
+            MathEnvironment.training_verifier_options
+        )
+        self.max_turns = max_turns
+        self.timeout_s = timeout_s
+        self.sandbox_mode = sandbox
+        self._sandbox: Sandbox | None = None
+
+    def problems(self, split: Split = "train") -> list[Record]:
+        return [self._record(p) for p in self.source.problems(split)]
+
+    def prompt(self, problem: Problem) -> list[Message]:
+        messages = self.source.prompt(problem)
+        last = messages[-1]
+        if not isinstance(problem["prompt"], str):
+            return messages
+        tool = (
+            "You may call the tool `python` with a Python script to compute with; it returns "
+            f"what the script prints (at most {self.max_turns} calls). {INSTRUCTION}"
+        )
+        content = f"{problem['prompt']}\n\n{tool}"
+        return [*messages[:-1], {**last, "content": content}]
+
+    def episode(self, problems: Mapping[str, Problem]) -> MathToolEpisode:
+        return MathToolEpisode(self, problems)
+
+    def sandbox(self) -> Sandbox:
+        """The sandbox the tool runs in (configured on first use)."""
+        if self._sandbox is None:
+            self._sandbox = Sandbox.configured(self.sandbox_mode)
+        return self._sandbox
+
+    def _record(self, problem: Mapping[str, Any]) -> Record:
+        source_id = str(problem["id"])
+        meta = dict(problem.get("meta") or {})
+        meta["source_id"] = source_id
+        return {
+            **problem,
+            "id": f"{self.name}/{source_id.removeprefix('math/')}",
+            "env": self.name,
+            "meta": meta,
+        }
+
+
+class MathToolEpisode:
+    """One rollout on one problem; its only tool is `python`."""
+
+    def __init__(self, environment: MathToolEnvironment, problems: Mapping[str, Problem]):
+        self._environment = environment
+        self._problems = problems
+        self._runner = ToolRunner(environment.max_turns)
+
+    @property
+    def transcript(self) -> list[dict[str, Any]]:
+        return self._runner.transcript
+
+    @property
+    def fault(self) -> str | None:
+        return self._runner.fault
+
+    def reset(self, **row: Any) -> None:
+        problem_id = str(row.get("problem_id"))
+        if problem_id not in self._problems:
+            raise KeyError(f"math-tool: no problem with id {problem_id!r} in this run")
+        self._runner.reset()
+
+    def python(self, code: str) -> str:
+        """Run a Python script in a sandbox and return what it prints.
+
+        Args:
+            code: The script; print the values you want to see.
+
+        Returns:
+            What the script printed (and its error, if it failed).
+        """
+        return self._runner.call("python", {"code": code}, lambda: self._run(code))
+
+    def _run(self, code: str) -> tuple[str, str]:
+        timeout_s = self._environment.timeout_s
+        try:
+            sandbox = self._environment.sandbox()
+            result = sandbox.run(
+                [sandbox.interpreter, "main.py"],
+                files={"main.py": code},
+                limits=TOOL_LIMITS,
+                timeout_s=timeout_s,
+            )
+        except SandboxUnavailable as exc:
+            raise ToolInfrastructureError(str(exc)) from None
+        text = output_text(result.stdout, result.stderr)
+        if result.timed_out:
+            return "error", f"{text}\n[killed: timed out after {timeout_s:g} s]".lstrip()
+        if result.memory_exceeded:
+            return "error", f"{text}\n[killed: memory limit]".lstrip()
+        if result.output_exceeded:
+            return "error", f"{text}\n[killed: printed too much]".lstrip()
+        if result.exit_code != 0:
+            how = f"exit status {result.exit_code}" if result.exit_code is not None else "a signal"
+            return "error", f"{text}\n[the script failed: {how}]".lstrip()
+        return "ok", text if text.strip() else "(no output: print the values you want to see)"

@@ -1,0 +1,408 @@
+"""Multi-turn environments: the policy calls tools, the environment answers, and the same
+deterministic verifier as in single-turn training scores the final answer.
+
+The rollout loop is TRL's (`GRPOTrainer(environment_factory=...)`, transformers >= 5.2): for
+each rollout TRL takes an instance from a factory, calls its `reset(**row)` with the dataset
+row, exposes its public methods as tools (their type hints and Google-style docstrings are the
+schema the chat template renders), runs the tool calls the model makes and appends each result
+as a `tool` message, for at most `max_tool_calling_iterations` rounds. rlvr adds what TRL
+leaves to the environment:
+
+- the contract (`MultiTurnEnvironment`, `Episode`): an environment is still a source of
+  problem records with a prompt and a verifier name; a multi-turn one also says how many tool
+  calls an episode may run (`max_turns`) and makes the per-episode state object TRL drives;
+- `ToolRunner`, which every built-in tool call goes through: turn counting (a call past the
+  limit is refused without running), arguments checked before anything runs, every exception
+  turned into an error text the policy reads (a tool never raises into TRL's loop), output
+  bounded in size and stripped of control characters, and each call recorded in the
+  episode's transcript;
+- the reward is the verifier's verdict on the last assistant turn (`rlvr.scoring.completion_text`
+  already reads it from TRL's message lists), so the reward path of single-turn training is
+  unchanged; a tool call that met an infrastructure fault (the sandbox could not start) marks
+  the episode (`Episode.fault`), and `episode_reward` turns its reward into None (left out of
+  the update), never a silent 0;
+- the glue to TRL (`environment_factories`, `training_row`, `grpo_config_kwargs`) and to run
+  files (`transcript_of`), and `run_episode`, the same loop for a scripted policy or an
+  evaluation engine outside TRL.
+
+What the tools run, they run in the code sandbox (`rlvr.verifiers.sandbox`) with the code
+verifier's guarantees; nothing a tool returns is ever read as a verdict.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from rlvr.protocols import Message, Problem, Split
+
+TOOL_OUTPUT_CHARS = 2000
+"""Longest tool result the policy reads (head and tail kept): a program that prints megabytes
+costs the rollout a few hundred tokens, not its context."""
+TOOL_ARGUMENT_CHARS = 20_000
+"""Longest argument a tool accepts: beyond it the call is refused before anything runs."""
+TRANSCRIPT_CHARS = 4000
+"""Longest text kept per message in a transcript written to a run file."""
+NOT_TOOLS = ("reset", "get_reward")
+"""Public methods of an episode that TRL does not expose as tools."""
+
+
+# -- the contract --------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Episode(Protocol):
+    """One rollout's state: what TRL's `environment_factory` creates and drives.
+
+    Its public methods other than `reset` are the tools (plain arguments, type hints and a
+    Google-style docstring with an `Args:` section, returning text). It must not define
+    `get_reward`: the reward is the environment's verifier on the final answer, not a state
+    of the episode. Helpers are private (`_name`), since TRL exposes every public method.
+    """
+
+    transcript: list[dict[str, Any]]
+    """Every tool call of the episode in order: `{"turn", "tool", "arguments", "status",
+    "result"}`; `status` is `ok`, `error` (the candidate's fault: a crash, a timeout, a bad
+    argument), `refused` (past the limits, nothing ran) or `infrastructure`."""
+    fault: str | None
+    """Set when a tool call met an infrastructure fault: the episode's reward is None."""
+
+    def reset(self, **row: Any) -> str | None:
+        """Start an episode on the row's problem (`row["problem_id"]`); return None or text
+        appended to the last user message."""
+        ...
+
+
+@runtime_checkable
+class MultiTurnEnvironment(Protocol):
+    """An environment (`rlvr.protocols.Environment`) whose episodes may call tools.
+
+    `verifier` names the registered verifier that scores the final assistant turn, exactly as
+    for a single-turn environment; `max_turns` bounds the tool calls that run per episode.
+    """
+
+    name: str
+    verifier: str
+    max_turns: int
+
+    def problems(self, split: Split = "train") -> Sequence[Problem]: ...
+
+    def prompt(self, problem: Problem) -> list[Message]: ...
+
+    def episode(self, problems: Mapping[str, Problem]) -> Episode:
+        """A fresh episode that finds its problem in `problems` (by id) when reset."""
+        ...
+
+
+def is_multiturn(environment: object) -> bool:
+    """Whether an environment declares the multi-turn members (the core's only check)."""
+    return isinstance(environment, MultiTurnEnvironment)
+
+
+# -- running tools -------------------------------------------------------------------------------
+
+
+class ToolRunner:
+    """The one path a built-in tool call takes: limits, error capture, bounding, transcript.
+
+    `call(name, arguments, run)` checks the turn and argument limits, runs `run()` (which
+    returns `(status, text)`), and returns the text the policy reads. `run` raising is a bug of
+    the tool, reported to the policy as an error text and never raised into TRL's loop; a
+    `ToolInfrastructureError` marks the episode's `fault`.
+    """
+
+    def __init__(self, max_turns: int) -> None:
+        if max_turns < 1:
+            raise ValueError(f"max_turns must be at least 1, got {max_turns}")
+        self.max_turns = max_turns
+        self.transcript: list[dict[str, Any]] = []
+        self.fault: str | None = None
+        self.turns_used = 0
+
+    def reset(self) -> None:
+        self.transcript = []
+        self.fault = None
+        self.turns_used = 0
+
+    def call(
+        self, name: str, arguments: Mapping[str, Any], run: Callable[[], tuple[str, str]]
+    ) -> str:
+        # Every call counts, a malformed one too: no kind of call is free to repeat.
+        if self.turns_used >= self.max_turns:
+            status, text = (
+                "refused",
+                (
+                    f"turn limit reached: {self.max_turns} tool calls per episode; "
+                    "nothing was run. Give your final answer now."
+                ),
+            )
+        else:
+            self.turns_used += 1
+            checked, text = self._checked(arguments)
+            status, text = (checked, text) if checked is not None else self._run(run)
+        text = bounded(text)
+        self.transcript.append(
+            {
+                "turn": len(self.transcript) + 1,
+                "tool": name,
+                "arguments": {k: bounded(_as_text(v)) for k, v in arguments.items()},
+                "status": status,
+                "result": text,
+            }
+        )
+        return text
+
+    def _checked(self, arguments: Mapping[str, Any]) -> tuple[str | None, str]:
+        for key, value in arguments.items():
+            if not isinstance(value, str):
+                return "error", f"argument {key!r} must be a string, got {type(value).__name__}"
+            if len(value) > TOOL_ARGUMENT_CHARS:
+                return "error", (
+                    f"argument {key!r} is {len(value)} characters; "
+                    f"at most {TOOL_ARGUMENT_CHARS} are accepted. Nothing was run."
+                )
+        return None, ""
+
+    def _run(self, run: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+        try:
+            return run()
+        except ToolInfrastructureError as exc:
+            self.fault = str(exc)[:TOOL_OUTPUT_CHARS]
+            return "infrastructure", (
+                "the tool could not run (an infrastructure fault, not your code's); "
+                "this episode will not be scored."
+            )
+        except Exception as exc:
+            # A tool bug must not end the rollout: the policy reads it like any other error.
+            return "error", f"the tool failed: {type(exc).__name__}: {exc}"
+
+
+class ToolInfrastructureError(Exception):
+    """Raised by a tool's `run` when the fault is the infrastructure's (the sandbox could not
+    start), never the candidate's."""
+
+
+def bounded(text: str, limit: int = TOOL_OUTPUT_CHARS) -> str:
+    """Text safe to show the policy: control characters (other than newline and tab) dropped,
+    chat-template markers broken up, at most `limit` characters (head and tail kept)."""
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    # `<|im_end|>` and the like are special tokens of many templates: printed by a program and
+    # re-tokenized, they would forge turns in the conversation the policy reads next.
+    text = text.replace("<|", "<\\|").replace("|>", "\\|>")
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    marker = f"\n... [{cut} characters cut] ...\n"
+    keep = max(0, limit - len(marker))
+    head = keep * 2 // 3
+    return text[:head] + marker + text[len(text) - (keep - head) :]
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return repr(type(value))
+
+
+def output_text(stdout: bytes, stderr: bytes) -> str:
+    """A sandboxed run's output as the policy reads it (stdout, then stderr if any)."""
+    out = stdout.decode("utf-8", "replace")
+    err = stderr.decode("utf-8", "replace")
+    if err.strip():
+        out = f"{out}\n[stderr]\n{err}" if out else f"[stderr]\n{err}"
+    return out
+
+
+# -- the glue to TRL -------------------------------------------------------------------------------
+
+
+class NoToolsEpisode:
+    """The episode of a single-turn environment in a run that mixes both kinds: TRL's dict of
+    factories needs one for every row's environment; this one offers no tools."""
+
+    def __init__(self) -> None:
+        self.transcript: list[dict[str, Any]] = []
+        self.fault: str | None = None
+
+    def reset(self, **row: Any) -> None:
+        return None
+
+
+def environment_factories(
+    environments: Mapping[str, Any], problems: Mapping[str, Problem]
+) -> dict[str, Callable[[], Any]] | None:
+    """TRL's `environment_factory` dict for a run's environments ({name: instance}), or None
+    when none is multi-turn (TRL then runs single-turn, as before). `problems`: every
+    training problem by id, where an episode finds its own at `reset`."""
+    if not any(is_multiturn(env) for env in environments.values()):
+        return None
+    factories: dict[str, Callable[[], Any]] = {}
+    for name, env in environments.items():
+        if is_multiturn(env):
+            factories[name] = _EpisodeFactory(env, problems)
+        else:
+            factories[name] = NoToolsEpisode
+    return factories
+
+
+@dataclass
+class _EpisodeFactory:
+    environment: Any
+    problems: Mapping[str, Problem] = field(repr=False)
+
+    def __call__(self) -> Episode:
+        episode: Episode = self.environment.episode(self.problems)
+        return episode
+
+
+def training_row(name: str, environment: Any, problem: Problem) -> dict[str, Any]:
+    """A training dataset row: the single-turn row plus the `environment` field TRL routes
+    each example by (only meaningful when `environment_factories` is not None)."""
+    return {
+        "prompt": environment.prompt(problem),
+        "problem_id": str(problem["id"]),
+        "environment": name,
+    }
+
+
+def grpo_config_kwargs(environments: Mapping[str, Any]) -> dict[str, Any]:
+    """GRPOConfig fields a run with multi-turn environments needs: TRL's round limit is the
+    largest `max_turns` (each episode refuses its own calls past its limit)."""
+    turns = [env.max_turns for env in environments.values() if is_multiturn(env)]
+    return {"max_tool_calling_iterations": max(turns)} if turns else {}
+
+
+def episode_reward(reward: float | None, episode: object) -> float | None:
+    """A rollout's reward given its episode: None (left out of the update) when a tool met an
+    infrastructure fault, since the policy may have been denied feedback it was owed."""
+    if reward is not None and getattr(episode, "fault", None):
+        return None
+    return reward
+
+
+def tools_of(episode: object) -> dict[str, Callable[..., Any]]:
+    """An episode's tools by name, chosen as TRL chooses them: the public functions of its
+    class other than `reset` and `get_reward`."""
+    return {
+        name: getattr(episode, name)
+        for name, _ in inspect.getmembers(type(episode), predicate=inspect.isfunction)
+        if name not in NOT_TOOLS and not name.startswith("_")
+    }
+
+
+def transcript_of(completion: Any) -> list[dict[str, Any]] | None:
+    """A TRL completion (a message list) as JSON-safe data for samples.jsonl: every assistant
+    turn (its text and tool calls) and every tool result, each text bounded. None for a plain
+    text completion (single-turn: the `completion` field already holds it)."""
+    if not isinstance(completion, list):
+        return None
+    messages = []
+    for message in completion:
+        if not isinstance(message, Mapping):
+            continue
+        entry: dict[str, Any] = {"role": str(message.get("role"))}
+        content = message.get("content")
+        entry["content"] = bounded(
+            _as_text(content if content is not None else ""), TRANSCRIPT_CHARS
+        )
+        if message.get("name") is not None:
+            entry["name"] = str(message["name"])
+        calls = message.get("tool_calls")
+        if isinstance(calls, list) and calls:
+            entry["tool_calls"] = [_call_data(call) for call in calls]
+        messages.append(entry)
+    return messages
+
+
+def _call_data(call: Any) -> dict[str, Any]:
+    function = call.get("function", {}) if isinstance(call, Mapping) else {}
+    if not isinstance(function, Mapping):
+        function = {}
+    arguments = function.get("arguments")
+    return {
+        "name": str(function.get("name")),
+        "arguments": bounded(
+            _as_text(arguments if arguments is not None else {}), TRANSCRIPT_CHARS
+        ),
+    }
+
+
+# -- the same loop outside TRL ------------------------------------------------------------------
+
+
+Policy = Callable[[list[dict[str, Any]]], dict[str, Any]]
+"""Given the conversation so far, the next assistant message (`content`, optional
+`tool_calls` as TRL parses them: `[{"type": "function", "function": {"name", "arguments"}}]`)."""
+
+
+@dataclass
+class EpisodeResult:
+    messages: list[dict[str, Any]]
+    """The completion: every assistant turn and tool result, as TRL builds it."""
+    transcript: list[dict[str, Any]]
+    fault: str | None
+
+    @property
+    def final(self) -> str:
+        """The text the verifier judges: the last assistant turn's content."""
+        for message in reversed(self.messages):
+            if message.get("role") == "assistant":
+                content = message.get("content")
+                return content if isinstance(content, str) else ""
+        return ""
+
+
+def run_episode(
+    environment: MultiTurnEnvironment,
+    problem: Problem,
+    policy: Policy,
+    *,
+    max_rounds: int | None = None,
+) -> EpisodeResult:
+    """One episode driven by `policy`, with TRL's semantics: generate; while the last message
+    calls tools and fewer than `max_rounds` (default the environment's `max_turns`) rounds ran,
+    run them, append the results and generate again. For scripted tests and for evaluation
+    engines that generate outside TRL."""
+    rounds = environment.max_turns if max_rounds is None else max_rounds
+    episode = environment.episode({str(problem["id"]): problem})
+    observation = episode.reset(problem_id=str(problem["id"]))
+    prompt = [dict(m) for m in environment.prompt(problem)]
+    if observation:
+        prompt[-1] = {**prompt[-1], "content": prompt[-1]["content"] + observation}
+    tools = tools_of(episode)
+    completion: list[dict[str, Any]] = []
+    message = policy(prompt + completion)
+    completion.append(message)
+    done = 0
+    while message.get("tool_calls") and done < rounds:
+        done += 1
+        for call in message["tool_calls"]:
+            name, result = _dispatch(tools, call)
+            completion.append({"role": "tool", "name": name, "content": result})
+        message = policy(prompt + completion)
+        completion.append(message)
+    return EpisodeResult(completion, list(episode.transcript), episode.fault)
+
+
+def _dispatch(tools: Mapping[str, Callable[..., Any]], call: Any) -> tuple[str, str]:
+    """One tool call as TRL makes it: an unknown tool or bad arguments is an error result."""
+    function = call.get("function", {}) if isinstance(call, Mapping) else {}
+    name = str(function.get("name", "unknown")) if isinstance(function, Mapping) else "unknown"
+    arguments = function.get("arguments", {}) if isinstance(function, Mapping) else {}
+    if name not in tools:
+        return name, str({"error": f"Tool {name} not found."})
+    if not isinstance(arguments, Mapping):
+        return name, str({"error": "arguments must be an object"})
+    try:
+        return name, str(tools[name](**arguments))
+    except Exception as exc:
+        return name, str({"error": str(exc)})
