@@ -13,8 +13,8 @@ written text does (measured on GPT-4's answers to IFEval's 540 prompts, BENCHMAR
 - enough words, and enough words with letters in them (`1 2 3 ... 420`, `s 1 2 ... 25`);
 - enough different words for the length (`one two ... ten` cycled): distinct words grow
   roughly with the square root of the length in any prose, so the floor is a multiple of it;
-- few repeated word 4-grams (a paragraph pasted ten times: each copy has many words, but the
-  same ones in the same order);
+- few repeated word 4-grams (a paragraph pasted three times or more: each copy has many
+  different words, but the same ones in the same order);
 - little of it copied from the prompt, and little of the prompt copied into it (an echoed
   prompt, alone or diluted with other text; a request the row asks to repeat is left out);
 - mostly Latin letters where the row asks for no other language (an answer in Cyrillic or
@@ -22,9 +22,10 @@ written text does (measured on GPT-4's answers to IFEval's 540 prompts, BENCHMAR
 
 `normalise` is applied before the gate and the rules in the same mode: Unicode NFKC (so
 full-width `，` is a comma and `𝐀` an `A`), invisible characters removed (a zero-width space
-inside a word would otherwise split it into two counted words), and Cyrillic or Greek
-look-alikes inside Latin text mapped to the Latin letter (`wіnter` with a Cyrillic `і`
-would otherwise dodge a forbidden word, and a Cyrillic `е` a letter count).
+or a combining grapheme joiner inside a word would otherwise split it into two counted
+words, or hide a forbidden one), and look-alikes mapped to the Latin letter they imitate:
+Cyrillic or Greek ones inside Latin text (a Cyrillic `а` in `harbour` would otherwise dodge
+a forbidden word, and a Cyrillic `е` a letter count), Latin small capitals anywhere.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ sentence splitter are slow Python; no IFEval answer is a tenth of this)."""
 MIN_WORDS = 20
 DIVERSITY = 1.5
 """Distinct words must reach max(min_words / 2, min(half the words, DIVERSITY * sqrt(words))):
-10 of 20, 15 of 100, 31 of 420. GPT-4's IFEval answers have at least 1.7 times that; a
+10 of 20, 15 of 100, 31 of 420. GPT-4's IFEval answers have at least 1.3 times that; a
 10-word cycle has 10."""
 MAX_REPEATED_NGRAMS = 0.5
 """At most this share of word 4-grams may repeat earlier ones: a text pasted three times is
