@@ -74,6 +74,8 @@ class InstructionVerifier:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if min_words < 0:
             raise ValueError(f"min_words must be >= 0, got {min_words}")
+        if min_content is not None and not isinstance(min_content, bool):
+            raise ValueError(f"min_content must be true, false or null, got {min_content!r}")
         self.mode = mode
         self.all_or_nothing = all_or_nothing
         self.min_content = min_content

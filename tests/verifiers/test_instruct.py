@@ -801,3 +801,5 @@ def test_bad_options_are_refused() -> None:
         InstructionVerifier(mode="lenient")
     with pytest.raises(ValueError, match="min_words"):
         InstructionVerifier(min_words=-1)
+    with pytest.raises(ValueError, match="min_content"):
+        InstructionVerifier(min_content="yes")  # type: ignore[arg-type]
