@@ -246,6 +246,8 @@ class InstructionEnvironment:
             raise ValueError(f"size must be at least 1, got {size}")
         if not 0 <= heldout_fraction < 1:
             raise ValueError(f"heldout_fraction must be in [0, 1), got {heldout_fraction}")
+        if min_content is not None and not isinstance(min_content, bool):
+            raise ValueError(f"min_content must be true, false or null, got {min_content!r}")
         if not 1 <= max_instructions <= MAX_INSTRUCTIONS:
             raise ValueError(f"max_instructions must be 1 to {MAX_INSTRUCTIONS}")
         self.seed = seed

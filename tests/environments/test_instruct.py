@@ -222,6 +222,8 @@ def test_instructions_can_be_restricted_and_are_validated() -> None:
         }
     with pytest.raises(ValueError, match="unknown instruction ids"):
         InstructionEnvironment(instructions=["keywords:nope"])
+    with pytest.raises(ValueError, match="min_content"):
+        InstructionEnvironment(min_content="yes")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="fewer than"):
         InstructionEnvironment(size=5000, instructions=["punctuation:no_comma"]).problems()
 
