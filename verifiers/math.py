@@ -36,6 +36,7 @@ box yet.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -225,10 +226,6 @@ class MathVerifier:
             gold = read(gold_text)
         except ParseError:
             gold = None
-        if gold is not None and answer is not None:
-            refusal = not_an_answer(gold, answer, problem.get("prompt"), deadline)
-            if refusal:
-                return Verdict(0.0, {**info, "status": "not_computed", "reason": refusal})
         if gold is None or answer is None:
             correct = plain(gold_text) == plain(final)
             info["compared_as"] = "text"
@@ -253,6 +250,14 @@ class MathVerifier:
                         "reason": f"no decision within {self.time_budget_s} s",
                     },
                 )
+        # equal in value; is it an answer? (asked only then: the question is read once here)
+        refusal = (
+            not_an_answer(gold, answer, problem.get("prompt"), deadline)
+            if correct and gold is not None and answer is not None
+            else None
+        )
+        if refusal:
+            return Verdict(0.0, {**info, "status": "not_computed", "reason": refusal})
         if correct:
             return Verdict(1.0, {**info, "status": "correct"})
         if answer is None:
@@ -576,10 +581,15 @@ def _prompt_text(prompt: Any) -> str:
     return prompt[:MAX_PROMPT_CHARS] if isinstance(prompt, str) else ""
 
 
-def _prompt_expressions(prompt: Any) -> list[Any]:
+def _prompt_expressions(prompt: Any) -> tuple[Any, ...]:
     """The expressions written in the question's math spans, and the sides of its equations."""
+    return _expressions_in(_prompt_text(prompt))
+
+
+@functools.lru_cache(maxsize=4096)  # a group of completions shares its question
+def _expressions_in(prompt: str) -> tuple[Any, ...]:
     expressions = []
-    for match in _MATH_SPAN.finditer(_prompt_text(prompt)):
+    for match in _MATH_SPAN.finditer(prompt):
         span = next(g for g in match.groups() if g)
         try:
             value = read(span).value
@@ -587,7 +597,7 @@ def _prompt_expressions(prompt: Any) -> list[Any]:
             continue
         terms = value.terms if isinstance(value, Relation) else (value,)
         expressions += [t for t in terms if isinstance(t, sympy.Expr) and t.free_symbols]
-    return expressions
+    return tuple(expressions)
 
 
 def _monomial(value: Any) -> bool:

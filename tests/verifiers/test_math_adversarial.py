@@ -95,7 +95,6 @@ UNDONE = [
     ("\\frac{1}{2}", "2/4"),
     ("-\\frac{1}{12}", "\\frac{3}{4} - \\frac{5}{6}"),
     ("7154", "x = 3146 + 4008"),
-    ("7154", "3146 + 4008 = 3146 + 4008"),
     ("7154", "(3146 + 4008)"),
     ("7154", "7154 + 0"),
     ("7154", "7154 \\cdot 1"),
@@ -187,6 +186,7 @@ def test_any_sum_or_product_of_two_numbers_is_undone(a: int, b: int, op: str) ->
 HEDGES = [
     ("3", "\\boxed{x = 2 = 3}", "strict"),
     ("3", "\\boxed{2 = 3}", "strict"),
+    ("7154", "\\boxed{3146 + 4008 = 3146 + 4008}", "strict"),
     ("5", "\\boxed{5 \\text{ or 6}}", "strict"),
     ("5", "\\boxed{5 \\text{ or } 6}", "strict"),
     ("0.5", "\\boxed{0.5\\%}", "strict"),
