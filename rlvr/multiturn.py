@@ -48,6 +48,8 @@ TOOL_ARGUMENT_CHARS = 20_000
 TRANSCRIPT_CHARS = 4000
 """Longest text kept per message in a transcript written to a run file."""
 NOT_TOOLS = ("reset", "get_reward")
+MARKERS = (("<|", "< |"), ("|>", "| >"), ("<tool", "< tool"), ("</tool", "< /tool"))
+"""Chat-template markers broken up in tool output (see `bounded`)."""
 """Public methods of an episode that TRL does not expose as tools."""
 
 
@@ -192,9 +194,11 @@ def bounded(text: str, limit: int = TOOL_OUTPUT_CHARS) -> str:
     text = "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     )
-    # `<|im_end|>` and the like are special tokens of many templates: printed by a program and
-    # re-tokenized, they would forge turns in the conversation the policy reads next.
-    text = text.replace("<|", "<\\|").replace("|>", "\\|>")
+    # `<|im_end|>` and the like are special tokens of many templates, and `<tool_call>` /
+    # `</tool_response>` the markup of tool turns: printed by a program and re-tokenized, they
+    # would forge turns in the conversation the policy reads next.
+    for marker, broken in MARKERS:
+        text = text.replace(marker, broken)
     if len(text) <= limit:
         return text
     cut = len(text) - limit

@@ -1,0 +1,162 @@
+"""A multi-turn environment inside TRL's own rollout loop: `GRPOTrainer(environment_factory=
+rlvr.multiturn.environment_factories(...))` on a tiny model, one step, mixing a single-turn
+environment (`math`) with a multi-turn one (`math-tool`).
+
+The tiny random model cannot write a tool call, so its generation is scripted (the tokens a
+tool-using policy would emit; the update still runs on them): everything else is TRL's — it
+parses the call from the tokens with the chat template's response schema, calls the
+episode's tool, appends the result, generates again, and hands the message list to the
+reward function, which scores the last assistant turn with the math verifier as rlvr's
+reward path does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+transformers = pytest.importorskip("transformers")
+trl = pytest.importorskip("trl")
+
+from packaging.version import Version  # noqa: E402
+
+from rlvr import get_verifier  # noqa: E402
+from rlvr.environments.math import MathEnvironment  # noqa: E402
+from rlvr.environments.math_tool import MathToolEnvironment  # noqa: E402
+from rlvr.multiturn import (  # noqa: E402
+    environment_factories,
+    episode_reward,
+    grpo_config_kwargs,
+    training_row,
+    transcript_of,
+)
+from rlvr.scoring import completion_text, score  # noqa: E402
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        Version(transformers.__version__) < Version("5.2"),
+        reason="TRL's environment_factory needs transformers >= 5.2",
+    ),
+]
+
+TOOL_CALL = '<tool_call>\n{"name": "python", "arguments": {"code": "print(6 * 7)"}}\n</tool_call>'
+
+
+def scripted_generation(trainer: Any) -> Any:
+    """What a tool-using policy would say: call the calculator when it is offered and no
+    result has come back yet, then answer with what the tool printed."""
+    tokenizer = trainer.processing_class
+
+    def generate(prompt_ids: list[list[int]], *args: Any, **kwargs: Any) -> Any:
+        completions = []
+        for ids in prompt_ids:
+            seen = tokenizer.decode(ids)
+            if "<tool_response>" in seen:
+                printed = seen.rsplit("<tool_response>", 1)[1].split("</tool_response>")[0]
+                text = f"The tool says {printed.strip()}, so \\boxed{{{printed.strip()}}}"
+            elif '"python"' in seen:
+                text = TOOL_CALL
+            else:
+                text = "\\boxed{42}"
+            completions.append(tokenizer.encode(text + "<|im_end|>", add_special_tokens=False))
+        return completions, None
+
+    return generate
+
+
+def test_one_grpo_step_with_a_tool_environment(tiny_model: Path, tmp_path: Path) -> None:
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import GRPOConfig, GRPOTrainer
+    from trl.chat_template_utils import qwen2_5_chat_template
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    tokenizer.chat_template = qwen2_5_chat_template  # a template that renders tool calls
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    # The tool schema in the system prompt alone is hundreds of byte-level tokens: past the
+    # context, TRL drops the tool result and ends the rollout at its call.
+    model.config.max_position_embeddings = 4096
+
+    question = {"prompt": "What is 6 * 7?", "answer": "42", "difficulty": 1}
+    tool_env = MathToolEnvironment(size=5, max_turns=2, timeout_s=5.0)
+    plain_env = MathEnvironment(size=5, shots=0)
+    problems = {
+        "math-tool/q": {**question, "id": "math-tool/q", "env": "math-tool"},
+        "math/q": {**question, "id": "math/q", "env": "math"},
+    }
+    environments = {"math-tool": tool_env, "math": plain_env}
+    rows = [
+        training_row(problem["env"], environments[problem["env"]], problem)
+        for problem in problems.values()
+    ]
+    factories = environment_factories(environments, problems)
+    assert factories is not None
+
+    verifier = get_verifier("math")
+    seen: list[dict[str, Any]] = []
+
+    def rewards(prompts: Any, completions: Any, problem_id: Any, **kwargs: Any) -> list[Any]:
+        out = []
+        for i, (pid, completion) in enumerate(zip(problem_id, completions, strict=True)):
+            verdict = score(verifier, problems[pid], completion_text(completion))
+            episode = kwargs["environments"][i]
+            out.append(episode_reward(verdict.reward, episode))
+            seen.append(
+                {
+                    "problem_id": pid,
+                    "reward": out[-1],
+                    "transcript": transcript_of(completion),
+                    "tool_calls": list(episode.transcript),
+                }
+            )
+        return out
+
+    config = GRPOConfig(
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=4,
+        num_generations=2,
+        max_completion_length=256,
+        max_steps=1,
+        learning_rate=1e-4,
+        logging_steps=1,
+        report_to=[],
+        use_cpu=True,
+        save_strategy="no",
+        **grpo_config_kwargs(environments),
+    )
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=rewards,
+        args=config,
+        train_dataset=Dataset.from_list(rows * 2),
+        processing_class=tokenizer,
+        environment_factory=factories,
+    )
+    trainer._generate_single_turn = scripted_generation(trainer)  # type: ignore[method-assign]
+    trainer.train()
+
+    by_env: dict[str, list[dict[str, Any]]] = {"math-tool/q": [], "math/q": []}
+    for sample in seen:
+        by_env[sample["problem_id"]].append(sample)
+    tool_samples, plain_samples = by_env["math-tool/q"], by_env["math/q"]
+    assert tool_samples
+    assert plain_samples
+    for sample in tool_samples:
+        # the call ran in the sandbox and its output came back as a tool message
+        assert [(c["tool"], c["status"], c["result"].strip()) for c in sample["tool_calls"]] == [
+            ("python", "ok", "42")
+        ]
+        roles = [m["role"] for m in sample["transcript"]]
+        assert roles == ["assistant", "tool", "assistant"]
+        assert sample["transcript"][0]["tool_calls"][0]["name"] == "python"
+        assert sample["transcript"][1]["content"].strip() == "42"
+        assert sample["reward"] == 1.0
+        json.dumps(sample["transcript"])
+    for sample in plain_samples:
+        assert sample["tool_calls"] == []  # the single-turn environment offers no tools
+        assert [m["role"] for m in sample["transcript"]] == ["assistant"]
+        assert sample["reward"] == 1.0
+    assert trainer.state.global_step == 1
