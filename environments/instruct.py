@@ -15,9 +15,12 @@ With `data=FILE`, the rows of that file are the problems instead (IFEval's own f
 rlvr records); they are scored as the row says, by default IFEval- and IFBench-format rows
 as IFEval's reference scores them (the evaluation default) and rlvr records with the gate,
 and every row's instructions are checked when the file is loaded. `min_content=True` puts
-the gate on every loaded row that does not say otherwise: the setting for training on an
-IFEval-format file. The gate's word minimum refuses one IFEval answer in ten (short answers
-a prompt asked for), so it is not the evaluation default.
+the gate on every loaded row that does not say otherwise. Training always does: the
+environment's `training_verifier_options` build the training verifier with `min_content=True`,
+so a policy trained on an IFEval-format file cannot learn filler either, while `rlvr eval` and
+`rlvr verify` keep the reference's scoring for published rows. The gate's word minimum refuses
+one IFEval answer in ten (short answers a prompt asked for), so it is not the evaluation
+default.
 
 Reward: the environment's reward is the verifier's alone by default (`reward: {verifier:
 1.0, genrm: 0.0}`): the gate stops degenerate text, but whether the task itself was done
@@ -227,6 +230,9 @@ _REPEAT = "combination:repeat_prompt"
 class InstructionEnvironment:
     name = "if"
     verifier = "if"
+    # A reward is trained against: every row is gated in training, published formats included
+    # (a row's own `min_content` still decides). Evaluation keeps the reference's scoring.
+    training_verifier_options: Mapping[str, Any] = {"min_content": True}
 
     def __init__(
         self,

@@ -307,3 +307,18 @@ def test_problems_cli_prints_records(run_cli) -> None:  # type: ignore[no-untype
     assert len(records) == 3
     heldout = {p["id"] for p in InstructionEnvironment(seed=5).problems("heldout")}
     assert {r["id"] for r in records} <= heldout
+
+
+def test_training_gates_published_rows_and_evaluation_keeps_the_reference(tmp_path: Path) -> None:
+    # A policy trained on IFEval's own rows must not learn filler: the training verifier gates
+    # every row that does not say otherwise; rlvr eval and rlvr verify score as the reference.
+    from rlvr.resolve import build_verifier
+
+    path = tmp_path / "ifeval.jsonl"
+    path.write_text(json.dumps(IFEVAL_ROWS[1]) + "\n")
+    env = InstructionEnvironment(data=path, heldout_fraction=0.0)
+    (problem,) = env.problems()
+    training = build_verifier("if", env, None, training=True)
+    evaluation = build_verifier("if", env, None, training=False)
+    assert training.verify(problem, '"ok"').reward == 0.0
+    assert evaluation.verify(problem, '"ok"').reward == 1.0
