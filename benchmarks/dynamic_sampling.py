@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
+import yaml
 
 CONFIG = Path(__file__).parents[1] / "examples" / "cpu-quickstart.yaml"
 
@@ -63,9 +64,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("runs/bench-dynamic-sampling"))
     args = parser.parse_args()
-    table = []
+    table, precision = [], "?"
     for rounds in (0, args.rounds):
         rows = run(args.out / f"rounds-{rounds}", args.steps, rounds)
+        config = yaml.safe_load((args.out / f"rounds-{rounds}" / "config.yaml").read_text())
+        precision = "bf16" if config["bf16"] else "fp32"
+        precision += f" ({config['hardware']['bf16_reason']})"
         generated = [4 * 3 + r.get("dynamic_sampling/extra_completions", 0.0) for r in rows]
         in_update = statistics.mean(r["zero_variance_groups_in_update"] for r in rows)
         table.append(
@@ -84,7 +88,7 @@ def main() -> None:
                 f"--rounds {args.rounds}`",
                 f"Machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, torch "
                 f"{torch.__version__}; math (one-step arithmetic), 3 problems x 4 completions x "
-                f"96 tokens a step, {args.steps} steps, seed 0",
+                f"96 tokens a step, {args.steps} steps, seed 0, {precision}",
                 "",
                 "| extra rounds | zero-variance groups in the update | of all generated "
                 "| completions generated / step | s / step | math pass rate |",
