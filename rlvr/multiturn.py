@@ -343,9 +343,11 @@ def _call_data(call: Any) -> dict[str, Any]:
 # -- the same loop outside TRL ------------------------------------------------------------------
 
 
-Policy = Callable[[list[dict[str, Any]]], dict[str, Any]]
-"""Given the conversation so far, the next assistant message (`content`, optional
-`tool_calls` as TRL parses them: `[{"type": "function", "function": {"name", "arguments"}}]`)."""
+Policy = Callable[[list[dict[str, Any]], list[Callable[..., Any]]], dict[str, Any]]
+"""Given the conversation so far and the tools offered (to render their schemas, as
+`tokenizer.apply_chat_template(..., tools=tools)` does), the next assistant message
+(`content`, optional `tool_calls` as TRL parses them:
+`[{"type": "function", "function": {"name", "arguments"}}]`)."""
 
 
 @dataclass
@@ -383,8 +385,9 @@ def run_episode(
     if observation:
         prompt[-1] = {**prompt[-1], "content": prompt[-1]["content"] + observation}
     tools = tools_of(episode)
+    offered = list(tools.values())
     completion: list[dict[str, Any]] = []
-    message = policy(prompt + completion)
+    message = policy(prompt + completion, offered)
     completion.append(message)
     done = 0
     while message.get("tool_calls") and done < rounds:
@@ -392,7 +395,7 @@ def run_episode(
         for call in message["tool_calls"]:
             name, result = _dispatch(tools, call)
             completion.append({"role": "tool", "name": name, "content": result})
-        message = policy(prompt + completion)
+        message = policy(prompt + completion, offered)
         completion.append(message)
     return EpisodeResult(completion, list(episode.transcript), episode.fault)
 

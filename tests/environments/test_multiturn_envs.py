@@ -41,12 +41,13 @@ def answer(text: str) -> Message:
     return {"role": "assistant", "content": text}
 
 
-def scripted(*messages: Message) -> Callable[[list[Message]], Message]:
+def scripted(*messages: Message) -> Callable[[list[Message], list[Any]], Message]:
     """A policy that says the given messages in order and records what it was shown."""
     queue = list(messages)
     seen: list[list[Message]] = []
 
-    def policy(conversation: list[Message]) -> Message:
+    def policy(conversation: list[Message], tools: list[Any]) -> Message:
+        assert [t.__name__ for t in tools] in (["run_tests"], ["python"])
         seen.append([dict(m) for m in conversation])
         return queue.pop(0) if queue else answer("I give up.")
 

@@ -252,7 +252,7 @@ def test_run_episode_turns_unknown_tools_and_bad_arguments_into_errors() -> None
         ]
     )
     env = EchoEnvironment()
-    result = run_episode(env, env.problems()[0], lambda conversation: next(messages))
+    result = run_episode(env, env.problems()[0], lambda conversation, tools: next(messages))
     tool_texts = [m["content"] for m in result.messages if m["role"] == "tool"]
     assert "Tool nope not found" in tool_texts[0]
     assert "unexpected keyword argument" in tool_texts[1]
