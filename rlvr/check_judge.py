@@ -327,6 +327,14 @@ def check_judge(
     problems = problems_with_references(env, records, genrm.reference_field, limit)
     path = resolve_model(genrm.model)
     judge = TransformersJudge.from_config(path, genrm)
+    cases = sum(len(cases_for(p, [])) for p in problems)
+    # a CPU judge may take minutes: say what it is doing before it starts
+    print(
+        f"rlvr check-judge: judging {cases} cases of {len(problems)} {env} problems with "
+        f"{genrm.model or path.name} ({chosen}); every case is one judge call, two in pairwise "
+        "mode, except those with nothing to judge",
+        file=sys.stderr,
+    )
     return run_check(
         judge, genrm, problems, model=genrm.model or path.name, env=env, threshold=threshold
     )
