@@ -140,15 +140,16 @@ class RLVRTrainer(GRPOTrainer):
         self._last_logged_step = step
         rlvr_metrics = self._step_metrics
         self._step_metrics = {}
+        seconds = self._clock.seconds()
+        rlvr_metrics["step_seconds"] = seconds
+        tokens = float(self.state.num_input_tokens_seen)
+        if tokens and self._tokens_seen:
+            rlvr_metrics["tokens_per_second"] = (tokens - self._tokens_seen) / seconds
+        self._tokens_seen = tokens
         # the trackers get every number metrics.jsonl gets, under the same names
         logs.update({k: v for k, v in rlvr_metrics.items() if isinstance(v, int | float)})
         super().log(logs, start_time)  # TRL adds its metrics to `logs`, then the trackers
-        seconds = self._clock.seconds()
-        row: dict[str, Any] = {"step": step, **rlvr_metrics, **logs, "step_seconds": seconds}
-        tokens = float(logs.get("num_tokens", 0.0))
-        if tokens and self._tokens_seen:
-            row["tokens_per_second"] = (tokens - self._tokens_seen) / seconds
-        self._tokens_seen = tokens
+        row: dict[str, Any] = {"step": step, **rlvr_metrics, **logs}
         if self.failure is not None:
             self.control.should_save = True
             self.control.should_training_stop = True

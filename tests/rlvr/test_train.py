@@ -603,6 +603,9 @@ def test_a_dapo_run_with_a_trl_override_reports_to_tensorboard(
         "loss",
     ):
         assert f"train/{name}" in tags, sorted(tags)
+    numbers = {k for m in metrics for k, v in m.items() if isinstance(v, int | float)}
+    missing = sorted(k for k in numbers - {"step"} if f"train/{k}" not in tags)
+    assert not missing, f"in metrics.jsonl, not in tensorboard: {missing}"
     assert [e.value for e in accumulator.Scalars("train/env/math/pass_rate")] == [
         pytest.approx(m["env/math/pass_rate"]) for m in metrics
     ]
