@@ -17,11 +17,16 @@ caller: a verifier that crashes, exhausts memory or hangs takes down only its ch
   (an OOM kill may have picked the wrong process); a second death is an infrastructure fault,
   `Verdict(None, {"error": ...})`, never a 0.
 - A verdict whose `info` does not pickle cannot come back: an infrastructure fault too.
-- The child is a fresh interpreter (`python -c`), not a fork: a parent with threads (a Ray
+- The child is a fork of this process where that is sound (`fork_is_safe`: one thread, no
+  torch or Ray loaded; `rlvr verify`, `rlvr check`), which starts in milliseconds with its
+  modules loaded; otherwise a fresh interpreter (`python -c`): a parent with threads (a Ray
   worker, a trainer running torch) may be forked with their locks held. It dies with its
   parent (PR_SET_PDEATHSIG), and asks the kernel's OOM killer to pick it first. It receives
-  its verifiers pickled (or as registry names) and the sources of the plugin files they may
-  come from, so it works on any node of a cluster.
+  its verifiers pickled (or as registry names) and, when exec'd, the sources of the plugin
+  files they may come from, so it works on any node of a cluster.
+- Verdicts come back in batches (every `FLUSH_S`), not one message per item, which would
+  cost as much as a cheap verification; after a fault the rest of the chunk reruns with a
+  message per item, so that the fault is pinned on its own item.
 
 Two backends host runners and share one interface (`VerificationPool`): `LocalPool` here
 (worker processes on this machine, for a laptop or a GPU box without Ray) and the Ray
@@ -69,6 +74,9 @@ CHUNKS_PER_WORKER = 4
 """A batch is cut into at least this many chunks per runner, so the runners finish together."""
 ALARM_GRACE_S = 2.0
 """How long past an item's alarm the parent waits before killing the child itself."""
+FLUSH_S = 0.02
+"""How often a child reports the verdicts it has: rarely enough that a cheap verification is
+not dominated by the round trip, often enough that the parent sees progress."""
 PROCESS_START_TIMEOUT_S = 60.0
 """Seconds a child may take to start (import the verifiers' modules, unpickle them)."""
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -128,8 +136,13 @@ _CHILD_MAIN = "from rlvr.engine import verifier_process_main; verifier_process_m
 
 
 def verifier_process_main() -> None:
-    """The child's program: receive the verifiers, then score items until the parent leaves."""
-    conn = Connection(int(sys.argv[1]))
+    """The program of an exec'd child: serve the parent on the descriptor it was given."""
+    _serve(Connection(int(sys.argv[1])))
+
+
+def _serve(conn: Connection) -> None:
+    """The child: receive the verifiers, then score items until the parent leaves."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # one item at a time: no thread pools
     die_with_parent()
     # SIGALRM with its default action ends the process, even inside a C call holding the GIL.
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
@@ -145,19 +158,30 @@ def verifier_process_main() -> None:
     conn.send(("ready", None))
     while True:
         try:
-            items = conn.recv()
+            items, each = conn.recv()
         except EOFError:
             return
+        done: list[bytes] = []
+        flushed = time.monotonic()
         for key, problem, completion in items:
             started = time.perf_counter()
             verdict = score_row(verifiers[key], problem, completion, item_timeout)
-            seconds = time.perf_counter() - started
-            try:
-                conn.send((verdict.reward, verdict.info, seconds))
-            except Exception as exc:  # info that does not pickle
-                why = f"{type(exc).__name__}: {exc}"
-                error = f"{NOT_SENT_BACK} ({why}); keep Verdict.info to plain data"
-                conn.send((None, {"error": error}, seconds))
+            done.append(_wire(verdict, time.perf_counter() - started))
+            if each or time.monotonic() - flushed >= FLUSH_S:
+                conn.send(done)
+                done, flushed = [], time.monotonic()
+        if done:
+            conn.send(done)
+
+
+def _wire(verdict: Verdict, seconds: float) -> bytes:
+    """A verdict as the parent receives it; one whose info does not pickle is an error."""
+    try:
+        return pickle.dumps((verdict.reward, verdict.info, seconds))
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {exc}"
+        error = f"{NOT_SENT_BACK} ({why}); keep Verdict.info to plain data"
+        return pickle.dumps((None, {"error": error}, seconds))
 
 
 def _load_verifiers(
@@ -208,12 +232,17 @@ class VerifierProcess:
         sources: Mapping[str, bytes | str],
         plugin_sources: Sequence[tuple[str, str]] = (),
         item_timeout: float = ITEM_TIMEOUT_S,
+        *,
+        fork: bool | None = None,
     ) -> None:
+        self.fork = fork
+        """Start the child as a fork of this process (milliseconds, its modules already
+        loaded) or as a fresh interpreter; None: a fork when `fork_is_safe()`."""
         self.sources = dict(sources)
         self.plugin_sources = list(plugin_sources)
         self.item_timeout = item_timeout
         self.restarts = 0
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | _Forked | None = None
         self._conn: Connection | None = None
 
     @property
@@ -225,23 +254,29 @@ class VerifierProcess:
         if self._process is not None:
             return
         parent_end, child_end = socket.socketpair()
-        env = {
-            **os.environ,
-            # what this process imports, the child imports: rlvr may be on the path only
-            # through a Ray working directory
-            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-        }
+        forked = self.fork if self.fork is not None else fork_is_safe()
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD_MAIN, str(child_end.fileno())],
-                pass_fds=(child_end.fileno(),),
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
+            if forked:
+                self._process = _fork_child(parent_end, child_end)
+            else:
+                env = {
+                    **os.environ,
+                    # what this process imports, the child imports: rlvr may be on the path
+                    # only through a Ray working directory
+                    "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+                }
+                self._process = subprocess.Popen(
+                    [sys.executable, "-c", _CHILD_MAIN, str(child_end.fileno())],
+                    pass_fds=(child_end.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                )
         finally:
             child_end.close()
         self._conn = Connection(parent_end.detach())
-        self._conn.send((self.sources, self.plugin_sources, self.item_timeout))
+        # a fork has the plugin modules this process loaded already
+        plugins = [] if forked else self.plugin_sources
+        self._conn.send((self.sources, plugins, self.item_timeout))
         try:
             if not self._conn.poll(PROCESS_START_TIMEOUT_S):
                 raise VerifierProcessError(
@@ -261,24 +296,35 @@ class VerifierProcess:
             raise VerifierProcessError(detail)
 
     def run(self, items: Sequence[Item]) -> list[Run]:
-        """Each item's run, in order. `items` hold completion texts."""
+        """Each item's run, in order. `items` hold completion texts.
+
+        The child reports its verdicts in batches (every `FLUSH_S`): a message per item costs
+        two process wake-ups, as much as a cheap verification. So when a child dies, the
+        items since its last report are not known to be innocent: they run again, the child
+        now reporting each item as it ends, and only a death or an overrun in that mode is
+        an item's own (a hanging item costs two deadlines, a crashing one three starts)."""
         runs: list[Run] = []
         retried: set[int] = set()
+        each = len(items) == 1
         while len(runs) < len(items):
             self.start()
             assert self._conn is not None
             try:
                 # as they are: a record repeated (a group's completions) pickles once
-                self._conn.send(list(items[len(runs) :]))
+                self._conn.send((list(items[len(runs) :]), each))
                 while len(runs) < len(items):
-                    if not self._conn.poll(self.item_timeout + ALARM_GRACE_S):
+                    if not self._conn.poll(self.item_timeout + ALARM_GRACE_S + FLUSH_S):
                         raise TimeoutError
-                    reward, info, seconds = self._conn.recv()
-                    runs.append(Run(Verdict(reward, info), seconds))
+                    for blob in self._conn.recv():
+                        reward, info, seconds = pickle.loads(blob)
+                        runs.append(Run(Verdict(reward, info), seconds))
             except (EOFError, OSError, TimeoutError) as exc:
                 code = self._stop()
                 self.restarts += 1
                 index = len(runs)
+                if not each:
+                    each = True  # whose fault it was is found item by item
+                    continue
                 if isinstance(exc, TimeoutError) or code == -signal.SIGALRM:
                     runs.append(
                         Run(timeout_verdict(self.item_timeout), self.item_timeout, "timeout")
@@ -309,6 +355,45 @@ class VerifierProcess:
             self._conn.close()
             self._conn = None
         return code
+
+
+def fork_is_safe() -> bool:
+    """Whether a fork of this process is sound: a fork copies only the calling thread, so a
+    lock another thread held stays held in the child forever. Safe while this is the only
+    thread and no library that runs threads of its own (torch, Ray) is loaded."""
+    return threading.active_count() == 1 and not ({"torch", "ray"} & set(sys.modules))
+
+
+class _Forked:
+    """A forked child, answering as much of `subprocess.Popen` as the runner uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._code: int | None = None
+
+    def kill(self) -> None:
+        if self._code is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> int:
+        if self._code is None:
+            _, status = os.waitpid(self.pid, 0)
+            self._code = os.waitstatus_to_exitcode(status)
+        return self._code
+
+
+def _fork_child(parent_end: socket.socket, child_end: socket.socket) -> _Forked:
+    pid = os.fork()
+    if pid:
+        return _Forked(pid)
+    code = 0
+    try:  # the child: it never returns into the parent's code
+        parent_end.close()
+        _serve(Connection(child_end.detach()))
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
 
 
 def describe_exit(code: int | None) -> str:
@@ -532,9 +617,16 @@ class LocalPool(PoolBase):
         ]
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rlvr-verify")
         try:
-            for started in self._executor.map(_start, self._all):
-                if started is not None:
-                    raise PluginError(f"a verification worker could not start: {started}")
+            # Forks start in milliseconds, from this thread before any other runs; fresh
+            # interpreters take a second each, so they start side by side.
+            if fork_is_safe():
+                failures = [_start(runner) for runner in self._all]
+            else:
+                with ThreadPoolExecutor(self.workers) as starter:
+                    failures = list(starter.map(_start, self._all))
+            for failure in failures:
+                if failure is not None:
+                    raise PluginError(f"a verification worker could not start: {failure}")
         except BaseException:
             self.close()
             raise

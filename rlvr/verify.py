@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.data_formats import row_error
-from rlvr.engine import CHUNK_ITEMS, ITEM_TIMEOUT_S, Item
+from rlvr.engine import CHUNK_ITEMS, CHUNKS_PER_WORKER, ITEM_TIMEOUT_S, Item
 from rlvr.errors import RecordError
 from rlvr.pool import backend_for, open_pool
 from rlvr.records import normalise, read_rows
@@ -88,11 +88,14 @@ class Summary:
         return out
 
 
-def _chunks(path: Path, resolver: VerifierResolver) -> Iterator[tuple[Rows, list[Item]]]:
-    """(rows, items) chunks of the file, each at most as long as its verifiers allow."""
+def _chunks(
+    path: Path, resolver: VerifierResolver, chunks_per_batch: int = 1
+) -> Iterator[tuple[Rows, list[Item]]]:
+    """(rows, items) batches of the file, each at most `chunks_per_batch` times as long as
+    its verifiers allow one chunk to be (the pool cuts a batch into chunks for its workers)."""
     rows: Rows = []
     items: list[Item] = []
-    limit = CHUNK_ITEMS
+    limit = CHUNK_ITEMS * chunks_per_batch
     for line_no, row in read_rows(path):
         try:
             record = normalise(row)
@@ -111,10 +114,10 @@ def _chunks(path: Path, resolver: VerifierResolver) -> Iterator[tuple[Rows, list
         record.pop("completion", None)
         rows.append((row, record["env"]))
         items.append((verifier, record, text))
-        limit = min(limit, resolver.chunk_rows(verifier))
+        limit = min(limit, resolver.chunk_rows(verifier) * chunks_per_batch)
         if len(items) >= limit:
             yield rows, items
-            rows, items, limit = [], [], CHUNK_ITEMS
+            rows, items, limit = [], [], CHUNK_ITEMS * chunks_per_batch
     if items:
         yield rows, items
 
@@ -163,8 +166,12 @@ def verify_file(
                     plugin_files=registry.plugin_files,
                 ) as pool:
                     summary.workers = pool.total_actors
-                    chunks = _chunks(in_path, VerifierResolver(registry))
-                    for rows, verdicts in pool.stream(chunks):
+                    # A batch is a chunk for every worker's every slot: the pool cuts it into
+                    # chunks of the verifiers' size, and two batches in flight keep every
+                    # worker busy while the last one is written.
+                    per_batch = CHUNKS_PER_WORKER * pool.total_actors
+                    batches = _chunks(in_path, VerifierResolver(registry), per_batch)
+                    for rows, verdicts in pool.stream(batches, in_flight=2):
                         _write(out, rows, verdicts, summary)
         os.replace(tmp_name, out_path)
     except BaseException:

@@ -82,25 +82,32 @@ def test_faults_time_out_die_or_error_and_only_the_guilty_item_suffers(
     assert stats.process_restarts >= 3
 
 
-def test_the_runner_reports_time_and_which_fault_the_engine_saw(faults: tuple[Any, Path]) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "fresh-interpreter"])
+def test_the_runner_reports_time_and_which_fault_the_engine_saw(
+    faults: tuple[Any, Path], fork: bool
+) -> None:
+    """Both ways to start a child (a fork where that is sound, a fresh interpreter beside
+    threads, torch or Ray) give the same verdicts, faults found item by item in a batch."""
     verifier, path = faults
     process = VerifierProcess(
-        {"copy": pickled("faults", verifier)}, plugin_sources([path]), item_timeout=1.0
+        {"copy": pickled("faults", verifier)}, plugin_sources([path]), item_timeout=1.0, fork=fork
     )
     try:
-        ok, hung, died = process.run(
+        ok, hung, died, after = process.run(
             [
                 ("copy", {"target": "yes"}, "yes"),
                 ("copy", {"target": "yes"}, "hang:yes"),
                 ("copy", {"target": "yes"}, "die:yes"),
+                ("copy", {"target": "yes"}, "no"),
             ]
         )
     finally:
         process.close()
     assert (ok.verdict.reward, ok.fault) == (1.0, None)
     assert ok.seconds < 1.0
-    assert hung.fault == "timeout"
-    assert died.fault == "died"
+    assert (hung.verdict.reward, hung.fault) == (0.0, "timeout")
+    assert (died.verdict.reward, died.fault) == (None, "died")
+    assert (after.verdict.reward, after.fault) == (0.0, None)
 
 
 def test_a_verifier_that_does_not_pickle_is_a_plugin_error() -> None:
