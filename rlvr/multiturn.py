@@ -413,3 +413,56 @@ def _dispatch(tools: Mapping[str, Callable[..., Any]], call: Any) -> tuple[str, 
         return name, str(tools[name](**arguments))
     except Exception as exc:
         return name, str({"error": str(exc)})
+
+
+def chat_policy(
+    model: Any,
+    tokenizer: Any,
+    *,
+    max_new_tokens: int = 256,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+) -> Policy:
+    """A transformers causal LM as a `Policy`, generating as TRL does: the conversation
+    rendered by the chat template with the tools' schemas, sampled, and parsed back into a
+    message by TRL's `parse_response` (tool calls included) where TRL knows the template's
+    response format; otherwise the decoded text, which can call no tool."""
+    import torch
+    from trl.chat_template_utils import add_response_schema, parse_response
+
+    try:
+        add_response_schema(tokenizer)
+        parses = True
+    except ValueError:
+        parses = False
+
+    def policy(
+        conversation: list[dict[str, Any]], tools: list[Callable[..., Any]]
+    ) -> dict[str, Any]:
+        text = tokenizer.apply_chat_template(
+            conversation, tools=tools or None, add_generation_prompt=True, tokenize=False
+        )
+        prompt_ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        inputs = torch.tensor([prompt_ids], device=model.device)
+        with torch.no_grad():
+            output = model.generate(
+                inputs,
+                attention_mask=torch.ones_like(inputs),
+                do_sample=True,
+                temperature=temperature,
+                top_p=top_p,
+                max_new_tokens=max_new_tokens,
+                pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+            )
+        ids = output[0, len(prompt_ids) :].tolist()
+        if tokenizer.eos_token_id in ids:
+            ids = ids[: ids.index(tokenizer.eos_token_id) + 1]
+        if parses:
+            offered: list[Any] = list(tools)
+            message: dict[str, Any] = parse_response(
+                tokenizer, ids, prefix=prompt_ids, tools=offered
+            )
+            return message
+        return {"role": "assistant", "content": tokenizer.decode(ids, skip_special_tokens=True)}
+
+    return policy

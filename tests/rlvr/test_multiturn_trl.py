@@ -160,3 +160,36 @@ def test_one_grpo_step_with_a_tool_environment(tiny_model: Path, tmp_path: Path)
         assert [m["role"] for m in sample["transcript"]] == ["assistant"]
         assert sample["reward"] == 1.0
     assert trainer.state.global_step == 1
+
+
+def test_chat_policy_runs_an_episode_on_a_real_model(tiny_model: Path) -> None:
+    """The evaluation path: a transformers model generating one message at a time, tools
+    rendered by the template; the random model calls none, and its answer is judged."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl.chat_template_utils import qwen2_5_chat_template
+
+    from rlvr.multiturn import chat_policy, run_episode
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    tokenizer.chat_template = qwen2_5_chat_template
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    model.config.max_position_embeddings = 4096
+    env = MathToolEnvironment(size=5, max_turns=1)
+    problem = env.problems("train")[0]
+    shown: list[str] = []
+    policy = chat_policy(model, tokenizer, max_new_tokens=8)
+
+    def recording(conversation: list[dict[str, Any]], tools: list[Any]) -> dict[str, Any]:
+        shown.append(
+            tokenizer.apply_chat_template(
+                conversation, tools=tools, add_generation_prompt=True, tokenize=False
+            )
+        )
+        return policy(conversation, tools)
+
+    result = run_episode(env, problem, recording)
+    assert '"name": "python"' in shown[0]  # the tool's schema reached the prompt
+    assert result.messages[-1]["role"] == "assistant"
+    assert isinstance(result.final, str)
+    verdict = score(get_verifier("math"), problem, completion_text(result.messages))
+    assert verdict.reward is not None  # judged, not an infrastructure fault
