@@ -384,3 +384,39 @@ def test_no_input_crashes_the_verifier(answer: str) -> None:
         assert verdict.reward in (0.0, 1.0)
         verdict = VERIFIER.verify({"answer": answer or "0", "mode": mode}, "\\boxed{1}")
         assert verdict.reward in (0.0, 1.0)
+
+
+# Notation Math-Verify's own test cases use that rlvr did not read before (issue 19)
+@pytest.mark.parametrize(
+    ("gold", "completion", "expected"),
+    [
+        (
+            "F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}",
+            "$F_n = \\sum_{k=0}^{n-1} F_{n-k-1} F_k$",
+            1,
+        ),
+        ("F_n = \\sum_{k=0}^{n-1} F_k", "$F_n = \\sum_{k=1}^{n-1} F_k$", 0),
+        ("1\\leq|z|\\leq \\frac{3}{2}", "$z \\in [-\\frac{3}{2}, -1] \\cup [1, \\frac{3}{2}]$", 1),
+        ("1\\leq|z|\\leq \\frac{3}{2}", "$z \\in [1, \\frac{3}{2}]$", 0),
+        ("p=5,q=2;p=7,q=2", "$(5,2),(7,2)$", 1),
+        ("p=5,q=2;p=7,q=2", "$(5,2),(2,7)$", 0),
+        (
+            "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}",
+            "$\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + "
+            "\\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}$",
+            1,
+        ),
+        (
+            "\\begin{pmatrix}7 & 10 \\\\ 15 & 22\\end{pmatrix}",
+            "$\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}\\begin{pmatrix}1 & 2 \\\\ 3 & 4"
+            "\\end{pmatrix}$",
+            1,
+        ),
+        ("18.90", "So the total is $\\$18.90$.", 1),
+        ("\\frac{5}{2}", "$2\\frac{1}{2}$", 1),
+        ("(2, 12) \\cup (12, 102)", "$x \\in (2,12) \\cup (12,102)$", 1),
+        ("10455", "\\boxed{200} then \\boxed{255}. Final Answer: The final answer is $10,455$.", 1),
+    ],
+)
+def test_notation_gaps_of_issue_19(gold: str, completion: str, expected: int) -> None:
+    assert score(gold, completion, mode="lenient").reward == expected
