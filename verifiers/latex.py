@@ -432,12 +432,12 @@ class _Parser:
         self.undone: list[str] = []
 
     def note(self, what: str, result: Any, *operands: Any) -> None:
-        """Record arithmetic between numbers left undone: an operation on constants whose
-        result is a rational number, which is written as one (`3146 + 4008`, but also
-        `\\sqrt{2} \\cdot \\sqrt{8}`, `e^{\\ln 2}`, `\\pi - \\pi + 5`), unless it is too long to
-        write out."""
-        constants = all(isinstance(v, sympy.Expr) and not v.free_symbols - MARKS for v in operands)
-        if constants and isinstance(result, sympy.Expr) and _small(result):
+        """Record arithmetic left undone: an operation whose result is a rational number,
+        which is written as one (`3146 + 4008`, but also `\\sqrt{2} \\cdot \\sqrt{8}`, `e^{\\ln 2}`,
+        and `3146 + x + 4008 - x`, where a variable cancels), unless it is too long to write
+        out. The forms of an exact answer (a fraction in lowest terms, `3 \\cdot 10^5`, a mixed
+        number) never come here."""
+        if isinstance(result, sympy.Expr) and _small(result):
             self.undone.append(what)
         self.tag = "other"
 

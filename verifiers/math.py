@@ -556,8 +556,11 @@ def not_an_answer(gold: Parsed, answer: Parsed, prompt: Any, deadline: float) ->
     arithmetic between numbers undone where the gold is a number (`3146 + 4008`,
     `\\binom{14}{3}`), or restates an expression of the question (`(3x - 2)(5 - x)` for
     "Expand (3x - 2)(-x + 5)"). None when it is an answer."""
-    if answer.undone and not gold.undone and _is_number(gold.value):
-        return "arithmetic left undone: " + ", ".join(answer.undone)
+    if not gold.undone and _is_number(gold.value):
+        if answer.undone:
+            return "arithmetic left undone: " + ", ".join(answer.undone)
+        if _has_variables(answer.value):  # `3146 + 4008(\\sin^2 x + \\cos^2 x)`
+            return "a number is asked for, and the answer has variables"
     for expression in _prompt_expressions(prompt):
         if _restates(expression, answer.value, gold.value, deadline):
             return "the answer restates an expression of the question"
@@ -572,6 +575,14 @@ def _is_number(value: Any) -> bool:
     if isinstance(value, Sequence) and value.brackets == "()":
         return all(_is_number(item) for item in value.items)
     return isinstance(value, sympy.Expr) and not value.free_symbols - MARKS
+
+
+def _has_variables(value: Any) -> bool:
+    """An expression (or a tuple's entry) with a variable in it; a named value's name does
+    not count (`x = 5`)."""
+    if isinstance(value, Sequence):
+        return any(_has_variables(item) for item in value.items)
+    return isinstance(value, sympy.Expr) and bool(value.free_symbols - MARKS)
 
 
 def _prompt_text(prompt: Any) -> str:

@@ -104,6 +104,9 @@ UNDONE = [
     ("2", "e^{\\ln 2}"),
     ("\\frac{1}{2}", "\\sin(\\pi/6)"),
     ("5", "\\pi - \\pi + 5"),
+    ("7154", "3146 + x + 4008 - x"),  # a variable that cancels
+    ("7154", "3146 + 4008 (\\sin^2 x + \\cos^2 x)"),  # a number is asked for
+    ("7154", "\\frac{7154 x}{x}"),
     ("(2, -1)", "(\\frac{7 \\cdot 3 - 5}{8}, -1)"),  # Cramer's rule with the numbers in
     ("(x, y) = (2, -1)", "(x, y) = (4/2, -1)"),
 ]
@@ -113,7 +116,7 @@ UNDONE = [
 def test_arithmetic_left_undone_is_not_an_answer(gold: str, answer: str) -> None:
     verdict = score(gold, boxed(answer))
     assert (verdict.reward, verdict.info["status"]) == (0, "not_computed"), verdict.info
-    assert "undone" in verdict.info["reason"]
+    assert "undone" in verdict.info["reason"] or "variables" in verdict.info["reason"]
 
 
 COMPUTED = [
