@@ -18,7 +18,12 @@ nearer the target than an untried one at 0.5, and math's training pass rate fell
 to 0.12 on the real run). The draw is a softmax of the scores at `temperature` (0.02: a
 problem 0.08 more likely to be mixed is e^4 times as likely to be drawn), so near-ties are
 shared and clear winners are taken. G is `group_size` when given, else the size of the last
-groups observed (4 before any).
+groups observed (4 before any). A problem whose last group in this run was mixed gets
+`learning_credit` pseudo-successes in this score: the update that group drove makes it
+likelier to be solved than its rollouts say, and without the credit the rule kept drawing
+problems that had just become always-solved. A group whose rewards were all equal drove no
+update (its advantages are 0) and a profiled problem (`pass_rates=`) was not trained on:
+neither gets credit, so a failed problem never looks better for having failed.
 The Nemotron-style rule, a Gaussian over the estimate around a target that slides from easy
 to hard (`selection="target"`), stays available; see docs/curriculum.md for when to use it.
 
@@ -247,6 +252,7 @@ OPTIONS = (
     "selection",
     "temperature",
     "group_size",
+    "learning_credit",
     "target_start",
     "target_end",
     "target_width",
@@ -275,6 +281,7 @@ class PassRateCurriculum:
         selection: str = "mixed",
         temperature: float = 0.02,
         group_size: int | None = None,
+        learning_credit: float = 2.0,
         target_start: float = 0.6,
         target_end: float = 0.3,
         target_width: float = 0.1,
@@ -297,6 +304,7 @@ class PassRateCurriculum:
         _check_number("temperature", temperature, low=0.0, high=None, open_low=True)
         if group_size is not None:
             _check_int("group_size", group_size, minimum=2)
+        _check_number("learning_credit", learning_credit, low=0.0, high=None)
         if total_steps is not None:
             _check_int("total_steps", total_steps, minimum=1)
         for option, value in (
@@ -327,6 +335,7 @@ class PassRateCurriculum:
         self.selection = selection
         self.temperature = float(temperature)
         self.group_size = group_size
+        self.learning_credit = float(learning_credit)
         self.target_start = float(target_start)
         self.target_end = float(target_end)
         self.target_width = float(target_width)
@@ -513,11 +522,16 @@ class PassRateCurriculum:
         )
 
     def expected_mixed(self, pid: str) -> float:
-        """P(the next group of this problem is mixed) under its posterior (module docstring)."""
+        """P(the next group of this problem is mixed) under its posterior (module docstring),
+        with `learning_credit` pseudo-successes for a problem the run has trained on."""
         stats = self.stats.get(pid, ProblemStats())
+        # only a mixed group drives an update (a zero-variance one has no advantage), and a
+        # profiled problem (last_seen 0) has not been trained on
+        trained = stats.last_seen > 0 and stats.same_reward is None and stats.attempts > 0
+        credit = self.learning_credit if trained else 0.0
         return mixed_group_probability(
-            stats.successes,
-            stats.attempts,
+            stats.successes + credit,
+            stats.attempts + credit,
             prior_mean=self.level_mean[self.prior[pid]],
             prior_strength=self.prior_strength,
             group_size=self.group_size or self.observed_group_size or DEFAULT_GROUP_SIZE,

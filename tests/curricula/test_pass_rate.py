@@ -393,6 +393,47 @@ def test_problems_that_gave_mixed_groups_are_revisited() -> None:
     assert "demo-002" not in drawn
 
 
+def test_learning_credit_goes_only_to_problems_a_mixed_group_trained(tmp_path: Path) -> None:
+    """A mixed group drove an update, so its problem is expected a little likelier solved; an
+    all-equal group drove none, and a profiled problem was never trained on."""
+    path = write_rows(
+        tmp_path / "pass_rates.jsonl",
+        [{"id": "demo-003", "env": "demo", "n": 4, "correct": 2, "pass_rate": 0.5}],
+    )
+    curriculum = PassRateCurriculum(
+        problems(4), seed=0, learning_credit=2.0, pass_rates=str(path), prior_strength=2
+    )
+    curriculum.observe({"demo-000": [1.0, 0.0, 1.0, 0.0], "demo-001": [0.0] * 4})
+
+    def without_credit(pid: str) -> float:
+        stats = curriculum.stats[pid]
+        return mixed_group_probability(
+            stats.successes,
+            stats.attempts,
+            prior_mean=curriculum.level_mean[0.5],
+            prior_strength=2,
+            group_size=4,
+        )
+
+    def with_credit(pid: str) -> float:
+        stats = curriculum.stats[pid]
+        return mixed_group_probability(
+            stats.successes + 2,
+            stats.attempts + 2,
+            prior_mean=curriculum.level_mean[0.5],
+            prior_strength=2,
+            group_size=4,
+        )
+
+    assert curriculum.expected_mixed("demo-000") == pytest.approx(with_credit("demo-000"))
+    assert with_credit("demo-000") != pytest.approx(without_credit("demo-000"))
+    assert curriculum.expected_mixed("demo-001") == pytest.approx(without_credit("demo-001"))
+    assert curriculum.expected_mixed("demo-003") == pytest.approx(without_credit("demo-003"))
+    plain = PassRateCurriculum(problems(4), seed=0, learning_credit=0)
+    plain.observe({"demo-000": [1.0, 0.0, 1.0, 0.0]})
+    assert plain.expected_mixed("demo-000") != pytest.approx(curriculum.expected_mixed("demo-000"))
+
+
 def test_group_size_comes_from_the_groups_observed_unless_given() -> None:
     curriculum = PassRateCurriculum(problems(3), seed=0)
     assert curriculum.expected_mixed("demo-000") == pytest.approx(1 - 2 / 5)  # G=4 by default
@@ -590,6 +631,10 @@ def test_a_missing_eval_file_is_a_user_error(tmp_path: Path) -> None:
         ({"history_decay": 0}, r"history_decay must be in \(0.0, 1.0\]"),
         ({"prior_strength": math.inf}, "prior_strength must be in"),
         ({"seed": "7"}, "seed must be a whole number"),
+        ({"selection": "hardest"}, "selection must be one of mixed, target"),
+        ({"temperature": 0}, r"temperature must be in \(0.0, inf\)"),
+        ({"group_size": 1}, "group_size must be at least 2"),
+        ({"learning_credit": -1}, "learning_credit must be in"),
         ({"targt_start": 0.5}, r"unknown option\(s\) targt_start; .* takes total_steps, pass_"),
     ],
 )
