@@ -56,13 +56,13 @@ from rlvr.config import (
     native_bf16,
     resolve_defaults,
 )
-from rlvr.dataset_env import DatasetEnvironment
 from rlvr.errors import UserError
 from rlvr.genrm import GenRMActor
 from rlvr.models import resolve_model
 from rlvr.pool import EnvironmentPool
 from rlvr.records import environment_problems
 from rlvr.registry import default_registry
+from rlvr.resolve import build_environment, build_verifier, env_verifier
 from rlvr.rewards import ProblemRewards
 from rlvr.run_dir import RunDir
 from rlvr.trainer import RLVRTrainer
@@ -418,30 +418,16 @@ def _prepare_run_dir(run: RunDir, resume: bool) -> tuple[int, Path] | None:
 
 def _environment(name: str, env_config: Any, seed: int) -> tuple[Any, Any]:
     """The environment instance and its verifier instance (None when its reward is the
-    GenRM's alone: `reward: {verifier: 0, genrm: 1}`)."""
-    registry = default_registry()
-    if name in registry.names("environments"):
-        options = dict(env_config.options)
-        if env_config.data:
-            options["data"] = env_config.data
-        try:
-            env = registry.create("environments", name, seed=seed, **options)
-        except ValueError as exc:
-            raise UserError(f"environment {name!r}: {exc}") from None
-    elif env_config.data:
-        verifier_name = env_config.verifier or name
-        env = DatasetEnvironment(name, data=env_config.data, verifier=verifier_name)
-    else:
-        known = ", ".join(registry.names("environments")) or "none"
-        raise UserError(
-            f"unknown environment {name!r}; installed: {known}. A custom "
-            f"environment needs `data:` (a JSONL file) and `verifier:`"
-        )
+    GenRM's alone: `reward: {verifier: 0, genrm: 1}`), built as every verb builds them
+    (rlvr/resolve.py): `data:` with its `columns:`, `system_prompt:`, and in training the
+    verifier options the environment asks for."""
+    env = build_environment(name, env_config, seed)
+    assert env is not None  # only None for rows read elsewhere (rlvr eval --data)
     if env_config.reward.verifier == 0:
         return env, None
-    verifier_name = env_config.verifier or env.verifier
-    options = {**getattr(env, "training_verifier_options", {}), **env_config.verifier_options}
-    return env, registry.create("verifiers", verifier_name, **options)
+    verifier_name = env_verifier(env, env_config)
+    assert verifier_name is not None  # every built environment names its verifier
+    return env, build_verifier(verifier_name, env, env_config, training=True)
 
 
 def _curriculum(config: TrainConfig, problems: list[dict[str, Any]]) -> Any:

@@ -37,7 +37,7 @@ from trl import GRPOTrainer
 from rlvr.batches import StepPlan, StepSampler
 from rlvr.metrics import env_metrics, zero_variance_fraction
 from rlvr.rewards import ProblemRewards, StepOutcomes
-from rlvr.run_dir import RunDir
+from rlvr.run_dir import RunDir, write_atomic
 
 TRL_VERSION = "1.16.0"
 OVERRIDDEN: dict[str, str] = {
@@ -47,6 +47,8 @@ OVERRIDDEN: dict[str, str] = {
     "typing.Any]]) -> dict[str, torch.Tensor | typing.Any]",
     "log": "(self, logs: dict[str, float], start_time: float | None = None) -> None",
     "_save_checkpoint": "(self, model, trial)",
+    "create_model_card": "(self, model_name: str | None = None, dataset_name: str | None = None, "
+    "tags: str | list[str] | None = None)",
 }
 """inspect.signature of each GRPOTrainer method overridden below, as TRL 1.16.0 has it."""
 TRL_INIT_ARGUMENTS = ("model", "reward_funcs", "args", "train_dataset", "peft_config")
@@ -178,6 +180,27 @@ class RLVRTrainer(GRPOTrainer):
         if self.is_world_process_zero():
             folder = self.run.path / f"checkpoint-{self.state.global_step}"
             self.run.mark_complete(folder, state)
+
+    # -- TRL 1.16.0: BaseTrainer.create_model_card (called by GRPOTrainer._save_checkpoint) ---
+
+    def create_model_card(
+        self,
+        model_name: str | None = None,
+        dataset_name: str | None = None,
+        tags: str | list[str] | None = None,
+    ) -> None:
+        """rlvr's card (rlvr/export.py: base model, environments, training, the run's
+        evaluation) in the run directory, instead of TRL's, which names no base model when the
+        policy was loaded from a local path ("a fine-tuned version of None")."""
+        if not self.is_world_process_zero():
+            return
+        from rlvr.export import model_card
+
+        step = self.state.global_step
+        card = model_card(
+            self.run, step, self.run.read_config(), name=model_name or self.run.path.name
+        )
+        write_atomic(self.run.path / "README.md", card)
 
     # -- rlvr's part of the step ------------------------------------------------------------------
 

@@ -78,6 +78,10 @@ def test_a_run_leaves_config_metrics_samples_and_a_complete_checkpoint(
     config = (out / "config.yaml").read_text()
     assert "max_steps: 3" in config
     assert "step 3/3" in result.stderr
+    card = (out / "README.md").read_text()  # rlvr's model card, not TRL's
+    assert "version of None" not in card
+    assert str(tiny_model) in card or tiny_model.name in card
+    assert "math" in card
 
 
 def test_math_code_and_if_train_together(run_cli: RunCli, tiny_model: Path, tmp_path: Path) -> None:
