@@ -183,7 +183,8 @@ class RLVRTrainer(GRPOTrainer):
 
     # -- TRL 1.16.0: BaseTrainer.create_model_card (called by GRPOTrainer._save_checkpoint) ---
 
-    def create_model_card(
+    # TRL's BaseTrainer already re-signs transformers' method; this keeps TRL's signature.
+    def create_model_card(  # type: ignore[override]
         self,
         model_name: str | None = None,
         dataset_name: str | None = None,
