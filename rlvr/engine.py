@@ -165,7 +165,13 @@ def _serve(conn: Connection) -> None:
         flushed = time.monotonic()
         for key, problem, completion in items:
             started = time.perf_counter()
-            verdict = score_row(verifiers[key], problem, completion, item_timeout)
+            try:
+                verifier = verifiers[key]
+            except Exception as exc:  # a named verifier that cannot be built here
+                why = f"{type(exc).__name__}: {exc}"
+                verdict = Verdict.error(f"the verifier {key!r} cannot be built here: {why}")
+            else:
+                verdict = score_row(verifier, problem, completion, item_timeout)
             done.append(_wire(verdict, time.perf_counter() - started))
             if each or time.monotonic() - flushed >= FLUSH_S:
                 conn.send(done)
@@ -186,7 +192,7 @@ def _wire(verdict: Verdict, seconds: float) -> bytes:
 
 def _load_verifiers(
     sources: Mapping[str, bytes | str], plugin_sources: Sequence[tuple[str, str]]
-) -> dict[str, Verifier]:
+) -> _Verifiers:
     from rlvr.registry import default_registry, load_plugin
 
     if plugin_sources:
@@ -197,12 +203,27 @@ def _load_verifiers(
             path = folder / f"{stem}.py"
             path.write_text(source, encoding="utf-8")
             load_plugin(path)
-    return {
-        key: pickle.loads(source)
-        if isinstance(source, bytes)
-        else default_registry().create("verifiers", source)
-        for key, source in sources.items()
-    }
+    return _Verifiers(
+        {key: pickle.loads(source) for key, source in sources.items() if isinstance(source, bytes)},
+        {key: source for key, source in sources.items() if isinstance(source, str)},
+        default_registry(),
+    )
+
+
+class _Verifiers(dict[str, Verifier]):
+    """A child's verifiers: the pickled ones loaded at start (one that cannot load here
+    fails the start), the named ones built from the registry when first asked for (a pool
+    may offer every registered verifier and build only those its rows use)."""
+
+    def __init__(self, loaded: dict[str, Verifier], named: dict[str, str], registry: Any) -> None:
+        super().__init__(loaded)
+        self.named = named
+        self.registry = registry
+
+    def __missing__(self, key: str) -> Verifier:
+        verifier: Verifier = self.registry.create("verifiers", self.named[key])
+        self[key] = verifier
+        return verifier
 
 
 # -- the runner --------------------------------------------------------------------------------
@@ -594,16 +615,14 @@ class LocalPool(PoolBase):
         plugin_files: Sequence[str | Path] | None = None,
     ) -> None:
         check_pool_settings(verifiers, workers, item_timeout)
-        from rlvr.registry import default_registry
-
         self.workers = workers or len(os.sched_getaffinity(0))
         self.item_timeout = item_timeout
         sources: dict[str, bytes | str] = {}
         self._limits: dict[str, int] = {}
+        self._named: dict[str, str] = {}
         for key, verifier in verifiers.items():
             if isinstance(verifier, str):
-                sources[key] = verifier
-                self._limits[key] = chunk_limit(default_registry().factory("verifiers", verifier))
+                sources[key] = self._named[key] = verifier  # looked up when first used
             else:
                 sources[key] = pickled(key, verifier)
                 self._limits[key] = chunk_limit(verifier)
@@ -635,7 +654,7 @@ class LocalPool(PoolBase):
 
     @property
     def envs(self) -> list[str]:
-        return list(self._limits)
+        return [*self._limits, *(k for k in self._named if k not in self._limits)]
 
     @property
     def total_actors(self) -> int:
@@ -645,7 +664,7 @@ class LocalPool(PoolBase):
         """Queue a batch; a future of its verdicts, in input order."""
         batch: Future[list[Verdict]] = Future()
         verdicts: list[Verdict | None] = [None] * len(items)
-        chunks = plan_chunks(items, self._limits, self.workers)
+        chunks = plan_chunks(items, self._chunk_limits(items), self.workers)
         remaining = [len(chunks)]
         if not chunks:
             batch.set_result([])
@@ -682,6 +701,19 @@ class LocalPool(PoolBase):
         self._executor.shutdown(wait=True, cancel_futures=True)
         for runner in self._all:
             runner.close()
+
+    def _chunk_limits(self, items: Sequence[Item]) -> Mapping[str, int]:
+        """Each verifier's `chunk_rows`; a named one's read from its factory when first used."""
+        from rlvr.registry import default_registry
+
+        for key in {item[0] for item in items} - set(self._limits):
+            if key not in self._named:
+                raise UserError(
+                    f"no environment {key!r} in the pool; it has {', '.join(self.envs)}"
+                )
+            factory = default_registry().factory("verifiers", self._named[key])
+            self._limits[key] = chunk_limit(factory)
+        return self._limits
 
     def _score(self, items: list[Item]) -> list[Verdict]:
         runner = self._runners.get()

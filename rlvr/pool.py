@@ -64,6 +64,7 @@ from rlvr.engine import (
     PoolStats,
     VerificationPool,
     VerifierProcess,
+    VerifierSource,
     check_pool_settings,
     chunk_limit,
     pickled,
@@ -586,7 +587,7 @@ def backend_for(address: str | None = None, *, ray: bool | None = None) -> Backe
 
 
 def open_pool(
-    verifiers: Mapping[str, Verifier],
+    verifiers: Mapping[str, VerifierSource],
     *,
     backend: Backend,
     workers: int | None = None,
@@ -594,11 +595,18 @@ def open_pool(
     address: str | None = None,
     plugin_files: Sequence[str | Path] | None = None,
 ) -> VerificationPool:
-    """The pool of `backend` hosting `verifiers` (by key). `workers`: local worker processes,
-    or Ray actors per key (default: the cores there are)."""
+    """The pool of `backend` hosting `verifiers` (by key: instances, or registered names,
+    which the local backend builds in a worker only when a row first needs one). `workers`:
+    local worker processes, or Ray actors per key (default: the cores there are)."""
     if backend == "ray":
+        from rlvr.registry import default_registry
+
+        instances = {
+            key: default_registry().create("verifiers", v) if isinstance(v, str) else v
+            for key, v in verifiers.items()
+        }
         return EnvironmentPool(
-            verifiers,
+            instances,
             actors_per_env=workers,
             item_timeout=item_timeout,
             address=address,

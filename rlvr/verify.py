@@ -2,11 +2,12 @@
 
 Rows are read, validated and resolved to a verifier in this process (`rlvr.resolve`: a row's
 own `verifier`, else its environment's, with the verifier's required fields checked), so a
-bad row stops the run at once with its file, line and field, before anything is started or
-written. A first pass finds the verifiers the file needs; the second streams the rows in
-chunks through the engine's pool (`rlvr.engine`), a bounded number in flight, so memory stays
-flat on files of any length and the output keeps the input order. The output goes to a
-temporary file beside the target and is renamed into place only when every row is scored.
+bad row stops the run at once with its file, line and field, before anything is written.
+The rows stream in chunks through the engine's pool (`rlvr.engine`), a bounded number in
+flight, so memory stays flat on files of any length and the output keeps the input order (on
+Ray, a first pass finds the verifiers the file needs: actors are per verifier). The output
+goes to a temporary file beside the target and is renamed into place only when every row is
+scored.
 
 Scoring never runs in this process: local worker processes by default, or Ray actors given a
 cluster (`ray_address`, RAY_ADDRESS) or asked to (`use_ray`). Both backends run the same
@@ -17,6 +18,7 @@ error (`reward: null`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.data_formats import row_error
-from rlvr.engine import CHUNK_ITEMS, CHUNKS_PER_WORKER, ITEM_TIMEOUT_S, Item
+from rlvr.engine import CHUNK_ITEMS, CHUNKS_PER_WORKER, ITEM_TIMEOUT_S, Item, VerifierSource
 from rlvr.errors import RecordError
 from rlvr.pool import backend_for, open_pool
 from rlvr.records import normalise, read_rows
@@ -145,20 +147,37 @@ def verify_file(
         raise RecordError("the output directory does not exist", path=out_dir)
     if out_path.resolve() == in_path.resolve():
         raise RecordError("--out must differ from --in", path=out_path)
-    # A first pass: every verifier the file needs, and a bad row stops the run before any
-    # worker starts.
-    names = sorted(
-        {name for _, items in _chunks(in_path, VerifierResolver(registry)) for name, _, _ in items}
-    )
+    # A batch is a chunk for every worker's every slot: the pool cuts it into chunks of the
+    # verifiers' size, and two batches in flight keep every worker busy while the last one
+    # is written.
+    slots = CHUNKS_PER_WORKER * (workers or len(os.sched_getaffinity(0)))
+    batches: Iterator[tuple[Rows, list[Item]]]
+    verifiers: dict[str, VerifierSource]
+    if backend == "ray":
+        # Actors are per verifier: a first pass finds those the file needs, and a bad row
+        # stops the run before Ray starts.
+        chunks = _chunks(in_path, VerifierResolver(registry))
+        needed = {name for _, items in chunks for name, _, _ in items}
+        verifiers = {name: registry.create("verifiers", name) for name in sorted(needed)}
+        batches = _chunks(in_path, VerifierResolver(registry), slots)
+    else:
+        # Every worker offers every registered verifier and builds one when a row first
+        # needs it: the file is read once. The first batch is read before the workers fork,
+        # so they inherit the modules of the verifiers it needs instead of importing them
+        # each (sympy alone takes a second).
+        verifiers = {name: name for name in registry.names("verifiers")}
+        rest = _chunks(in_path, VerifierResolver(registry), slots)
+        first = next(rest, None)
+        batches = itertools.chain([first] if first is not None else [], rest)
     summary = Summary(workers=0, on_ray=backend == "ray")
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{out_path.name}.", suffix=".tmp")
     try:
         # A lone surrogate (legal in JSON: "\ud83d") only occurs inside a JSON string, where
         # backslashreplace writes it as that same JSON escape: the row round-trips unchanged.
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
-            if names:
+            if verifiers:
                 with open_pool(
-                    {name: registry.create("verifiers", name) for name in names},
+                    verifiers,
                     backend=backend,
                     workers=workers,
                     item_timeout=row_timeout,
@@ -166,11 +185,6 @@ def verify_file(
                     plugin_files=registry.plugin_files,
                 ) as pool:
                     summary.workers = pool.total_actors
-                    # A batch is a chunk for every worker's every slot: the pool cuts it into
-                    # chunks of the verifiers' size, and two batches in flight keep every
-                    # worker busy while the last one is written.
-                    per_batch = CHUNKS_PER_WORKER * pool.total_actors
-                    batches = _chunks(in_path, VerifierResolver(registry), per_batch)
                     for rows, verdicts in pool.stream(batches, in_flight=2):
                         _write(out, rows, verdicts, summary)
         os.replace(tmp_name, out_path)
