@@ -384,7 +384,10 @@ def is_rational_constant(value: Any) -> bool:
 
 
 def _small(value: Any) -> bool:
-    plain = value.subs({PERCENT: 1, DEGREE: 1}) if value.free_symbols else value
+    symbols = value.free_symbols
+    if symbols - MARKS:  # a variable: no number (and no slow substitution to find that)
+        return False
+    plain = value.subs({PERCENT: 1, DEGREE: 1}) if symbols else value
     limit = 10**COMPUTED_DIGITS
     return bool(plain.is_Rational) and abs(int(plain.p)) <= limit and int(plain.q) <= limit
 
