@@ -45,8 +45,10 @@ Fractions of slots are kept over the run, not per batch: with 1 problem per step
 `explore_fraction=0.1`, every tenth step explores.
 
 The pass-rate estimate is the mean of a Beta posterior: `prior_strength` pseudo-rollouts at
-a prior pass rate (from the record's `difficulty` 1-5, else 0.5) plus the problem's
-rollouts, where earlier groups count `history_decay` times less at each new group, because
+a prior pass rate plus the problem's rollouts. The prior is its difficulty level's: the
+record's `difficulty` 1-5 (else 0.5) as a starting point, moved by the rollouts seen at that
+level (`level_prior_mean`), because a label ranks problems but does not know the policy.
+Of the rollouts, earlier groups count `history_decay` times less at each new group, because
 the policy the old rollouts came from has since changed. A per-problem pass-rate file from
 `rlvr eval --per-problem` (`pass_rates=`, a profiling pass before training) counts as each
 problem's first group: without it, on a short run over a large pool that sees each problem
