@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from rlvr.engine import ITEM_TIMEOUT_S
 from rlvr.errors import UserError
 
 app = typer.Typer(
@@ -83,7 +84,7 @@ def verify(  # noqa: PLR0917 - typer maps parameters onto options
         typer.Option(
             help="Seconds one row may take; past it the row scores 0 (status: timeout).", min=0.1
         ),
-    ] = 60.0,
+    ] = ITEM_TIMEOUT_S,
     ray_address: RayAddressOption = None,
     ray: Annotated[
         bool,
@@ -163,7 +164,7 @@ def check(
     ],
     timeout: Annotated[
         float, typer.Option(help="Seconds one verify call may take (the deadline).", min=0.1)
-    ] = 60.0,
+    ] = ITEM_TIMEOUT_S,
     plugin: PluginOption = None,
 ) -> None:
     """Run a verifier through the checks every built-in passes.

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rlvr.engine import ITEM_TIMEOUT_S
 from rlvr.errors import UserError
 from rlvr.presets import PRESETS
 
@@ -195,13 +196,17 @@ class TrainConfig:
     """bfloat16 (None: where torch reports native support: a GPU's
     `torch.cuda.is_bf16_supported()`, a CPU with AVX512_BF16 or AMX; elsewhere bf16 is
     emulated and far slower than fp32). The choice is written to the run's config.yaml."""
+    verification: str | None = field(default=None, metadata=_limits(choices=("ray", "local")))
+    """Where completions are verified (rlvr/engine.py): `ray`, actors per environment on a
+    local Ray instance or the `ray_address` cluster; `local`, worker processes on this machine,
+    no Ray needed (a GPU box without Ray). None: `ray` where Ray is installed, else `local`."""
     ray_address: str | None = None
     """The Ray cluster hosting the environment actors (`host:port` or `ray://host:port`);
     None: RAY_ADDRESS if set, else a local Ray instance started for the run."""
     actors_per_env: int | None = field(default=None, metadata=_limits(min=1))
-    """Ray actors verifying each environment's completions (None: the CPUs Ray sees, shared
-    among the environments, at least one each)."""
-    verify_timeout: float = field(default=60.0, metadata=_limits(gt=0))
+    """Ray actors verifying each environment's completions, or local worker processes in all
+    (None: the CPUs there are, shared among the environments, at least one each)."""
+    verify_timeout: float = field(default=ITEM_TIMEOUT_S, metadata=_limits(gt=0))
     """Seconds one completion's verification may take; past it the completion scores 0
     (`info.status: timeout`)."""
     max_error_rate: float = field(default=0.5, metadata=_limits(min=0, max=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rlvr.run_dir import env_metric
 from rlvr.verdict import Verdict
 
 
@@ -24,15 +25,14 @@ def env_metrics(env: str, verdicts: Sequence[Verdict]) -> dict[str, float]:
     scored = [v.reward for v in verdicts if v.reward is not None]
     statuses = [v.info.get("status") for v in verdicts]
     n = len(verdicts)
-    prefix = f"env/{env}/"
-    out = {
-        prefix + "completions": float(n),
-        prefix + "errors": float(n - len(scored)),
-        prefix + "timeouts": float(statuses.count("timeout")),
-        prefix + "no_answer": statuses.count("no_answer") / n,
-        prefix + "wrong": statuses.count("wrong") / n,
+    values = {
+        "completions": float(n),
+        "errors": float(n - len(scored)),
+        "timeouts": float(statuses.count("timeout")),
+        "no_answer": statuses.count("no_answer") / n,
+        "wrong": statuses.count("wrong") / n,
     }
     if scored:
-        out[prefix + "pass_rate"] = sum(r == 1.0 for r in scored) / len(scored)
-        out[prefix + "mean_reward"] = sum(scored) / len(scored)
-    return out
+        values["pass_rate"] = sum(r == 1.0 for r in scored) / len(scored)
+        values["mean_reward"] = sum(scored) / len(scored)
+    return {env_metric(env, name): value for name, value in values.items()}

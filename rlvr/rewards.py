@@ -2,8 +2,8 @@
 
 `reward_function("math")` is a reward function any `trl.GRPOTrainer` accepts: it reads the
 problem's fields (`answer`, `tests`, ...) from the dataset columns TRL passes as keyword
-arguments; given an `EnvironmentPool` (rlvr/pool.py), it is an async reward function that
-awaits the pool's Ray actors instead of verifying in this process. `rlvr train` uses
+arguments; given a verification pool (rlvr/engine.py: Ray actors or local workers), it is an
+async reward function that awaits the pool instead of verifying in this process. `rlvr train` uses
 `ProblemRewards`, which looks each problem up by `problem_id` instead (environments have
 different fields), scores the whole batch through the pool at once, and keeps what the step
 needs beyond the rewards: per-environment outcomes for the metrics and the curriculum, and
@@ -26,8 +26,8 @@ from rlvr.verdict import Verdict
 
 if TYPE_CHECKING:
     from rlvr.config import RewardWeights
+    from rlvr.engine import VerificationPool
     from rlvr.genrm import GenRMActor, PendingScores
-    from rlvr.pool import EnvironmentPool
 
 TRL_KEYWORDS = frozenset(
     {
@@ -43,7 +43,7 @@ TRL_KEYWORDS = frozenset(
 
 
 def reward_function(
-    verifier: str | Verifier, *, pool: EnvironmentPool | None = None, **verifier_options: Any
+    verifier: str | Verifier, *, pool: VerificationPool | None = None, **verifier_options: Any
 ) -> Callable[..., Any]:
     """A TRL reward function scoring completions with a registered verifier (or an instance).
 
@@ -72,7 +72,7 @@ def reward_function(
 
 
 def _pooled_reward_function(
-    verifier: str | Verifier, pool: EnvironmentPool, options: Mapping[str, Any]
+    verifier: str | Verifier, pool: VerificationPool, options: Mapping[str, Any]
 ) -> Callable[..., Any]:
     env = verifier if isinstance(verifier, str) else verifier.name
     if options:
@@ -149,7 +149,7 @@ class ProblemRewards:
         verifiers: Mapping[str, Verifier],
         *,
         samples_per_call: int = 4,
-        pool: EnvironmentPool | None = None,
+        pool: VerificationPool | None = None,
         genrm: GenRMActor | None = None,
         reward_weights: Mapping[str, RewardWeights] | None = None,
         reference_field: str | None = None,

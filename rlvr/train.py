@@ -13,11 +13,12 @@ part of a step runs:
 - generate:   GRPOTrainer (transformers `generate` on CPU; vLLM on GPU when installed),
               `group_size` completions per problem, prompts rendered with the chat template.
 - verify:     `ProblemRewards` (rlvr/rewards.py) scores the step's completions on the
-              `EnvironmentPool` (rlvr/pool.py): Ray actors per environment, all environments
-              at once; an infrastructure fault is `None`, which TRL leaves out. With a GenRM
-              (rlvr/genrm.py, its own actor), each group is judged meanwhile and the reward is
-              the environment's weighted mix of verifier reward and GenRM score; overlong
-              shaping is added on top.
+              verification engine (rlvr/engine.py): Ray actors per environment (rlvr/pool.py),
+              or local worker processes where Ray is not installed (`verification`), all
+              environments at once; an infrastructure fault is `None`, which TRL leaves out.
+              With a GenRM (rlvr/genrm.py, its own actor), each group is judged meanwhile
+              and the reward is the environment's weighted mix of verifier reward and GenRM
+              score; overlong shaping is added on top.
 - resample:   with dynamic sampling, groups without reward variance are replaced (trainer).
 - observe:    every curriculum observes every group it was given, right there (trainer).
 - advantages and update: GRPOTrainer (group-normalised advantages, `loss_type`, optional KL),
@@ -56,15 +57,17 @@ from rlvr.config import (
     native_bf16,
     resolve_defaults,
 )
+from rlvr.engine import Backend
 from rlvr.errors import UserError
 from rlvr.genrm import GenRMActor
 from rlvr.models import resolve_model
-from rlvr.pool import EnvironmentPool
+from rlvr.pool import open_pool
+from rlvr.protocols import takes_total_steps
 from rlvr.records import environment_problems
 from rlvr.registry import default_registry
-from rlvr.resolve import build_environment, build_verifier, env_verifier
+from rlvr.resolve import build_environment, build_verifier, env_verifier, render_prompt
 from rlvr.rewards import ProblemRewards
-from rlvr.run_dir import RunDir
+from rlvr.run_dir import RunDir, env_values
 from rlvr.trainer import RLVRTrainer
 
 TRACKERS = {
@@ -134,12 +137,13 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     args = _grpo_args(config, run, gpu, batching)
 
     with contextlib.ExitStack() as hosts:
-        # -- verification hosts: Ray actors per environment (and the GenRM's), closed however
-        # the run ends ----------------------------------------------------------------------
+        # -- verification hosts: Ray actors per environment or local workers (and the GenRM's
+        # actor), closed however the run ends -----------------------------------------------
         pool = hosts.enter_context(
-            EnvironmentPool(
+            open_pool(
                 verifiers,
-                actors_per_env=config.actors_per_env,
+                backend=_verification_backend(config),
+                workers=config.actors_per_env,
                 item_timeout=config.verify_timeout,
                 address=config.ray_address,
             )
@@ -337,7 +341,7 @@ def _training_rows(
                     "field from the dataset rows to get content-hash ids)"
                 )
             problems[pid] = problem
-            rows.append({"prompt": env.prompt(problem), "problem_id": str(problem["id"])})
+            rows.append({"prompt": render_prompt(env, problem), "problem_id": str(problem["id"])})
     return problems, rows
 
 
@@ -430,15 +434,24 @@ def _environment(name: str, env_config: Any, seed: int) -> tuple[Any, Any]:
     return env, build_verifier(verifier_name, env, env_config, training=True)
 
 
+def _verification_backend(config: TrainConfig) -> Backend:
+    """Ray where it is installed (or asked for), else local worker processes: a GPU machine
+    without Ray still trains, verifying on its own cores."""
+    if config.verification is not None:
+        if config.verification == "ray" and not _installed("ray"):
+            raise UserError("verification: ray needs Ray installed (pip install ray)")
+        return "ray" if config.verification == "ray" else "local"
+    if config.ray_address or os.environ.get("RAY_ADDRESS"):
+        return "ray"
+    return "ray" if _installed("ray") else "local"
+
+
 def _curriculum(config: TrainConfig, problems: list[dict[str, Any]]) -> Any:
     """One environment's curriculum; told the run's length when its factory asks for it (a
     schedule that moves from easy to hard needs to know where the end is)."""
-    import inspect
-
     registry = default_registry()
     options = dict(config.curriculum_options)
-    parameters = inspect.signature(registry.factory("curricula", config.curriculum)).parameters
-    if "total_steps" in parameters:
+    if takes_total_steps(registry.factory("curricula", config.curriculum)):
         options.setdefault("total_steps", config.max_steps)
     try:
         return registry.create(
@@ -531,9 +544,8 @@ class _LiveView:
 
     def update(self, row: Mapping[str, Any], step: int) -> None:
         pass_rates = "  ".join(
-            f"{key.split('/')[1]} {value:.2f}"
-            for key, value in sorted(row.items())
-            if key.startswith("env/") and key.endswith("/pass_rate") and key.count("/") == 2
+            f"{env} {value:.2f}"
+            for env, value in sorted(env_values(dict(row), "pass_rate").items())
         )
         zero = row.get("zero_variance_groups")
         if not pass_rates:  # trl.num_iterations > 1: this step reused the last completions

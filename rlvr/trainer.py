@@ -36,8 +36,9 @@ from trl import GRPOTrainer
 
 from rlvr.batches import StepPlan, StepSampler
 from rlvr.metrics import env_metrics, zero_variance_fraction
+from rlvr.protocols import curriculum_metrics
 from rlvr.rewards import ProblemRewards, StepOutcomes
-from rlvr.run_dir import RunDir, write_atomic
+from rlvr.run_dir import RunDir, env_metric, write_atomic
 
 TRL_VERSION = "1.16.0"
 OVERRIDDEN: dict[str, str] = {
@@ -227,15 +228,17 @@ class RLVRTrainer(GRPOTrainer):
             update_by_env.setdefault(self.problems[pid]["env"], {})[pid] = group
         metrics["zero_variance_groups"] = zero_variance_fraction(outcomes.update_rewards_by_problem)
         for env, groups in by_env.items():
-            metrics[f"env/{env}/zero_variance_groups"] = zero_variance_fraction(
+            metrics[env_metric(env, "zero_variance_groups")] = zero_variance_fraction(
                 update_by_env.get(env, {})
             )
             self.curricula[env].observe(groups)
         for env, curriculum in self.curricula.items():
-            if hasattr(curriculum, "metrics"):
-                metrics.update(
-                    {f"env/{env}/curriculum/{k}": v for k, v in curriculum.metrics().items()}
-                )
+            metrics.update(
+                {
+                    env_metric(env, f"curriculum/{k}"): v
+                    for k, v in curriculum_metrics(curriculum).items()
+                }
+            )
         metrics["zero_variance_groups_in_update"] = metrics["zero_variance_groups"]
         metrics.update(resampling)
         self._step_metrics = metrics

@@ -102,10 +102,16 @@ def test_math_code_and_if_train_together(run_cli: RunCli, tiny_model: Path, tmp_
         2,
         "--max-completion-length",
         12,
+        # the engine's local backend: worker processes, no Ray (a GPU machine without it);
+        # the other runs here verify on Ray actors
+        "--verification",
+        "local",
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "verification: local" in (out / "config.yaml").read_text()
     metrics = rows(out / "metrics.jsonl")
     for row in metrics:
+        assert "pool/actor_restarts" not in row or row["pool/actor_restarts"] == 0
         for env in ("math", "code", "if"):
             assert row[f"env/{env}/completions"] == 2.0  # one problem each, two completions
             assert row[f"env/{env}/errors"] == 0.0  # the sandbox ran every code completion
