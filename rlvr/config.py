@@ -518,6 +518,10 @@ def _check_genrm(config: TrainConfig) -> None:
         raise UserError(f"genrm.batch_size must be at least 1, got {genrm.batch_size}")
     if genrm.temperature < 0:
         raise UserError(f"genrm.temperature must be 0 (greedy) or more, got {genrm.temperature}")
+    if genrm.max_response_tokens is not None and genrm.max_response_tokens < 1:
+        raise UserError(
+            f"genrm.max_response_tokens must be at least 1, got {genrm.max_response_tokens}"
+        )
     for mode in ("pointwise", "pairwise"):
         template = getattr(genrm, f"{mode}_template")
         if template is not None:

@@ -148,6 +148,7 @@ class ProblemRewards:
         problems: Mapping[str, Mapping[str, Any]],
         verifiers: Mapping[str, Verifier],
         *,
+        verifier_keys: Mapping[str, str] | None = None,
         samples_per_call: int = 4,
         pool: VerificationPool | None = None,
         genrm: GenRMActor | None = None,
@@ -155,12 +156,15 @@ class ProblemRewards:
         reference_field: str | None = None,
         overlong: tuple[int, int] | None = None,
     ) -> None:
-        """`overlong`: (max_completion_length, buffer) for DAPO's soft overlong punishment,
-        added to each reward; None: off."""
+        """`verifiers`: by key in the pool; `verifier_keys`: each problem id's key (the rule of
+        rlvr/resolve.py; None: a problem's key is its environment's name). `overlong`:
+        (max_completion_length, buffer) for DAPO's soft overlong punishment, added to each
+        reward; None: off."""
         self.problems = problems
         self.overlong = overlong
         self.last_rewards: list[float | None] = []
-        self.verifiers = verifiers  # by env name; an env judged by the GenRM alone has none
+        self.verifiers = verifiers  # an env judged by the GenRM alone has none
+        self.verifier_keys = verifier_keys
         self.samples_per_call = samples_per_call
         self.pool = pool
         self.genrm = genrm
@@ -231,15 +235,23 @@ class ProblemRewards:
         self, problems: Sequence[Mapping[str, Any]], texts: Sequence[str]
     ) -> list[Verdict | None]:
         """Every completion whose environment has a verifier, on the pool or in-process."""
-        todo = [i for i, p in enumerate(problems) if p["env"] in self.verifiers]
+        keyed = [(i, key) for i, p in enumerate(problems) if (key := self._key(p)) is not None]
+        todo = [i for i, _ in keyed]
         verdicts: list[Verdict | None] = [None] * len(problems)
         if self.pool is not None:
-            done = self.pool.score([(problems[i]["env"], problems[i], texts[i]) for i in todo])
+            done = self.pool.score([(key, problems[i], texts[i]) for i, key in keyed])
         else:
-            done = [score(self.verifiers[problems[i]["env"]], problems[i], texts[i]) for i in todo]
+            done = [score(self.verifiers[key], problems[i], texts[i]) for i, key in keyed]
         for i, verdict in zip(todo, done, strict=True):
             verdicts[i] = verdict
         return verdicts
+
+    def _key(self, problem: Mapping[str, Any]) -> str | None:
+        """The key of the verifier that scores `problem`; None: the GenRM alone judges it."""
+        if self.verifier_keys is not None:
+            return self.verifier_keys.get(str(problem["id"]))
+        env = str(problem["env"])
+        return env if env in self.verifiers else None
 
     def _submit_to_genrm(
         self, prompts: Sequence[Any], completions: Sequence[Any], problem_id: Sequence[str]

@@ -65,7 +65,7 @@ from rlvr.pool import open_pool
 from rlvr.protocols import takes_total_steps
 from rlvr.records import environment_problems
 from rlvr.registry import default_registry
-from rlvr.resolve import build_environment, build_verifier, env_verifier, render_prompt
+from rlvr.resolve import build_environment, plan_verifiers, render_prompt
 from rlvr.rewards import ProblemRewards
 from rlvr.run_dir import RunDir, env_values
 from rlvr.trainer import RLVRTrainer
@@ -109,12 +109,12 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     checkpoint = _prepare_run_dir(run, resume)
 
     # -- environments and their problems ------------------------------------------------------
-    environments, verifiers = {}, {}
-    for name, env_config in config.envs.items():
-        environments[name], verifier = _environment(name, env_config, config.seed)
-        if verifier is not None:  # None: judged by the GenRM alone
-            verifiers[name] = verifier
+    environments = {
+        name: _environment(name, env_config, config.seed)
+        for name, env_config in config.envs.items()
+    }
     problems, rows = _training_rows(environments)
+    verifiers, verifier_keys = _verifiers(config, environments, problems)
 
     # -- curricula: one per environment, restored on resume ----------------------------------
     curricula = {
@@ -155,6 +155,7 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
         rewards = ProblemRewards(
             problems,
             verifiers,
+            verifier_keys=verifier_keys,
             samples_per_call=config.samples_per_step,
             pool=pool,
             genrm=genrm,
@@ -420,18 +421,38 @@ def _prepare_run_dir(run: RunDir, resume: bool) -> tuple[int, Path] | None:
     return checkpoint
 
 
-def _environment(name: str, env_config: Any, seed: int) -> tuple[Any, Any]:
-    """The environment instance and its verifier instance (None when its reward is the
-    GenRM's alone: `reward: {verifier: 0, genrm: 1}`), built as every verb builds them
-    (rlvr/resolve.py): `data:` with its `columns:`, `system_prompt:`, and in training the
-    verifier options the environment asks for."""
+def _environment(name: str, env_config: Any, seed: int) -> Any:
+    """The environment instance, built as every verb builds it (rlvr/resolve.py): `data:` with
+    its `columns:`, `system_prompt:`."""
     env = build_environment(name, env_config, seed)
     assert env is not None  # only None for rows read elsewhere (rlvr eval --data)
-    if env_config.reward.verifier == 0:
-        return env, None
-    verifier_name = env_verifier(env, env_config)
-    assert verifier_name is not None  # every built environment names its verifier
-    return env, build_verifier(verifier_name, env, env_config, training=True)
+    return env
+
+
+def _verifiers(
+    config: TrainConfig, environments: Mapping[str, Any], problems: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The verifier instances by pool key, and each training problem's key: the rule every
+    verb follows (rlvr/resolve.py: a row's own `verifier`, else its environment's), each
+    problem's required fields checked before any work, the training options the environment
+    asks for applied. An environment whose reward is the GenRM's alone has none."""
+    verifiers: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    for name, env_config in config.envs.items():
+        if env_config.reward.verifier == 0:
+            continue
+        env_problems = [p for p in problems.values() if p["env"] == name]
+        plan = plan_verifiers(
+            name,
+            environments[name],
+            env_config,
+            env_problems,
+            training=True,
+            where=f"environment {name!r}",
+        )
+        verifiers.update(plan.verifiers)
+        keys.update({str(p["id"]): key for p, key in zip(env_problems, plan.keys, strict=True)})
+    return verifiers, keys
 
 
 def _verification_backend(config: TrainConfig) -> Backend:

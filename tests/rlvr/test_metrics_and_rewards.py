@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from rlvr import Verdict, reward_function
@@ -90,3 +92,24 @@ def test_overlong_shaping_composes_on_top_of_the_verifiers_reward() -> None:
     assert outcomes.rewards_by_problem["p"] == [1.0, 1.0, 0.0, 0.0]
     assert outcomes.update_rewards_by_problem["p"] == pytest.approx([1.0, 0.0, 0.0, -0.5])
     assert all(0.0 <= v.reward <= 1.0 for v in outcomes.verdicts_by_env["math"])
+
+
+def test_each_problem_is_scored_by_the_verifier_its_key_names() -> None:
+    # rlvr/resolve.py's rule in training: a row's own `verifier` decides, else its env's.
+    class Never:
+        name = "never"
+
+        def verify(self, problem: Any, completion: str) -> Verdict:
+            return Verdict(0.0, {"by": "never"})
+
+    problems = {
+        "a": {"id": "a", "env": "mixed", "answer": "4"},
+        "b": {"id": "b", "env": "mixed", "answer": "4", "verifier": "math"},
+    }
+    rewards = ProblemRewards(
+        problems,
+        {"mixed/never": Never(), "mixed/math": MathVerifier()},
+        verifier_keys={"a": "mixed/never", "b": "mixed/math"},
+    )
+    out = rewards(prompts=["q"] * 2, completions=["\\boxed{4}"] * 2, problem_id=["a", "b"])
+    assert out == [0.0, 1.0]

@@ -308,6 +308,10 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path:
         (["--envs", "math", "--peft", "r=4"], "set `lora_r`"),
         (["--envs", "math", "--report-to", "nosuchtracker"], "unknown tracker 'nosuchtracker'"),
         (
+            ["--envs", "math", "--genrm", "pointwise", "--genrm-max-response-tokens", "0"],
+            "genrm.max_response_tokens must be at least 1",
+        ),
+        (
             [
                 *("--envs", "math", "--group-size", "2"),
                 *("--problems-per-step", "2", "--micro-batch-size", "3"),
@@ -325,6 +329,35 @@ def test_bad_settings_fail_before_any_work(
     assert result.returncode == 2, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert message in result.stderr
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
+def test_a_row_naming_a_verifier_is_checked_for_its_fields_before_any_work(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    # The rule every verb follows: a row's own `verifier` scores it, and its required fields
+    # are checked up front (here math's `answer`), in training as in rlvr verify and eval.
+    (tmp_path / "shout.py").write_text(PLUGIN)
+    data = tmp_path / "tasks.jsonl"
+    good = [{"id": f"t{i}", "prompt": "Say sea.", "word": "sea"} for i in range(3)]
+    # several, so that some land in the training split whatever the hash split does
+    bad = [{"id": f"bad{i}", "prompt": "2+2?", "verifier": "math"} for i in range(10)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in [*good, *bad]))
+    config = tmp_path / "run.yaml"
+    config.write_text(f"envs:\n  mytask: {{data: {data}, verifier: shout}}\n")
+    result = run_cli(
+        "train",
+        "--config",
+        config,
+        "--output-dir",
+        tmp_path / "run",
+        "--plugin",
+        tmp_path / "shout.py",
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "problem 'bad" in result.stderr
+    assert "answer" in result.stderr
     assert not (tmp_path / "run" / "metrics.jsonl").exists()
 
 
