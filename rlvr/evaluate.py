@@ -50,6 +50,7 @@ from typing import Any
 
 from rlvr.engine import ITEM_TIMEOUT_S, Item, LocalPool, VerificationPool
 from rlvr.errors import UserError
+from rlvr.multiturn import refuse_multiturn
 from rlvr.passk import paired_difference_with_interval, pass_at_k_with_interval
 from rlvr.protocols import Environment, Message, Verifier, extraction_modes
 from rlvr.records import Record, environment_problems, load_records
@@ -265,9 +266,11 @@ class _Environments:
         """The environment, or None for rows of --data whose env is not registered (their
         prompts are used as written)."""
         if name not in self._built:
-            self._built[name] = build_environment(
+            environment = build_environment(
                 name, self.configs.get(name), self.seed, rows_elsewhere=self.data is not None
             )
+            refuse_multiturn(name, environment, "rlvr eval")
+            self._built[name] = environment
         return self._built[name]
 
 

@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from rlvr.errors import UserError
 from rlvr.protocols import Message, Problem, Split
 
 TOOL_OUTPUT_CHARS = 2000
@@ -103,6 +104,18 @@ class MultiTurnEnvironment(Protocol):
 def is_multiturn(environment: object) -> bool:
     """Whether an environment declares the multi-turn members (the core's only check)."""
     return isinstance(environment, MultiTurnEnvironment)
+
+
+def refuse_multiturn(name: str, environment: object, verb: str) -> None:
+    """A multi-turn environment given to a verb that does not run its tools yet is a user
+    error: trained or evaluated single-turn, its prompt would offer a tool the policy cannot
+    call (docs/multi-turn.md, "What is not done")."""
+    if is_multiturn(environment):
+        raise UserError(
+            f"environment {name!r} is multi-turn (its policy calls tools); {verb} does not run "
+            "multi-turn environments yet: its episodes run through rlvr.multiturn.run_episode "
+            "and TRL's environment_factory (docs/multi-turn.md)"
+        )
 
 
 # -- running tools -------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from rlvr.engine import Backend
 from rlvr.errors import UserError
 from rlvr.genrm import GenRMActor
 from rlvr.models import resolve_model
+from rlvr.multiturn import refuse_multiturn
 from rlvr.pool import open_pool
 from rlvr.protocols import takes_total_steps
 from rlvr.records import environment_problems
@@ -426,6 +427,7 @@ def _environment(name: str, env_config: Any, seed: int) -> Any:
     its `columns:`, `system_prompt:`."""
     env = build_environment(name, env_config, seed)
     assert env is not None  # only None for rows read elsewhere (rlvr eval --data)
+    refuse_multiturn(name, env, "rlvr train")
     return env
 
 

@@ -307,6 +307,7 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path:
         (["--envs", "math", "--trl", "top_k=many"], "trl.top_k: expected int"),
         (["--envs", "math", "--peft", "r=4"], "set `lora_r`"),
         (["--envs", "math", "--report-to", "nosuchtracker"], "unknown tracker 'nosuchtracker'"),
+        (["--envs", "math,code-feedback"], "'code-feedback' is multi-turn"),
         (
             ["--envs", "math", "--genrm", "pointwise", "--genrm-max-response-tokens", "0"],
             "genrm.max_response_tokens must be at least 1",
