@@ -99,8 +99,8 @@ each answer)."""
 class CodeEnvironment:
     name = "code"
     verifier = "code"
-    # The verifier's default reward is already partial credit (the fraction of tests
-    # passed), so training and evaluation score alike.
+    # Training and evaluation score alike: all or nothing, the verifier's default (a share
+    # of tests passed pays stubs that pass a few; docs/code.md).
     training_verifier_options: Mapping[str, Any] = {}
 
     def __init__(

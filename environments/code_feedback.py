@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.environments.code import LANGUAGE_NAMES, CodeEnvironment
-from rlvr.multiturn import ToolInfrastructureError, ToolRunner, output_text
+from rlvr.multiturn import ProblemEpisode, ToolInfrastructureError, derived_record, output_text
 from rlvr.protocols import Message, Problem, Split
 from rlvr.records import Record
 from rlvr.verdict import Verdict
@@ -74,7 +74,7 @@ class CodeFeedbackEnvironment:
         self._checker: CodeVerifier | None = None
 
     def problems(self, split: Split = "train") -> list[Record]:
-        return [self._record(p) for p in self.source.problems(split)]
+        return [derived_record(p, self.name, "code/") for p in self.source.problems(split)]
 
     def prompt(self, problem: Problem) -> list[Message]:
         messages = self.source.prompt(problem)
@@ -103,41 +103,15 @@ class CodeFeedbackEnvironment:
             )
         return self._checker
 
-    def _record(self, problem: Mapping[str, Any]) -> Record:
-        source_id = str(problem["id"])
-        meta = dict(problem.get("meta") or {})
-        meta["source_id"] = source_id
-        return {
-            **problem,
-            "id": f"{self.name}/{source_id.removeprefix('code/')}",
-            "env": self.name,
-            "meta": meta,
-        }
 
-
-class CodeFeedbackEpisode:
+class CodeFeedbackEpisode(ProblemEpisode):
     """One rollout on one problem; its only tool is `run_tests`."""
 
+    env_name = "code-feedback"
+
     def __init__(self, environment: CodeFeedbackEnvironment, problems: Mapping[str, Problem]):
+        super().__init__(problems, environment.max_turns)
         self._environment = environment
-        self._problems = problems
-        self._runner = ToolRunner(environment.max_turns)
-        self._problem: Problem | None = None
-
-    @property
-    def transcript(self) -> list[dict[str, Any]]:
-        return self._runner.transcript
-
-    @property
-    def fault(self) -> str | None:
-        return self._runner.fault
-
-    def reset(self, **row: Any) -> None:
-        problem_id = str(row.get("problem_id"))
-        if problem_id not in self._problems:
-            raise KeyError(f"code-feedback: no problem with id {problem_id!r} in this run")
-        self._problem = self._problems[problem_id]
-        self._runner.reset()
 
     def run_tests(self, code: str) -> str:
         """Run your code on the problem's examples in a sandbox and see what happened.

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.environments.math import INSTRUCTION, MathEnvironment
-from rlvr.multiturn import ToolInfrastructureError, ToolRunner, output_text
+from rlvr.multiturn import ProblemEpisode, ToolInfrastructureError, derived_record, output_text
 from rlvr.protocols import Message, Problem, Split
 from rlvr.records import Record
 from rlvr.verifiers.sandbox import Limits, Sandbox, SandboxUnavailable
@@ -76,7 +76,7 @@ class MathToolEnvironment:
         self._sandbox: Sandbox | None = None
 
     def problems(self, split: Split = "train") -> list[Record]:
-        return [self._record(p) for p in self.source.problems(split)]
+        return [derived_record(p, self.name, "math/") for p in self.source.problems(split)]
 
     def prompt(self, problem: Problem) -> list[Message]:
         messages = self.source.prompt(problem)
@@ -99,39 +99,15 @@ class MathToolEnvironment:
             self._sandbox = Sandbox.configured(self.sandbox_mode)
         return self._sandbox
 
-    def _record(self, problem: Mapping[str, Any]) -> Record:
-        source_id = str(problem["id"])
-        meta = dict(problem.get("meta") or {})
-        meta["source_id"] = source_id
-        return {
-            **problem,
-            "id": f"{self.name}/{source_id.removeprefix('math/')}",
-            "env": self.name,
-            "meta": meta,
-        }
 
-
-class MathToolEpisode:
+class MathToolEpisode(ProblemEpisode):
     """One rollout on one problem; its only tool is `python`."""
 
+    env_name = "math-tool"
+
     def __init__(self, environment: MathToolEnvironment, problems: Mapping[str, Problem]):
+        super().__init__(problems, environment.max_turns)
         self._environment = environment
-        self._problems = problems
-        self._runner = ToolRunner(environment.max_turns)
-
-    @property
-    def transcript(self) -> list[dict[str, Any]]:
-        return self._runner.transcript
-
-    @property
-    def fault(self) -> str | None:
-        return self._runner.fault
-
-    def reset(self, **row: Any) -> None:
-        problem_id = str(row.get("problem_id"))
-        if problem_id not in self._problems:
-            raise KeyError(f"math-tool: no problem with id {problem_id!r} in this run")
-        self._runner.reset()
 
     def python(self, code: str) -> str:
         """Run a Python script in a sandbox and return what it prints.

@@ -239,6 +239,50 @@ def output_text(stdout: bytes, stderr: bytes) -> str:
     return out
 
 
+class ProblemEpisode:
+    """What every built-in tool episode shares: the run's problems, one `ToolRunner` (turn
+    limit, transcript, infrastructure fault) and the problem `reset` picked. An episode adds
+    its tools as public methods."""
+
+    env_name = "episode"
+    """Named in the error for a row whose problem is not in the run."""
+
+    def __init__(self, problems: Mapping[str, Problem], max_turns: int) -> None:
+        self._problems = problems
+        self._runner = ToolRunner(max_turns)
+        self._problem: Problem | None = None
+
+    @property
+    def transcript(self) -> list[dict[str, Any]]:
+        return self._runner.transcript
+
+    @property
+    def fault(self) -> str | None:
+        return self._runner.fault
+
+    def reset(self, **row: Any) -> None:
+        problem_id = str(row.get("problem_id"))
+        if problem_id not in self._problems:
+            raise KeyError(f"{self.env_name}: no problem with id {problem_id!r} in this run")
+        self._problem = self._problems[problem_id]
+        self._runner.reset()
+
+
+def derived_record(problem: Problem, env: str, source_prefix: str) -> dict[str, Any]:
+    """A source environment's problem as `env`'s: `<env>/<id without source_prefix>`, the
+    source id kept in `meta.source_id` (the source's train/held-out split is kept by the
+    caller drawing from the source's own split)."""
+    source_id = str(problem["id"])
+    meta = dict(problem.get("meta") or {})
+    meta["source_id"] = source_id
+    return {
+        **problem,
+        "id": f"{env}/{source_id.removeprefix(source_prefix)}",
+        "env": env,
+        "meta": meta,
+    }
+
+
 # -- the glue to TRL -------------------------------------------------------------------------------
 
 
