@@ -62,7 +62,7 @@ from rlvr.errors import UserError
 from rlvr.genrm import GenRMActor
 from rlvr.models import resolve_model
 from rlvr.multiturn import refuse_multiturn
-from rlvr.pool import open_pool
+from rlvr.pool import backend_for, open_pool
 from rlvr.protocols import takes_total_steps
 from rlvr.records import environment_problems
 from rlvr.registry import default_registry
@@ -458,15 +458,15 @@ def _verifiers(
 
 
 def _verification_backend(config: TrainConfig) -> Backend:
-    """Ray where it is installed (or asked for), else local worker processes: a GPU machine
-    without Ray still trains, verifying on its own cores."""
-    if config.verification is not None:
-        if config.verification == "ray" and not _installed("ray"):
-            raise UserError("verification: ray needs Ray installed (pip install ray)")
-        return "ray" if config.verification == "ray" else "local"
-    if config.ray_address or os.environ.get("RAY_ADDRESS"):
-        return "ray"
-    return "ray" if _installed("ray") else "local"
+    """`verification` as asked; unset, Ray where it is installed (training hosts its
+    environments on actors), else `backend_for`'s rule: a cluster address means Ray, otherwise
+    local worker processes (a GPU machine without Ray still trains, verifying on its cores)."""
+    if config.verification == "ray" and not _installed("ray"):
+        raise UserError("verification: ray needs Ray installed (pip install ray)")
+    ray = None if config.verification is None else config.verification == "ray"
+    if ray is None and _installed("ray"):
+        ray = True
+    return backend_for(config.ray_address, ray=ray)
 
 
 def _curriculum(config: TrainConfig, problems: list[dict[str, Any]]) -> Any:
