@@ -35,11 +35,11 @@ format: setup
 pytest: setup
 	$(BIN)/pytest -q
 
-# The main job: the bare `rlvr train --envs math,code,if` (its CPU defaults are the learning
-# benchmark's settings) plus examples/cpu-quickstart.yaml's one addition, easy math, and its run
-# directory. --resume continues an interrupted run (or starts a new one).
+# The main job: the bare `rlvr train --envs math,code,if`, whose CPU defaults are the learning
+# benchmark's settings and problem mix (examples/cpu-quickstart.yaml writes them out), in
+# runs/quickstart. --resume continues an interrupted run (or starts a new one).
 train: setup
-	$(BIN)/rlvr train --envs math,code,if --config examples/cpu-quickstart.yaml --resume
+	$(BIN)/rlvr train --envs math,code,if --output-dir runs/quickstart --resume
 
 # rlvr's math checker against Math-Verify (accuracy and throughput); prints a Markdown report.
 bench-math: setup

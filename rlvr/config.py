@@ -390,6 +390,25 @@ def apply_algorithm(config: TrainConfig) -> TrainConfig:
     return dataclasses.replace(config, trl=trl, **filled)
 
 
+# The learning benchmark's problem mix (benchmarks/learning/run.yaml, BENCHMARKS.md "Learning"),
+# the CPU default for the built-in environments a run names without options or data. A CPU run
+# trains the embedded 135M model: with every math family it answered almost none (pass rate 0
+# in the first steps, so every group was flat and GRPO learned nothing); on one-step arithmetic
+# with small numbers it answers about a third, and code up to difficulty 2 is where it passes
+# any. On a GPU the environments keep their full range.
+CPU_ENV_OPTIONS: dict[str, dict[str, Any]] = {
+    "math": {"families": ["arithmetic"], "max_difficulty": 1, "size": 700},
+    "code": {"max_difficulty": 2},
+}
+
+
+def _cpu_env(name: str, env: EnvConfig) -> EnvConfig:
+    """`env` with the CPU problem mix where the user said nothing about its problems."""
+    if name not in CPU_ENV_OPTIONS or env.options or env.data is not None:
+        return env
+    return dataclasses.replace(env, options=dict(CPU_ENV_OPTIONS[name]))
+
+
 def resolve_defaults(
     config: TrainConfig, *, gpu: bool, vllm_installed: bool, bf16_native: bool | None = None
 ) -> TrainConfig:
@@ -404,6 +423,7 @@ def resolve_defaults(
     max_completion_length = config.max_completion_length or (96 if cpu else 1024)
     filled = dataclasses.replace(
         config,
+        envs=config.envs if gpu else {name: _cpu_env(name, e) for name, e in config.envs.items()},
         max_steps=config.max_steps if config.max_steps is not None else (8 if cpu else 200),
         problems_per_step=config.problems_per_step or (3 if cpu else 32),
         group_size=config.group_size or (4 if cpu else 8),

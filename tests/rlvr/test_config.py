@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from rlvr import UserError
-from rlvr.config import check, config_from_dict, resolve_defaults
+from rlvr.config import check, config_from_dict, load_config, resolve_defaults
 
 
 def test_envs_as_list_string_or_mapping() -> None:
@@ -231,3 +232,42 @@ def test_flags_override_the_file_and_merge_mappings() -> None:
     assert flagged.report_to == ["tensorboard", "wandb"]
     with pytest.raises(UserError, match="expected KEY=VALUE"):
         apply_flags(config, {"trl": ["top_k"]})
+
+
+def test_cpu_default_problem_mix_is_the_learning_benchmarks() -> None:
+    """The bare command and `make train` train what the learning benchmark learned on: on a
+    CPU, math and code named without options or data get the benchmark's mix; anything the
+    user said about an environment's problems is kept; a GPU keeps every family."""
+    config = config_from_dict(
+        {"envs": {"math": {}, "code": {"weight": 2}, "if": {}}, "max_steps": 3}
+    )
+    cpu = resolve_defaults(config, gpu=False, vllm_installed=False, bf16_native=False)
+    assert cpu.envs["math"].options == {
+        "families": ["arithmetic"],
+        "max_difficulty": 1,
+        "size": 700,
+    }
+    assert cpu.envs["code"].options == {"max_difficulty": 2}
+    assert cpu.envs["code"].weight == 2
+    assert cpu.envs["if"].options == {}
+    gpu = resolve_defaults(config, gpu=True, vllm_installed=False)
+    assert gpu.envs["math"].options == {}
+    assert gpu.envs["code"].options == {}
+    given = config_from_dict(
+        {"envs": {"math": {"options": {"families": ["algebra"]}}, "code": {"data": "x.jsonl"}}}
+    )
+    kept = resolve_defaults(given, gpu=False, vllm_installed=False, bf16_native=False)
+    assert kept.envs["math"].options == {"families": ["algebra"]}
+    assert kept.envs["code"].options == {}
+
+
+def test_cpu_quickstart_yaml_is_the_bare_command() -> None:
+    example = load_config(Path(__file__).parents[2] / "examples" / "cpu-quickstart.yaml")
+    bare = config_from_dict({"envs": ["math", "code", "if"]})
+    resolved = [
+        resolve_defaults(c, gpu=False, vllm_installed=False, bf16_native=False)
+        for c in (example, bare)
+    ]
+    assert dataclasses.replace(resolved[0], output_dir="") == dataclasses.replace(
+        resolved[1], output_dir=""
+    )
