@@ -102,8 +102,11 @@ _SIZING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![a-zA-Z])\.?")
 _STYLE = re.compile(r"\\(?:mathrm|mathbf|mathit|textbf|textit|boldsymbol|bm|operatorname)\s*")
 _TEXT = re.compile(r"\\(?:text|mbox|textnormal|textrm|mathrm)\s*\{([^{}]*)\}")
 _THOUSANDS = re.compile(
-    r"(?<![\d.])(?!0[,\s])\d{1,3}(?:(?:,|\{,\}|\\,|\s)\d{3})+(?![\d])(?!\.\d*,)"
+    r"(?<![\d.])(?!0[,\s])\d{1,3}(?:(?:,|\s?\{,\s?\}\s?|\\,|\s)\d{3})+(?![\d])(?!\.\d*,)"
 )
+_MIXED_NUMBER = re.compile(r"(?<![\w.^_/\\)\]}])(\d+)[ \t]+(\d+)[ \t]*/[ \t]*(\d+)(?![\d./])")
+"""`4 4/9` written in plain text, as `4\\frac{4}{9}` (a mixed number where the fraction is
+proper, else no answer); not across a line break, nor after a decimal or a fraction."""
 _UNICODE = {
     "−": "-",
     "–": "-",
@@ -228,7 +231,7 @@ def _thousands(match: re.Match[str]) -> str:
     text, before, after = match.group(), match.string[: match.start()], match.string[match.end() :]
     if text.count(",") == 1 and before.endswith(("(", "[")) and after.startswith((")", "]")):
         return text
-    return re.sub(r"\{,\}|\\,|,|\s", "", text)
+    return re.sub(r"\{,\s?\}|\\,|,|\s", "", text)
 
 
 def normalise(text: str) -> str:
@@ -251,6 +254,7 @@ def normalise(text: str) -> str:
     s = s.replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|")
     s = s.replace("\\mid", "|")
     s = _THOUSANDS.sub(_thousands, s)
+    s = _MIXED_NUMBER.sub(r"\1\\frac{\2}{\3}", s)
     s = re.sub(r"\s+", " ", s).strip()
     return s.rstrip(".").strip()
 
@@ -433,6 +437,7 @@ class _Parser:
         # (2\frac{1}{2}) or "other"; read right after each operand is parsed
         self.tag = "other"
         self.undone: list[str] = []
+        self.indices: list[str] = []  # the indices of the \sum/\prod the parser is inside
 
     def note(self, what: str, result: Any, *operands: Any) -> None:
         """Record arithmetic left undone: an operation whose result is a rational number,
@@ -443,6 +448,17 @@ class _Parser:
         if isinstance(result, sympy.Expr) and _small(result):
             self.undone.append(what)
         self.tag = "other"
+
+    def matrix_arithmetic(self, op: str, a: Any, b: Any) -> Matrix:
+        """`A + B`, `AB`, `2A`: read, and noted as undone where the result is a matrix of
+        numbers: "Compute A + B" given back as `A + B` restates the question, as `3146 + 4008`
+        does for a number (an entry with a variable or an irrational part is not noted, as
+        for numbers)."""
+        value = _matrix_arithmetic(op, a, b)
+        if all(_small(entry) for row in value.rows for entry in row):
+            self.undone.append("matrix arithmetic")
+        self.tag = "other"
+        return value
 
     # helpers
     @property
@@ -530,7 +546,7 @@ class _Parser:
                 self.tag = "other"
                 continue
             if isinstance(value, Matrix) or isinstance(rhs, Matrix):
-                value = _matrix_arithmetic(op, value, rhs)
+                value = self.matrix_arithmetic(op, value, rhs)
                 continue
             result = _both(
                 lambda a, b, op=op: _check_size(a + b if op == "+" else a - b), value, rhs
@@ -552,7 +568,7 @@ class _Parser:
                 if isinstance(value, Matrix) or isinstance(rhs, Matrix):
                     if token.text not in ("*", r"\cdot", r"\times"):
                         raise ParseError("a division by a matrix")
-                    value = _matrix_arithmetic("*", value, rhs)
+                    value = self.matrix_arithmetic("*", value, rhs)
                 elif token.text in ("/", r"\div", ":"):  # a ratio 7:32 is a quotient
                     value = self.quotient(value, tag, rhs, self.tag)
                 else:
@@ -564,13 +580,22 @@ class _Parser:
                     value = result
             elif self.starts_implicit_factor():
                 rhs = self.power()
-                if tag == "literal" and self.tag == "fraction" and _proper(value, rhs):
-                    # a mixed number: 2\frac{1}{2} is 5/2
-                    value = value + rhs if value >= 0 else value - rhs
-                    self.tag = "mixed"
+                fraction, mark = rhs, sympy.Integer(1)
+                if self.tag == "marked" and isinstance(rhs, sympy.Mul):
+                    fraction, mark = rhs.as_independent(*MARKS, as_Add=False)
+                fraction_tag = "fraction" if self.tag == "marked" else self.tag
+                if (
+                    tag == "literal"
+                    and fraction_tag == "fraction"
+                    and mark in (1, *MARKS)
+                    and _proper(value, fraction)
+                ):
+                    # a mixed number: 2\frac{1}{2} is 5/2; `2\frac{1}{2}\%` is 5/2 percent
+                    value = (value + fraction if value >= 0 else value - fraction) * mark
+                    self.tag = "mixed" if mark == 1 else "marked"
                     continue
                 if isinstance(value, Matrix) or isinstance(rhs, Matrix):
-                    value = _matrix_arithmetic("*", value, rhs)
+                    value = self.matrix_arithmetic("*", value, rhs)
                     continue
                 result = _both(lambda a, b: _check_size(a * b), value, rhs)
                 self.note("a product of numbers", result, value, rhs)
@@ -689,6 +714,8 @@ class _Parser:
                 return sympy.Integer(token.text[0])
             return sympy.Integer(token.text)
         if token.kind == "word" and len(token.text) == 1:
+            if token.text in self.indices:
+                return sympy.Symbol(token.text)
             return {"e": sympy.E, "i": sympy.I}.get(token.text, sympy.Symbol(token.text))
         if token.kind == "cmd" and token.text == r"\pi":
             return sympy.pi
@@ -757,9 +784,9 @@ class _Parser:
             if self.tok.text == "_":  # x_1, a_{37}, S_{MBCN}: one name
                 self.next()
                 return sympy.Symbol(f"{text}_{self.subscript()}")
-            if text == "e":
+            if text == "e" and text not in self.indices:
                 return sympy.E
-            if text == "i":
+            if text == "i" and text not in self.indices:
                 return sympy.I
             return sympy.Symbol(text)
         # "xy" is x*y; anything else made of letters is not math this parser reads
@@ -857,10 +884,17 @@ class _Parser:
         raise ParseError(f"unsupported command {text}")
 
     def big_operator(self, name: str) -> Any:
-        """`\\sum_{k=0}^{n-1} a_k b_k`: kept unevaluated, compared by its form (its value
-        is never computed: its bounds may be huge or symbolic)."""
+        """`\\sum_{k=0}^{n-1} a_k b_k`. The index is renamed by the operator's nesting depth,
+        so that `\\sum_{j=1}^{n} j^2` is `\\sum_{k=1}^{n} k^2`. A sum or product over at most
+        MAX_BIG_OPERATOR_TERMS integers of a polynomial in the index is computed, its size
+        known before it is built, and noted as undone (`\\sum_{k=1}^{10} k` restates "add
+        1 to 10" as 3146 + 4008 does); any other is kept unevaluated and compared by its form
+        (its bounds may be huge or symbolic, its terms anything)."""
         self.expect("_")
         bound = self.argument()
+        letters = {sympy.I: sympy.Symbol("i"), sympy.E: sympy.Symbol("e")}
+        if isinstance(bound, Relation) and bound.terms[0] in letters:  # i and e as an index
+            bound = Relation((letters[bound.terms[0]], *bound.terms[1:]), bound.ops)
         if not (
             isinstance(bound, Relation)
             and bound.ops == ("=",)
@@ -869,11 +903,21 @@ class _Parser:
             raise ParseError(f"\\{name} needs an index such as k=1 below it")
         self.expect("^")
         upper = self.argument()
+        index, lower = bound.terms
+        depth = len(self.indices)
+        self.indices.append(index.name)  # `i` in `\\sum_{i=1}^n i^2` is the index, not sqrt(-1)
         summand = self.product()
-        _require_expr(bound.terms[1], upper, summand)
-        operator = sympy.Sum if name == "sum" else sympy.Product
+        self.indices.pop()
+        _require_expr(lower, upper, summand)
+        canonical = sympy.Symbol(f"_index{depth}")
+        summand = _renamed(summand, index, canonical)
         self.tag = "other"
-        return operator(summand, (bound.terms[0], bound.terms[1], upper))
+        value = _evaluated(name, summand, canonical, lower, upper)
+        if value is not None:
+            self.note(f"a {name} of numbers", value)
+            return value
+        operator = sympy.Sum if name == "sum" else sympy.Product
+        return operator(summand, (canonical, lower, upper))
 
     def bracketed(self) -> Any:
         opener = self.next().text
@@ -914,6 +958,53 @@ class _Parser:
         if len({len(r) for r in rows}) != 1:
             raise ParseError("matrix rows of different lengths")
         return Matrix(tuple(tuple(r) for r in rows))
+
+
+MAX_BIG_OPERATOR_TERMS = 1000
+
+
+def _renamed(summand: Any, index: sympy.Symbol, canonical: sympy.Symbol) -> Any:
+    """The summand with its index renamed, in subscripted names too (`F_{n-k-1}`)."""
+    mentions = re.compile(rf"(?<![A-Za-z]){re.escape(index.name)}(?![A-Za-z])")
+    renames = {index: canonical}
+    for symbol in summand.free_symbols:
+        head, underscore, subscript = symbol.name.partition("_")
+        if underscore and head and mentions.search(subscript):
+            renames[symbol] = sympy.Symbol(head + "_" + mentions.sub(canonical.name, subscript))
+    return summand.xreplace(renames)
+
+
+def _evaluated(name: str, summand: Any, index: sympy.Symbol, lower: Any, upper: Any) -> Any:
+    """The value of a sum or product of a polynomial in the index over a short range of
+    integers; None for any other (kept as a form). AnswerTooLarge past MAX_DIGITS, estimated
+    from the largest term before anything is computed."""
+    if not (isinstance(lower, sympy.Integer) and isinstance(upper, sympy.Integer)):
+        return None
+    count = int(upper) - int(lower) + 1
+    if not 1 <= count <= MAX_BIG_OPERATOR_TERMS or summand.free_symbols - {index}:
+        return None
+    if not summand.is_polynomial(index):
+        return None
+    polynomial = sympy.Poly(summand, index)
+    largest = max(abs(int(lower)), abs(int(upper)), 2)
+    coefficients = max((abs(c) for c in polynomial.coeffs()), default=sympy.Integer(0))
+    if not all(c.is_Rational for c in polynomial.coeffs()):
+        return None
+    term_digits = (
+        polynomial.degree() * math.log10(largest)
+        + math.log10(float(max(coefficients, 1)))
+        + math.log10(polynomial.degree() + 1)
+    )
+    digits = term_digits + math.log10(count) if name == "sum" else term_digits * count
+    if digits > MAX_DIGITS:
+        raise AnswerTooLarge(f"a {name} of more than {MAX_DIGITS} digits")
+    terms = (polynomial.eval(i) for i in range(int(lower), int(upper) + 1))
+    if name == "sum":
+        return _check_size(sympy.Add(*terms))
+    value = sympy.Integer(1)
+    for term in terms:
+        value = _check_size(value * term)
+    return value
 
 
 def _spread(items: list[Any]) -> list[Any]:

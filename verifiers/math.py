@@ -222,10 +222,12 @@ class MathVerifier:
                         "extracted": candidates,
                     },
                 )
-        try:
-            gold = read(gold_text)
-        except ParseError:
-            gold = None
+        gold = _read_or_none(gold_text)
+        if gold is None and not gold_boxes and _PROSE.search(gold_text):
+            # a worked solution without a box: its answer is found as a completion's is
+            stated, _ = extract(gold_text, "lenient")
+            gold = _read_or_none(stated[-1]) if stated else None
+            gold_text = info["gold"] = stated[-1] if gold is not None else gold_text
         if gold is None or answer is None:
             correct = plain(gold_text) == plain(final)
             info["compared_as"] = "text"
@@ -444,8 +446,12 @@ def _parses(text: str, *, sentences: bool = True) -> bool:
 
 
 def read(text: str) -> Parsed:
-    """Parse a gold or extracted answer (`$...$` and surrounding space allowed)."""
-    return parse_answer(text.strip().strip("$").strip())
+    """Parse a gold or extracted answer (`$...$` and surrounding space allowed; a `\\$` at
+    its end is a dollar sign, not a delimiter: `\\frac{10}{9} \\$`)."""
+    return parse_answer(_UNESCAPED_DOLLARS_AT_END.sub("", text.strip().lstrip("$")).strip())
+
+
+_UNESCAPED_DOLLARS_AT_END = re.compile(r"(?<!\\)\$+\s*$")
 
 
 def plain(text: str) -> str:
@@ -568,12 +574,14 @@ def not_an_answer(gold: Parsed, answer: Parsed, prompt: Any, deadline: float) ->
 
 
 def _is_number(value: Any) -> bool:
-    """A number, or an ordered tuple of numbers (a set of solutions may be given by a
+    """A number, an ordered tuple or a matrix of numbers (a set of solutions may be given by a
     formula: `\\frac{12 \\pm \\sqrt{16}}{2}` lists {4, 8})."""
     if isinstance(value, Relation):
         value = _solved_value(value)
     if isinstance(value, Sequence) and value.brackets == "()":
         return all(_is_number(item) for item in value.items)
+    if isinstance(value, Matrix):  # a matrix of numbers is asked for as one, computed
+        return all(_is_number(entry) for row in value.rows for entry in row)
     return isinstance(value, sympy.Expr) and not value.free_symbols - MARKS
 
 
@@ -582,6 +590,8 @@ def _has_variables(value: Any) -> bool:
     not count (`x = 5`)."""
     if isinstance(value, Sequence):
         return any(_has_variables(item) for item in value.items)
+    if isinstance(value, Matrix):
+        return any(_has_variables(entry) for row in value.rows for entry in row)
     return isinstance(value, sympy.Expr) and bool(value.free_symbols - MARKS)
 
 

@@ -400,22 +400,55 @@ def test_no_input_crashes_the_verifier(answer: str) -> None:
         ("1\\leq|z|\\leq \\frac{3}{2}", "$z \\in [1, \\frac{3}{2}]$", 0),
         ("p=5,q=2;p=7,q=2", "$(5,2),(7,2)$", 1),
         ("p=5,q=2;p=7,q=2", "$(5,2),(2,7)$", 0),
+        # matrix arithmetic is read; of numbers, it is left undone (test_math_adversarial.py)
         (
-            "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}",
-            "$\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + "
-            "\\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}$",
-            1,
-        ),
-        (
-            "\\begin{pmatrix}7 & 10 \\\\ 15 & 22\\end{pmatrix}",
-            "$\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}\\begin{pmatrix}1 & 2 \\\\ 3 & 4"
-            "\\end{pmatrix}$",
+            "\\begin{pmatrix}2x & 4 \\\\ 6 & 8\\end{pmatrix}",
+            "$2\\begin{pmatrix}x & 2 \\\\ 3 & 4\\end{pmatrix}$",
             1,
         ),
         ("18.90", "So the total is $\\$18.90$.", 1),
         ("\\frac{5}{2}", "$2\\frac{1}{2}$", 1),
         ("(2, 12) \\cup (12, 102)", "$x \\in (2,12) \\cup (12,102)$", 1),
         ("10455", "\\boxed{200} then \\boxed{255}. Final Answer: The final answer is $10,455$.", 1),
+        # sums: the index is a bound name, a finite sum of a polynomial has its value
+        ("\\sum_{k=1}^{n} k^2", "$\\sum_{j=1}^{n} j^2$", 1),
+        ("\\sum_{k=1}^{n} k^2", "$\\sum_{i=1}^{n} i^2$", 1),  # `i` is the index, not sqrt(-1)
+        ("\\sum_{k=1}^{n} k^2", "$\\sum_{j=0}^{n} j^3$", 0),
+        ("\\sum_{i=1}^{n}\\sum_{j=1}^{i} j", "$\\sum_{a=1}^{n}\\sum_{b=1}^{a} b$", 1),
+        ("\\sum_{i=1}^{n}\\sum_{j=1}^{i} j", "$\\sum_{a=1}^{n}\\sum_{b=1}^{a} a$", 0),
+        ("\\sum_{k=1}^{10} k", "$55$", 1),  # the gold's own sum, computed
+        ("\\sum_{k=1}^{10} k", "$56$", 0),
+        ("\\prod_{k=1}^{5} k", "$120$", 1),
+        # `\\$` in a math span is a dollar sign, also at its end
+        ("10/9", "Answer $ \\frac{10}{9} \\$ $", 1),
+        ("18.90", "The total is $18.90\\$$.", 1),
+        # mixed numbers in plain text, as Math-Verify's newer tests write them
+        ("\\frac{40}{9}", "The answer is 4 4/9.", 1),
+        ("-\\frac{40}{9}", "$-4 4/9$", 1),
+        ("\\frac{9004}{9}", "$1 000 4/9$", 1),
+        ("4", "The answer is 4 4/9.", 0),  # not its whole part
+        ("\\frac{40}{900}", "$4 4/9\\%$", 1),  # the percent applies to the whole number
+        ("\\frac{16}{900}", "$4\\frac{4}{9}\\%$", 0),
+        ("\\frac{103}{9}", "$11.0 4/9$", 0),  # no mixed number after a decimal
+        ("\\frac{103}{9}", "$(11) 4/9$", 0),
+        ("\\frac{139}{90}", "$11/10 4/9$", 0),
+        ("\\frac{71}{6}", "11\n5/6", 0),  # nor across a line break
+        ("\\frac{73}{6}", "$11 7/6$", 0),  # an improper fraction is no mixed number
+        ("4", "$4 4/0$", 0),
+        # thousands set apart by `{, }`, read whole (not as their last group)
+        ("14916", "Final Answer: The final answer is $14 {, }916$. I hope it is correct.", 1),
+        ("916", "Final Answer: The final answer is $14 {, }916$. I hope it is correct.", 0),
+        # a gold given as a worked solution without a box: its stated final answer
+        (
+            "Adding, $10 + 18 = 28$. Final Answer: The final answer is $28$. I hope it is correct.",
+            "\\boxed{28}",
+            1,
+        ),
+        (
+            "Adding, $10 + 18 = 28$. Final Answer: The final answer is $28$. I hope it is correct.",
+            "\\boxed{18}",
+            0,
+        ),
     ],
 )
 def test_notation_gaps_of_issue_19(gold: str, completion: str, expected: int) -> None:

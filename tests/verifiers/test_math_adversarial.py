@@ -144,6 +144,100 @@ COMPUTED = [
 ]
 
 
+# The notation read since issue 19, each with what a policy could do with it: the question's
+# own arithmetic written in the new notation is still arithmetic left undone
+MATRIX_1234 = "\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}"
+MATRIX_A_PLUS_B = MATRIX_1234 + " + \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}"
+NOTATION_UNDONE = [
+    ("\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}", MATRIX_A_PLUS_B),
+    (
+        "\\begin{pmatrix}7 & 10 \\\\ 15 & 22\\end{pmatrix}",
+        MATRIX_1234 + MATRIX_1234,
+    ),
+    (
+        "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}",
+        "2\\begin{pmatrix}3 & 4 \\\\ 5 & 6\\end{pmatrix}",
+    ),
+    (
+        "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}",
+        "\\begin{pmatrix}1 + 5 & 8 \\\\ 10 & 12\\end{pmatrix}",
+    ),
+    (
+        "\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}",
+        "\\frac{1}{3}\\begin{pmatrix}3 \\\\ 6\\end{pmatrix}",
+    ),
+    ("55", "\\sum_{k=1}^{10} k"),
+    ("55", "\\sum_{i=1}^{10} i"),
+    ("3628800", "\\prod_{k=1}^{10} k"),
+    ("385", "\\sum_{k=1}^{10} k^2"),
+    ("(55, 10)", "(\\sum_{k=1}^{10} k, 10)"),
+    ("11", "11 6/6"),  # a fraction equal to one is no mixed number's part
+    ("\\frac{77}{6}", "11 7/6"),  # read as the product it is
+]
+
+
+@pytest.mark.parametrize(("gold", "answer"), NOTATION_UNDONE)
+def test_new_notation_does_not_hide_arithmetic_left_undone(gold: str, answer: str) -> None:
+    verdict = score(gold, boxed(answer))
+    assert (verdict.reward, verdict.info["status"]) == (0, "not_computed"), verdict.info
+
+
+@pytest.mark.parametrize(
+    ("gold", "answer"),
+    [
+        # the same notation where the gold is written that way, or has variables: answers
+        (MATRIX_A_PLUS_B, "\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}"),
+        (
+            "\\begin{pmatrix}2x & 4 \\\\ 6 & 8\\end{pmatrix}",
+            "2\\begin{pmatrix}x & 2 \\\\ 3 & 4\\end{pmatrix}",
+        ),
+        ("\\sum_{k=1}^{10} k", "55"),
+        ("\\sum_{k=1}^{n} k", "\\sum_{j=1}^{n} j"),
+        ("\\frac{5}{2}", "2 1/2"),
+        ("-\\frac{5}{2}", "-2\\frac{1}{2}"),
+    ],
+)
+def test_new_notation_in_its_computed_forms_is_an_answer(gold: str, answer: str) -> None:
+    verdict = score(gold, boxed(answer))
+    assert verdict.reward == 1, verdict.info
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion", "mode"),
+    [
+        ("\\frac{n(n+1)}{2}", boxed("\\sum_{k=1}^{n} k"), "strict"),  # a sum is not its closed form
+        ("1", boxed("2\\frac{1}{2}"), "strict"),  # a mixed number, never a product
+        ("1", boxed("2 1/2"), "strict"),
+        ("\\frac{5}{2}", boxed("2\\frac{2}{4}"), "strict"),
+        (
+            "\\frac{10}{9}",
+            "Answer $ \\frac{1}{2} \\$ = \\frac{10}{9} $",
+            "lenient",
+        ),  # a false equation
+        ("\\frac{10}{9}", "Answer $\\frac{10}{9} \\$ or \\$ \\frac{1}{2}$", "lenient"),
+        ("916", "The final answer is $14 {, }916$.", "lenient"),  # no partial read
+    ],
+)
+def test_new_notation_pays_nothing_else(gold: str, completion: str, mode: str) -> None:
+    assert score(gold, completion, mode=mode).reward == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "\\sum_{k=1}^{1000} k^{10000}",  # sized before it is computed
+        "\\prod_{k=1}^{1000} k^{10}",
+        "\\prod_{k=1}^{1000} (10^{3999} + k)",
+        "\\sum_{k=10^{3990}}^{10^{3990} + 999} k^{1000}",
+    ],
+)
+def test_big_operators_are_refused_before_they_are_built(answer: str) -> None:
+    started = time.monotonic()
+    verdict = score("1", boxed(answer))
+    assert (verdict.reward, verdict.info["status"]) == (0, "too_large"), verdict.info
+    assert time.monotonic() - started < 5
+
+
 @pytest.mark.parametrize(("gold", "answer"), COMPUTED)
 def test_exact_forms_of_a_computed_answer_are_answers(gold: str, answer: str) -> None:
     assert score(gold, boxed(answer)).reward == 1
