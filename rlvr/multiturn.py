@@ -40,6 +40,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from rlvr.errors import UserError
 from rlvr.protocols import Message, Problem, Split
+from rlvr.run_dir import env_metric
+from rlvr.scoring import completion_text
 
 TOOL_OUTPUT_CHARS = 2000
 """Longest tool result the policy reads (head and tail kept): a program that prints megabytes
@@ -48,10 +50,14 @@ TOOL_ARGUMENT_CHARS = 20_000
 """Longest argument a tool accepts: beyond it the call is refused before anything runs."""
 TRANSCRIPT_CHARS = 4000
 """Longest text kept per message in a transcript written to a run file."""
+TRANSCRIPT_ENTRIES = 24
+"""Most messages (and tool calls) a transcript in a run file keeps (head and tail: the final
+answer is always there): a message may carry any number of calls, each one entry."""
 NOT_TOOLS = ("reset", "get_reward")
+"""Public methods of an episode that TRL does not expose as tools."""
 MARKERS = (("<|", "< |"), ("|>", "| >"), ("<tool", "< tool"), ("</tool", "< /tool"))
 """Chat-template markers broken up in tool output (see `bounded`)."""
-"""Public methods of an episode that TRL does not expose as tools."""
+CHATML_TOKENS = ("<|im_start|>", "<|im_end|>")
 
 
 # -- the contract --------------------------------------------------------------------------------
@@ -107,14 +113,12 @@ def is_multiturn(environment: object) -> bool:
 
 
 def refuse_multiturn(name: str, environment: object, verb: str) -> None:
-    """A multi-turn environment given to a verb that does not run its tools yet is a user
-    error: trained or evaluated single-turn, its prompt would offer a tool the policy cannot
-    call (docs/multi-turn.md, "What is not done")."""
+    """A multi-turn environment given to a verb that does not run its tools is a user error:
+    run single-turn, its prompt would offer a tool the policy cannot call."""
     if is_multiturn(environment):
         raise UserError(
             f"environment {name!r} is multi-turn (its policy calls tools); {verb} does not run "
-            "multi-turn environments yet: its episodes run through rlvr.multiturn.run_episode "
-            "and TRL's environment_factory (docs/multi-turn.md)"
+            "multi-turn environments (docs/multi-turn.md)"
         )
 
 
@@ -342,12 +346,82 @@ def grpo_config_kwargs(environments: Mapping[str, Any]) -> dict[str, Any]:
     return {"max_tool_calling_iterations": max(turns)} if turns else {}
 
 
+def tool_chat_template(tokenizer: Any) -> str:
+    """Make `tokenizer` render tool schemas and tool turns, and parse the policy's tool calls
+    back out of its tokens, as TRL's rollout loop needs; returns which template that is (for
+    config.yaml and eval's settings). The policy's own template when it renders tool calls
+    and TRL knows its response format; else, for a ChatML vocabulary (`<|im_start|>`,
+    `<|im_end|>`: SmolLM2, Qwen), TRL's Qwen2.5 template, the same tokens plus a tool section
+    and `<tool_call>` markup, set on the tokenizer (which a checkpoint then saves, so
+    evaluation renders what training rendered). Any other policy is a user error: rendered
+    without tools, its prompts would offer tools it cannot call."""
+    from trl.chat_template_utils import (
+        add_response_schema,
+        qwen2_5_chat_template,
+        supports_tool_calling,
+    )
+
+    parses = (
+        getattr(tokenizer, "response_template", None) is not None
+        or getattr(tokenizer, "response_schema", None) is not None
+    )
+    if supports_tool_calling(tokenizer):
+        if parses:
+            return "the policy's own (it renders tools; its response parser was set)"
+        try:
+            add_response_schema(tokenizer)
+            return "the policy's own (it renders tools; TRL parses its tool calls)"
+        except ValueError:
+            pass
+    vocabulary = tokenizer.get_vocab()
+    if all(token in vocabulary for token in CHATML_TOKENS):
+        tokenizer.chat_template = qwen2_5_chat_template
+        add_response_schema(tokenizer)
+        return (
+            "TRL's Qwen2.5 template (trl.chat_template_utils.qwen2_5_chat_template): the "
+            "policy's own renders no tools, and its tokens are ChatML"
+        )
+    raise UserError(
+        "a multi-turn environment needs a chat template that renders tool calls and a "
+        "response format TRL can parse them with (Qwen2.5/3, Llama 3.1/3.2, GPT-OSS, GLM-4, "
+        "Nemotron 3, LFM2, Gemma 4 templates); this policy's template does neither and its "
+        "vocabulary is not ChatML (<|im_start|>, <|im_end|>). Use such a model, or set a "
+        "tool-capable chat_template in its tokenizer_config.json"
+    )
+
+
 def episode_reward(reward: float | None, episode: object) -> float | None:
     """A rollout's reward given its episode: None (left out of the update) when a tool met an
     infrastructure fault, since the policy may have been denied feedback it was owed."""
     if reward is not None and getattr(episode, "fault", None):
         return None
     return reward
+
+
+def tool_metrics(problems: Sequence[Problem], episodes: Sequence[object]) -> dict[str, float]:
+    """Per multi-turn environment, over a batch's rollouts (metrics.jsonl): `tool_calls`,
+    calls per episode; `tool_errors` and `tool_refused`, shares of the calls that failed (the
+    candidate's fault) or were refused past the limits; `tool_faults`, share of episodes
+    whose tool met an infrastructure fault (their reward is None)."""
+    by_env: dict[str, list[object]] = {}
+    for problem, episode in zip(problems, episodes, strict=True):
+        if tools_of(episode):
+            by_env.setdefault(str(problem["env"]), []).append(episode)
+    metrics: dict[str, float] = {}
+    for env, group in sorted(by_env.items()):
+        calls = [c for e in group for c in getattr(e, "transcript", None) or []]
+        statuses = [c.get("status") for c in calls if isinstance(c, Mapping)]
+        metrics[env_metric(env, "tool_calls")] = len(calls) / len(group)
+        metrics[env_metric(env, "tool_errors")] = (
+            statuses.count("error") / len(statuses) if statuses else 0.0
+        )
+        metrics[env_metric(env, "tool_refused")] = (
+            statuses.count("refused") / len(statuses) if statuses else 0.0
+        )
+        metrics[env_metric(env, "tool_faults")] = sum(
+            bool(getattr(e, "fault", None)) for e in group
+        ) / len(group)
+    return metrics
 
 
 def tools_of(episode: object) -> dict[str, Callable[..., Any]]:
@@ -362,8 +436,9 @@ def tools_of(episode: object) -> dict[str, Callable[..., Any]]:
 
 def transcript_of(completion: Any) -> list[dict[str, Any]] | None:
     """A TRL completion (a message list) as JSON-safe data for samples.jsonl: every assistant
-    turn (its text and tool calls) and every tool result, each text bounded. None for a plain
-    text completion (single-turn: the `completion` field already holds it)."""
+    turn (its text and tool calls) and every tool result, each text bounded, at most
+    `TRANSCRIPT_ENTRIES` messages (and calls per message). None for a plain text completion
+    (single-turn: the `completion` field already holds it)."""
     if not isinstance(completion, list):
         return None
     messages = []
@@ -376,12 +451,46 @@ def transcript_of(completion: Any) -> list[dict[str, Any]] | None:
             _as_text(content if content is not None else ""), TRANSCRIPT_CHARS
         )
         if message.get("name") is not None:
-            entry["name"] = str(message["name"])
+            entry["name"] = bounded(str(message["name"]), 200)
         calls = message.get("tool_calls")
         if isinstance(calls, list) and calls:
-            entry["tool_calls"] = [_call_data(call) for call in calls]
+            entry["tool_calls"] = bounded_list([_call_data(call) for call in calls])
         messages.append(entry)
-    return messages
+    return bounded_list(messages)
+
+
+def bounded_list(items: list[dict[str, Any]], limit: int = TRANSCRIPT_ENTRIES) -> list[dict]:
+    """At most `limit` entries: the first ones and the last ones, and between them one
+    `{"cut": n}` entry saying how many were left out."""
+    if len(items) <= limit:
+        return items
+    head = (limit - 1) // 2
+    tail = limit - 1 - head
+    return [*items[:head], {"cut": len(items) - head - tail}, *items[len(items) - tail :]]
+
+
+def episode_record(episode: object) -> list[dict[str, Any]] | None:
+    """What an episode's tool calls ran and how each ended, bounded for samples.jsonl; None
+    for the tool-less episode of a single-turn environment."""
+    if not tools_of(episode):
+        return None
+    transcript = getattr(episode, "transcript", None)
+    if not isinstance(transcript, list):
+        return []
+    calls = [
+        {key: _bounded_value(value) for key, value in call.items()}
+        for call in transcript
+        if isinstance(call, Mapping)
+    ]
+    return bounded_list(calls)
+
+
+def _bounded_value(value: Any) -> Any:
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, Mapping):
+        return {str(k)[:200]: bounded(_as_text(v), TRANSCRIPT_CHARS) for k, v in value.items()}
+    return bounded(_as_text(value), TRANSCRIPT_CHARS)
 
 
 def _call_data(call: Any) -> dict[str, Any]:
@@ -505,9 +614,12 @@ def chat_policy(
             output = model.generate(
                 inputs,
                 attention_mask=torch.ones_like(inputs),
-                do_sample=True,
-                temperature=temperature,
-                top_p=top_p,
+                # rlvr eval's sampling: no top-k cut; temperature 0 is greedy
+                **(
+                    {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
+                    if temperature > 0
+                    else {"do_sample": False}
+                ),
                 max_new_tokens=max_new_tokens,
                 pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
             )
@@ -523,3 +635,45 @@ def chat_policy(
         return {"role": "assistant", "content": tokenizer.decode(ids, skip_special_tokens=True)}
 
     return policy
+
+
+# -- evaluation ------------------------------------------------------------------------------------
+
+
+Judge = Callable[[Sequence[int], Sequence[Sequence[str]]], list[Any]]
+"""rlvr eval's judging of some problems (by index) given each one's final answers: one result
+per problem, whose `tallies` values count `scored`, `correct` and `errors`."""
+
+
+def evaluate_episodes(
+    environment: MultiTurnEnvironment,
+    problems: Sequence[Problem],
+    policy: Policy,
+    *,
+    n: int,
+    seeds: Sequence[int],
+    judge: Judge,
+    log: Callable[[int], None] | None = None,
+) -> list[Any]:
+    """`n` episodes per problem (`run_episode`: the policy generating one message at a time,
+    the tools running between), judged by `judge` on what the verifier reads in training
+    (`completion_text`: the last assistant turn); an episode whose tool met an infrastructure
+    fault is not judged but counted under `errors`, as a verifier fault is. Each problem's
+    episodes are sampled after seeding torch with its seed, so a problem's result does not
+    depend on the others evaluated alongside it. `log(done)` after each problem."""
+    import torch
+
+    results: list[Any] = []
+    for index, (problem, seed) in enumerate(zip(problems, seeds, strict=True)):
+        torch.manual_seed(seed)
+        episodes = [run_episode(environment, problem, policy) for _ in range(n)]
+        finals = [completion_text(e.messages) for e in episodes if e.fault is None]
+        faults = sum(e.fault is not None for e in episodes)
+        judged = judge([index], [finals])
+        for result in judged:
+            for tally in result.tallies.values():
+                tally.errors += faults
+        results += judged
+        if log is not None:
+            log(index + 1)
+    return results

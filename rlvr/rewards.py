@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rlvr.errors import UserError
 from rlvr.genrm import JudgeGroup, combine_reward, group_by_problem
+from rlvr.multiturn import episode_record, episode_reward, tool_metrics, transcript_of
 from rlvr.protocols import Verifier
 from rlvr.registry import get_verifier
 from rlvr.scoring import completion_text, score
@@ -191,6 +192,18 @@ class ProblemRewards:
         log_metric = kwargs.get("log_metric")
         judging = self._submit_to_genrm(prompts, completions, problem_id) if self.genrm else None
         verdicts = self._verify(problems, texts)
+        # TRL's rollout loop hands over each rollout's episode (multi-turn runs): a tool call
+        # that met an infrastructure fault voids the verdict, which is then counted as an
+        # error like any verifier fault, never a 0 the policy is blamed for.
+        episodes = kwargs.get("environments")
+        if episodes:
+            verdicts = [
+                _episode_verdict(verdict, episode)
+                for verdict, episode in zip(verdicts, episodes, strict=True)
+            ]
+            if callable(log_metric):
+                for name, value in tool_metrics(problems, episodes).items():
+                    log_metric(name, value)
         if self.pool is not None:
             self._log_restarts(log_metric)
         genrm_scores = self._genrm_scores(judging, len(completions), log_metric)
@@ -204,6 +217,8 @@ class ProblemRewards:
             reward = verdict.reward if verdict is not None else None
             if genrm_scores is not None:
                 reward = combine_reward(reward, genrm_scores[i], self.reward_weights[env])
+            if episodes:
+                reward = episode_reward(reward, episodes[i])
             penalty = 0.0
             if self.overlong is not None and reward is not None:
                 penalty = overlong_penalty(lengths[i], *self.overlong)
@@ -224,6 +239,10 @@ class ProblemRewards:
                 }
                 if penalty:
                     sample["overlong_penalty"] = penalty
+                calls = episode_record(episodes[i]) if episodes else None
+                if calls is not None:  # a multi-turn rollout: the whole conversation
+                    sample["transcript"] = transcript_of(completions[i])
+                    sample["tool_calls"] = calls
                 if genrm_scores is not None:
                     sample["genrm_score"] = genrm_scores[i]
                     sample["verifier_reward"] = verdict.reward if verdict is not None else None
@@ -301,3 +320,14 @@ class ProblemRewards:
             log_metric("pool/actor_restarts", float(now[0] - self._restarts_logged[0]))
             log_metric("pool/process_restarts", float(now[1] - self._restarts_logged[1]))
         self._restarts_logged = now
+
+
+def _episode_verdict(verdict: Verdict | None, episode: object) -> Verdict | None:
+    """The verdict of a multi-turn rollout: None (left out, counted) when a tool call met an
+    infrastructure fault, since the policy may have been denied feedback it was owed."""
+    if verdict is None or verdict.reward is None:
+        return verdict
+    if episode_reward(verdict.reward, episode) is None:
+        fault = str(getattr(episode, "fault", ""))[:500]
+        return Verdict(None, {**verdict.info, "error": f"tool infrastructure fault: {fault}"})
+    return verdict

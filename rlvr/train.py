@@ -12,10 +12,15 @@ part of a step runs:
               previous step's rewards); each process takes its slice.
 - generate:   GRPOTrainer (transformers `generate` on CPU; vLLM on GPU when installed),
               `group_size` completions per problem, prompts rendered with the chat template.
+              A multi-turn environment's rollouts go through TRL's tool loop: each gets an
+              episode (rlvr/multiturn.py, `environment_factory`) whose tools run in the
+              sandbox, their results appended and generation resumed, within the turn limits.
 - verify:     `ProblemRewards` (rlvr/rewards.py) scores the step's completions on the
               verification engine (rlvr/engine.py): Ray actors per environment (rlvr/pool.py),
               or local worker processes where Ray is not installed (`verification`), all
               environments at once; an infrastructure fault is `None`, which TRL leaves out.
+              A multi-turn rollout is judged on its final assistant turn by the same
+              verifier; a tool's infrastructure fault makes its reward `None` too.
               With a GenRM (rlvr/genrm.py, its own actor), each group is judged meanwhile
               and the reward is the environment's weighted mix of verifier reward and GenRM
               score; overlong shaping is added on top.
@@ -61,12 +66,18 @@ from rlvr.engine import Backend
 from rlvr.errors import UserError
 from rlvr.genrm import GenRMActor
 from rlvr.models import resolve_model
-from rlvr.multiturn import refuse_multiturn
+from rlvr.multiturn import (
+    environment_factories,
+    grpo_config_kwargs,
+    is_multiturn,
+    tool_chat_template,
+    training_row,
+)
 from rlvr.pool import backend_for, open_pool
 from rlvr.protocols import takes_total_steps
 from rlvr.records import environment_problems
 from rlvr.registry import default_registry
-from rlvr.resolve import build_environment, plan_verifiers, render_prompt
+from rlvr.resolve import build_environment, plan_verifiers
 from rlvr.rewards import ProblemRewards
 from rlvr.run_dir import RunDir, env_values
 from rlvr.trainer import RLVRTrainer
@@ -77,6 +88,8 @@ TRACKERS = {
     "trackio": ("trackio",),
 }
 """The trackers TRL reports to, and the packages each needs (any one of them)."""
+MULTITURN_MIN_COMPLETION = 512
+"""Completion tokens below which a multi-turn run is warned that tool results may not fit."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +129,9 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     }
     problems, rows = _training_rows(environments)
     verifiers, verifier_keys = _verifiers(config, environments, problems)
+    # Multi-turn environments: TRL's rollout loop runs their tools (rlvr/multiturn.py); every
+    # row then names its environment, which TRL routes it by (None: none is multi-turn).
+    episodes = environment_factories(environments, problems)
 
     # -- curricula: one per environment, restored on resume ----------------------------------
     curricula = {
@@ -135,7 +151,8 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     if not gpu:
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
     batching = _batching(config, model_path, gpu, world_size)
-    args = _grpo_args(config, run, gpu, batching)
+    tools = _tool_setup(config, environments, model_path) if episodes is not None else None
+    args = _grpo_args(config, run, gpu, batching, tools.grpo_sets if tools else {})
 
     with contextlib.ExitStack() as hosts:
         # -- verification hosts: Ray actors per environment or local workers (and the GenRM's
@@ -197,6 +214,11 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
             args=args,
             train_dataset=Dataset.from_list(rows),
             peft_config=_lora(config),
+            **(
+                {"environment_factory": episodes, "processing_class": tools.tokenizer}
+                if tools
+                else {}
+            ),
         )
         stop = _StopOnInterrupt()
         trainer.add_callback(stop)
@@ -211,6 +233,7 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
                     "gradient_accumulation_steps": batching.accumulation_steps,
                     **({"memory_plan": batching.plan.lines()[0]} if batching.plan else {}),
                 },
+                **({"multiturn": tools.record} if tools is not None else {}),
             }
         )
 
@@ -343,7 +366,10 @@ def _training_rows(
                     "field from the dataset rows to get content-hash ids)"
                 )
             problems[pid] = problem
-            rows.append({"prompt": render_prompt(env, problem), "problem_id": str(problem["id"])})
+            rows.append(training_row(name, env, problem))
+    if not any(is_multiturn(env) for env in environments.values()):
+        for row in rows:
+            del row["environment"]  # only TRL's rollout loop routes by it
     return problems, rows
 
 
@@ -361,10 +387,17 @@ def _lora(config: TrainConfig) -> Any:
         raise UserError(f"peft: {exc}") from None
 
 
-def _grpo_args(config: TrainConfig, run: RunDir, gpu: bool, batching: Batching) -> GRPOConfig:
+def _grpo_args(
+    config: TrainConfig,
+    run: RunDir,
+    gpu: bool,
+    batching: Batching,
+    tool_sets: Mapping[str, Any],
+) -> GRPOConfig:
     """TRL's config: one optimizer step per generated batch of problems x group, shared by
     the training processes (`torchrun` / `accelerate launch` set WORLD_SIZE) and split into
-    micro-batches; then the user's `trl:` fields, which `check()` kept off the ones set here."""
+    micro-batches; the multi-turn round limit (`tool_sets`) unless the user's `trl:` sets
+    it; then the user's `trl:` fields, which `check()` kept off the ones set here."""
     if config.project:
         os.environ.setdefault("WANDB_PROJECT", config.project)  # wandb reads only this
     rlvr_sets: dict[str, Any] = {
@@ -395,6 +428,7 @@ def _grpo_args(config: TrainConfig, run: RunDir, gpu: bool, batching: Batching) 
     }
     if config.project:
         rlvr_sets["project"] = config.project  # trackio's
+    rlvr_sets.update({k: v for k, v in tool_sets.items() if k not in config.trl})
     try:
         return GRPOConfig(**rlvr_sets, **config.trl)
     except (TypeError, ValueError) as exc:
@@ -427,8 +461,50 @@ def _environment(name: str, env_config: Any, seed: int) -> Any:
     its `columns:`, `system_prompt:`."""
     env = build_environment(name, env_config, seed)
     assert env is not None  # only None for rows read elsewhere (rlvr eval --data)
-    refuse_multiturn(name, env, "rlvr train")
     return env
+
+
+@dataclasses.dataclass(frozen=True)
+class _ToolSetup:
+    """What a run with multi-turn environments adds to the trainer."""
+
+    tokenizer: Any
+    """The policy's tokenizer with a chat template that renders tools (TRL's processing class)."""
+    grpo_sets: dict[str, Any]
+    record: dict[str, Any]
+    """Written to config.yaml under `multiturn:`."""
+
+
+def _tool_setup(
+    config: TrainConfig, environments: Mapping[str, Any], model_path: Path
+) -> _ToolSetup:
+    """The tokenizer with a tool-capable chat template (rlvr.multiturn.tool_chat_template) and
+    TRL's round limit (the largest `max_turns`); warns when the completion budget leaves
+    little room for tool results, which TRL counts in it."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    template = tool_chat_template(tokenizer)
+    grpo_sets = grpo_config_kwargs(environments)
+    names = sorted(name for name, env in environments.items() if is_multiturn(env))
+    length = _given(config.max_completion_length)
+    if length < MULTITURN_MIN_COMPLETION:
+        print(
+            f"rlvr train: warning: max_completion_length {length} counts every turn of a "
+            f"multi-turn rollout, tool results included; TRL ends a rollout at a tool call "
+            f"whose result would not fit. {MULTITURN_MIN_COMPLETION} or more leaves room for "
+            "a call, its result and an answer",
+            file=sys.stderr,
+        )
+    record = {
+        "environments": names,
+        "chat_template": template,
+        "max_tool_calling_iterations": config.trl.get(
+            "max_tool_calling_iterations", grpo_sets.get("max_tool_calling_iterations")
+        ),
+        "max_turns": {name: environments[name].max_turns for name in names},
+    }
+    return _ToolSetup(tokenizer, grpo_sets, record)
 
 
 def _verifiers(

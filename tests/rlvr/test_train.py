@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -307,7 +308,6 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path:
         (["--envs", "math", "--trl", "top_k=many"], "trl.top_k: expected int"),
         (["--envs", "math", "--peft", "r=4"], "set `lora_r`"),
         (["--envs", "math", "--report-to", "nosuchtracker"], "unknown tracker 'nosuchtracker'"),
-        (["--envs", "math,code-feedback"], "'code-feedback' is multi-turn"),
         (
             ["--envs", "math", "--genrm", "pointwise", "--genrm-max-response-tokens", "0"],
             "genrm.max_response_tokens must be at least 1",
@@ -653,3 +653,119 @@ def test_a_dapo_run_with_a_trl_override_reports_to_tensorboard(
     assert [e.value for e in accumulator.Scalars("train/env/math/pass_rate")] == [
         pytest.approx(m["env/math/pass_rate"]) for m in metrics
     ]
+
+
+SCRIPTED_POLICY = """\
+'''`rlvr train` with the policy's generation scripted: a random tiny model writes no tool call,
+so this writes what a tool-using policy would (the update still trains on these tokens).
+Everything else is the real command: TRL's rollout loop, the sandboxed tool, the verifiers.'''
+import sys
+
+from rlvr.trainer import RLVRTrainer
+
+calls = {"n": 0}
+
+
+def generate(self, prompt_ids, *args, **kwargs):
+    tokenizer = self.processing_class
+    completions = []
+    for ids in prompt_ids:
+        seen = tokenizer.decode(ids)
+        if "<tool_response>" in seen:
+            printed = seen.rsplit("<tool_response>", 1)[1].split("</tool_response>")[0].strip()
+            answer = printed if printed.isdigit() else "0"
+            text = f"The tool printed {printed[:40]!r}, so \\\\boxed{{{answer}}}"
+        elif '"python"' in seen:
+            calls["n"] += 1
+            # every other rollout runs a program that hangs: the tool's limit kills it and
+            # the policy reads that, then answers
+            code = "print(6 * 7)" if calls["n"] % 2 else "while True: pass"
+            call = '{"name": "python", "arguments": {"code": "%s"}}' % code
+            text = "<tool_call>\\n" + call + "\\n</tool_call>"
+        else:
+            text = "\\\\boxed{42}"
+        completions.append(tokenizer.encode(text + "<|im_end|>", add_special_tokens=False))
+    return completions, None
+
+
+RLVRTrainer._generate_single_turn = generate
+from rlvr.cli import main
+
+sys.argv = ["rlvr", *sys.argv[1:]]
+main()
+"""
+
+
+def test_math_and_a_tool_environment_train_together_with_transcripts(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """`rlvr train` mixing `math` and `math-tool`: TRL's loop calls the sandboxed tool, a hang
+    is an error text the policy reads (not a lost step), the final turn is judged by the math
+    verifier on the run's pool, the curriculum observes the tool environment, and
+    samples.jsonl holds each tool rollout's transcript."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    config_file = model / "config.json"
+    model_config = json.loads(config_file.read_text())
+    # the tool section of the system prompt alone is hundreds of byte-level tokens: past the
+    # context, TRL would drop the tool result and end the rollout at its call
+    model_config["max_position_embeddings"] = 4096
+    config_file.write_text(json.dumps(model_config))
+    data = tmp_path / "sums.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"prompt": f"What is 6 * 7? ({tag})", "answer": "42"}) + "\n"
+            for tag in "abcdefgh"
+        )
+    )
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "envs:\n"
+        "  math: {weight: 1}\n"
+        f"  math-tool: {{weight: 1, data: {data}, options: {{max_turns: 2, timeout_s: 1}}}}\n"
+    )
+    driver = tmp_path / "scripted.py"
+    driver.write_text(SCRIPTED_POLICY)
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [
+            sys.executable,
+            driver,
+            *map(str, train_args(model, out, "--config", config, "--max-steps", 1)),
+            *("--max-completion-length", "256"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (row,) = rows(out / "metrics.jsonl")
+    assert row["env/math-tool/completions"] == 2.0
+    assert row["env/math-tool/errors"] == 0.0  # a hang is the candidate's: scored, not null
+    assert row["env/math-tool/pass_rate"] == 0.5  # the rollout whose program ran
+    assert row["env/math-tool/tool_calls"] == 1.0
+    assert row["env/math-tool/tool_errors"] == 0.5  # the hang
+    assert row["env/math/completions"] == 2.0
+    samples = rows(out / "samples.jsonl")
+    tool_samples = [s for s in samples if s["env"] == "math-tool"]
+    assert len(tool_samples) == 2
+    by_outcome = {s["reward"]: s for s in tool_samples}
+    solved, hung = by_outcome[1.0], by_outcome[0.0]
+    for sample in (solved, hung):
+        assert [m["role"] for m in sample["transcript"]] == ["assistant", "tool", "assistant"]
+        assert sample["transcript"][0]["tool_calls"][0]["name"] == "python"
+        assert sample["completion"] == sample["transcript"][-1]["content"]  # what was judged
+    assert solved["tool_calls"][0]["status"] == "ok"
+    assert solved["tool_calls"][0]["result"].strip() == "42"
+    assert hung["tool_calls"][0]["status"] == "error"
+    assert "timed out" in hung["transcript"][1]["content"]
+    for sample in samples:
+        if sample["env"] == "math":  # single-turn rows stay as they were
+            assert "transcript" not in sample
+    state = json.loads((out / "checkpoint-1" / "rlvr_state.json").read_text())
+    assert state["curricula"]["math-tool"]["updates"] == 1
+    run_config = yaml.safe_load((out / "config.yaml").read_text())
+    assert "Qwen2.5" in run_config["multiturn"]["chat_template"]
+    assert run_config["multiturn"]["max_turns"] == {"math-tool": 2}
