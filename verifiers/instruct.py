@@ -37,11 +37,11 @@ from typing import Any
 
 from rlvr.text import REASONING_CLOSE, strip_reasoning
 from rlvr.verdict import Verdict
+from rlvr.verifiers.ifbench import UNSUPPORTED
 from rlvr.verifiers.instruct_gate import MIN_WORDS, degenerate, normalise, prompt_text, tokens
 from rlvr.verifiers.instructions import (
+    ALL_INSTRUCTIONS,
     GATED_CHECKS,
-    IFBENCH_OWN_IDS,
-    INSTRUCTIONS,
     KwargsError,
     Outcome,
     validate_kwargs,
@@ -53,6 +53,9 @@ MAX_RESPONSE_CHARS = 1_000_000
 """A response longer than this follows nothing: every check is linear in the text, but a
 policy should not be paid for megabytes (IFEval's longest answers are a few thousand)."""
 _REPEAT = "combination:repeat_prompt"
+_REPEATS = frozenset({_REPEAT, "repeat:repeat_change", "repeat:repeat_span"})
+"""Instructions that ask to repeat (part of) the request: the gate does not count that copy
+as an echo."""
 
 
 class InstructionVerifier:
@@ -111,7 +114,7 @@ class InstructionVerifier:
             degenerate_why = degenerate(
                 text,
                 prompt=prompt_text(problem.get("prompt")),
-                allowed_copies=[k["prompt_to_repeat"] for i, k in instructions if i == _REPEAT],
+                allowed_copies=[k["prompt_to_repeat"] for i, k in instructions if i in _REPEATS],
                 min_words=self.min_words,
                 latin="language:response_language" not in ids,
             )
@@ -123,7 +126,7 @@ class InstructionVerifier:
         outcomes = []
         for instruction_id, kwargs in instructions:
             followed, why = judge(instruction_id, kwargs, text, mode, gated=gated)
-            spared = brief and INSTRUCTIONS[instruction_id].short_answer
+            spared = brief and ALL_INSTRUCTIONS[instruction_id].short_answer
             if followed and degenerate_why and not spared:
                 followed, why = False, f"degenerate text ({degenerate_why}): {why}"
             outcomes.append((followed, why))
@@ -212,17 +215,15 @@ def read_instructions(problem: Mapping[str, Any]) -> list[tuple[str, dict[str, A
     ids, kwargs_list = problem["instruction_id_list"], problem["kwargs"]
     if not (isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids)):
         raise KwargsError("instruction_id_list must be a non-empty list of ids")
-    ifbench = sorted({i for i in ids if i in IFBENCH_OWN_IDS})
-    if ifbench:
-        raise KwargsError(
-            f"IFBench's own instructions {ifbench} are not implemented in rlvr (it scores "
-            "IFEval's 25 ids, which IFBench shares; docs/instruction-following.md)"
-        )
-    unknown = [i for i in ids if i not in INSTRUCTIONS]
+    unsupported = sorted({i for i in ids if i in UNSUPPORTED})
+    if unsupported:
+        reasons = "; ".join(f"{i}: {UNSUPPORTED[i]}" for i in unsupported)
+        raise KwargsError(f"IFBench instructions rlvr cannot score as IFBench does: {reasons}")
+    unknown = [i for i in ids if i not in ALL_INSTRUCTIONS]
     if unknown:
         raise KwargsError(
-            f"unknown instruction ids {unknown}; rlvr knows IFEval's 25 and its own "
-            "(docs/instruction-following.md)"
+            f"unknown instruction ids {unknown}; rlvr knows IFEval's 25, IFBench's own "
+            "(but words:start_verb) and its own (docs/instruction-following.md)"
         )
     if not isinstance(kwargs_list, list) or len(kwargs_list) != len(ids):
         raise KwargsError(
@@ -240,7 +241,7 @@ def judge(
 ) -> Outcome:
     """Whether `text` follows one instruction, under IFEval's strict or loose metric; with
     `gated`, by the content gate's version of the check where it has one."""
-    check = INSTRUCTIONS[instruction_id].check
+    check = ALL_INSTRUCTIONS[instruction_id].check
     if gated:
         check = GATED_CHECKS.get(instruction_id, check)
     outcome = check(text, kwargs)

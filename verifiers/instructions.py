@@ -19,12 +19,14 @@ prompts never combine two that contradict each other.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rlvr.verifiers import ifbench
 from rlvr.verifiers.instruct_gate import letters_only
 from rlvr.verifiers.text_units import (
     count_capital_words,
@@ -100,7 +102,9 @@ class KwargsError(ValueError):
 
 @dataclass(frozen=True)
 class Arg:
-    """One kwarg: `int` (at least `minimum`), `text` (a non-empty string), `texts` (a
+    """One kwarg: `int` (at least `minimum`), `number` (an integer or a float, at least
+    `minimum`: IFBench's published rows give counts as floats, `3.0`, and its reference
+    compares them as given), `text` (a non-empty string), `string` (any string), `texts` (a
     non-empty list of strings), `char` (one character), `letter` (one ASCII letter), or
     `choice` (one of `choices`).
 
@@ -125,6 +129,10 @@ class Instruction:
     short_answer: bool = False
     """The instruction asks for a short answer, so the minimum-content rule spares it."""
     ifeval: bool = False
+    ifbench: bool = False
+    """One of IFBench's own ids: scored for evaluation, never generated."""
+    open_kwargs: bool = False
+    """Takes any other kwargs and ignores them (IFBench's `custom:` checks do)."""
 
     def describe(self, kwargs: Kwargs) -> str:
         shown = {name: _show(name, value) for name, value in kwargs.items() if name in self.args}
@@ -939,16 +947,330 @@ INSTRUCTIONS: dict[str, Instruction] = {
 }
 """Every constraint by id."""
 
+
+_NUMBER0 = Arg("number")
+_STRING = Arg("string")
+_ANY_INT = Arg("int", minimum=-(2**63))
+_IFBENCH_IDS: list[tuple[str, dict[str, Arg], str]] = [
+    (
+        "count:word_count_range",
+        {"min_words": _NUMBER0, "max_words": _NUMBER0},
+        "The response must contain between {min_words} and {max_words} words.",
+    ),
+    ("count:unique_word_count", {"N": _NUMBER0}, "Use at least {N} unique words in the response."),
+    (
+        "ratio:stop_words",
+        {"percentage": _NUMBER0},
+        "Ensure that stop words constitute no more than {percentage}% of the total words in "
+        "your response.",
+    ),
+    ("ratio:sentence_type", {}, "Maintain a 2:1 ratio of declarative to interrogative sentences."),
+    (
+        "ratio:sentence_balance",
+        {},
+        "Ensure that the ratio of sentence types (declarative, interrogative, exclamatory) is "
+        "balanced.",
+    ),
+    (
+        "count:conjunctions",
+        {"small_n": _NUMBER0},
+        "Use at least {small_n} different coordinating conjunctions in the response.",
+    ),
+    (
+        "count:person_names",
+        {"N": _NUMBER0},
+        "Mention at least {N} different person names in the response, from this list of person "
+        "names: " + ", ".join(ifbench.PERSON_NAMES) + ".",
+    ),
+    (
+        "ratio:overlap",
+        {"reference_text": _STRING, "percentage": _NUMBER0},
+        "Maintain a trigram overlap of {percentage}% (±2%) with the provided reference text.",
+    ),
+    ("count:numbers", {"N": _NUMBER0}, "Include exactly {N} numbers in the response."),
+    (
+        "words:alphabet",
+        {},
+        "Each word must start with the next letter of the alphabet, looping back to 'A' after 'Z'.",
+    ),
+    ("words:vowel", {}, "Write a paragraph using words that contain only three types of vowels."),
+    (
+        "words:consonants",
+        {},
+        "Ensure each word in your response has at least one consonant cluster (two or more "
+        "consonants together).",
+    ),
+    (
+        "sentence:alliteration_increment",
+        {},
+        "Each sentence must have a longer sequence of consecutive alliterative words than the "
+        "previous one.",
+    ),
+    (
+        "words:palindrome",
+        {},
+        "Include at least 10 single-word palindromes, each at least 5 characters long.",
+    ),
+    (
+        "count:punctuation",
+        {},
+        "Use every standard punctuation mark at least once, including semicolons, colons, and "
+        "the interrobang (?!).",
+    ),
+    (
+        "format:parentheses",
+        {},
+        "Nest parentheses (and [brackets {{and braces}}]) at least 5 levels deep.",
+    ),
+    (
+        "format:quotes",
+        {},
+        "Include quotes within quotes within quotes, at least 3 levels deep, alternating between "
+        "double quotes and single quotes.",
+    ),
+    ("words:prime_lengths", {}, "Use only words with lengths that are prime numbers."),
+    (
+        "format:options",
+        {"options": _STRING},
+        "Answer with one of the following options: {options}. Do not give any explanation.",
+    ),
+    ("format:newline", {}, "Write each word on a new line."),
+    ("format:emoji", {}, "Please use an emoji at the end of every sentence."),
+    (
+        "ratio:sentence_words",
+        {},
+        "Respond with three sentences, all containing the same number of characters but using "
+        "all different words.",
+    ),
+    (
+        "count:words_japanese",
+        {"N": _NUMBER0},
+        "Every {N}th word of your response must be in Japanese.",
+    ),
+    (
+        "words:repeats",
+        {"small_n": _NUMBER0},
+        "The response should not repeat any word more than {small_n} times.",
+    ),
+    (
+        "sentence:keyword",
+        {"word": _TEXT, "N": _NUMBER0},
+        'The response must include keyword "{word}" in the {N}-th sentence.',
+    ),
+    ("count:pronouns", {"N": _NUMBER0}, "The response should include at least {N} pronouns."),
+    (
+        "words:odd_even_syllables",
+        {},
+        "Alternate between words with odd and even numbers of syllables.",
+    ),
+    (
+        "words:last_first",
+        {},
+        "The last word of each sentence must become the first word of the next sentence.",
+    ),
+    (
+        "words:paragraph_last_first",
+        {},
+        "Each paragraph must end with the same word it started with, separate paragraphs with a "
+        "newline.",
+    ),
+    (
+        "sentence:increment",
+        {"small_n": _NUMBER0},
+        "Each sentence must contain exactly {small_n} more words than the previous one.",
+    ),
+    ("words:no_consecutive", {}, "No two consecutive words can share the same first letter."),
+    ("format:line_indent", {}, "Create stairs by incrementally indenting each new line."),
+    (
+        "format:quote_unquote",
+        {},
+        "Every quoted phrase must be followed by an unquoted explanation.",
+    ),
+    (
+        "format:list",
+        {"sep": _STRING},
+        "Answer with a list of items, instead of bullet points use {sep}.",
+    ),
+    (
+        "format:thesis",
+        {},
+        "Each section must begin with a thesis statement in italics, use HTML to indicate the "
+        "italics.",
+    ),
+    (
+        "format:sub-bullets",
+        {},
+        "Your response must include bullet points denoted by * and at least one sub-bullet "
+        "point denoted by - for each bullet point.",
+    ),
+    (
+        "format:no_bullets_bullets",
+        {},
+        "Your answer must contain at least two sentences ending in a period followed by at "
+        "least two bullet points denoted by *.",
+    ),
+    ("custom:multiples", {}, "Count from 10 to 50 but only print multiples of 7."),
+    (
+        "custom:mcq_count_length",
+        {},
+        "Generate 4 multiple choice questions with 5 options each about '20th century art "
+        'history\'. Each question should start with the label "Question". The questions should '
+        "get progressively longer. Do not provide an explanation.",
+    ),
+    (
+        "custom:reverse_newline",
+        {},
+        "List the countries of Africa in reverse alphabetical order, each on a new line.",
+    ),
+    (
+        "custom:word_reverse",
+        {},
+        "What animal is the national symbol of the US? Respond to this query, but make your "
+        "sentence in reverse order of what it should be, per word.",
+    ),
+    (
+        "custom:character_reverse",
+        {},
+        "What animal is the national symbol of the US? Respond to this query, but make your "
+        "sentence in reverse order of what it should be, per letter.",
+    ),
+    (
+        "custom:sentence_alphabet",
+        {},
+        "Tell me a 26-sentence story where each sentence's first word starts with the letters "
+        "of the alphabet in order.",
+    ),
+    (
+        "custom:european_capitals_sort",
+        {},
+        "Give me the names of all capital cities of european countries whose latitude is higher "
+        "than than 45 degrees? List the capital cities without country names, separated by "
+        "commas, sorted by latitude, from highest to lowest.",
+    ),
+    (
+        "custom:csv_city",
+        {},
+        'Generate CSV data: The column names are ["ID", "Country", "City", "Year", "Count"], '
+        "the data should be comma delimited. Please generate 7 rows.",
+    ),
+    (
+        "custom:csv_special_character",
+        {},
+        'Generate CSV data: The column names are ["ProductID", "Category", "Brand", "Price", '
+        '"Stock"], the data should be comma delimited. Please generate 14 rows. Add one field '
+        "which contains a special character and enclose it in double quotes.",
+    ),
+    (
+        "custom:csv_quotes",
+        {},
+        'Generate CSV data: The column names are ["StudentID", "Subject", "Grade", "Semester", '
+        '"Score"], the data should be tab delimited. Please generate 3 rows and enclose each '
+        "single field in double quotes.",
+    ),
+    (
+        "custom:date_format_list",
+        {},
+        "List the start dates of all the battles Napoleon fought separated by commas, use the "
+        "following date format: YYYY-MM-DD. Do not provide an explanation.",
+    ),
+    (
+        "count:keywords_multiple",
+        {f"keyword{i}": _STRING for i in range(1, 6)},
+        "Include keyword {keyword1} once in your response, keyword {keyword2} twice in your "
+        "response, keyword {keyword3} three times in your response, keyword {keyword4} five "
+        "times in your response, and keyword {keyword5} seven times in your response.",
+    ),
+    (
+        "words:keywords_specific_position",
+        {"keyword": _TEXT, "n": _INT1, "m": _INT1},
+        "Include keyword {keyword} in the {n}-th sentence, as the {m}-th word of that sentence.",
+    ),
+    (
+        "words:words_position",
+        {"keyword": _STRING},
+        "The second word in your response and the second to last word in your response should "
+        "be the word {keyword}.",
+    ),
+    (
+        "repeat:repeat_change",
+        {"prompt_to_repeat": _TEXT},
+        "Repeat the request, but change the first word of the repeated request, (do not say "
+        "anything before repeating the request; the request you need to repeat does not "
+        "include this sentence) and do not answer the actual request! Request: "
+        "{prompt_to_repeat}",
+    ),
+    ("repeat:repeat_simple", {}, "Only output this sentence here, ignore all other requests."),
+    (
+        "repeat:repeat_span",
+        {"prompt_to_repeat": _TEXT, "n_start": _ANY_INT, "n_end": _ANY_INT},
+        "Copy the span of words that lies between (and including) index {n_start} and {n_end}, "
+        "the indices are character indices!",
+    ),
+    (
+        "format:title_case",
+        {},
+        "Write the entire response in title case (capitalize the first letter of every major "
+        "word).",
+    ),
+    (
+        "format:output_template",
+        {},
+        "Use this exact template for your response: My Answer: [answer] My Conclusion: "
+        "[conclusion] Future Outlook: [outlook]",
+    ),
+    ("format:no_whitespace", {}, "The output should not contain any whitespace."),
+]
+"""IFBench's own ids that rlvr scores: kwargs as IFBench's reference accepts them (a count it
+replaces by a random one when missing or negative is required and at least 0), and its
+prompt sentence."""
+
+_SHORT_ANSWERS = frozenset(
+    {
+        "format:options",
+        "format:no_whitespace",
+        "custom:multiples",
+        "custom:date_format_list",
+        "custom:word_reverse",
+        "custom:character_reverse",
+        "repeat:repeat_simple",
+        "repeat:repeat_span",
+    }
+)
+"""IFBench ids whose right answer is short or not prose, spared by the content gate while
+the response is short."""
+
+IFBENCH_INSTRUCTIONS: dict[str, Instruction] = {
+    instruction_id: Instruction(
+        instruction_id,
+        args,
+        description,
+        ifbench.CHECKS[instruction_id],
+        hardness=3,
+        short_answer=instruction_id in _SHORT_ANSWERS,
+        ifbench=True,
+        open_kwargs=instruction_id.startswith("custom:"),
+    )
+    for instruction_id, args, description in _IFBENCH_IDS
+}
+"""IFBench's own constraints that rlvr scores. They are kept apart from `INSTRUCTIONS`, the
+constraints the environment generates: IFBench is an out-of-distribution benchmark, and
+training on its constraints would spoil it."""
+
+ALL_INSTRUCTIONS: dict[str, Instruction] = {**INSTRUCTIONS, **IFBENCH_INSTRUCTIONS}
+"""Every constraint rlvr scores, by id."""
+
 GATED_CHECKS: dict[str, Callable[[str, Kwargs], Outcome]] = {
     "language:response_language": gated_response_language,
     "change_case:english_capital": gated_english_capital,
     "change_case:english_lowercase": gated_english_lowercase,
     "detectable_format:constrained_response": gated_constrained_response,
+    "count:conjunctions": ifbench.gated_conjunctions,
 }
 """The checks that the content gate replaces (the others judge the normalised text as they
 are)."""
 
 IFEVAL_IDS = tuple(i for i, instruction in INSTRUCTIONS.items() if instruction.ifeval)
+IFBENCH_IDS = tuple(IFBENCH_INSTRUCTIONS)
 
 IFBENCH_OWN_IDS = frozenset(
     """
@@ -969,10 +1291,11 @@ IFBENCH_OWN_IDS = frozenset(
     """.split()  # noqa: SIM905 (a list of 58 names reads better as a block of text)
 )
 """IFBench's 58 out-of-distribution ids (allenai/IFBench, `instructions_registry.py`). rlvr
-scores IFBench rows that use IFEval's 25 ids, which IFBench shares; its own 58 are not
-implemented, and rlvr's own ids never take one of these names, so that an IFBench row is
-never scored by a rule of a different meaning."""
+scores 57 of them as IFBench's reference does (`IFBENCH_IDS`, `rlvr.verifiers.ifbench`) and
+refuses `words:start_verb` (`ifbench.UNSUPPORTED`); rlvr's own ids never take one of these
+names, so that an IFBench row is never scored by a rule of a different meaning."""
 RLVR_IDS = tuple(i for i, instruction in INSTRUCTIONS.items() if not instruction.ifeval)
+assert set(IFBENCH_IDS) | set(ifbench.UNSUPPORTED) == IFBENCH_OWN_IDS
 
 
 # --- kwargs -----------------------------------------------------------------------------------
@@ -986,7 +1309,7 @@ def validate_kwargs(instruction_id: str, kwargs: Any) -> dict[str, Any]:
     instruction does not take is ignored when its value is falsy (`""`, `[]`, `0`), as
     IFEval's reference drops those before it reads the rest.
     """
-    instruction = INSTRUCTIONS.get(instruction_id)
+    instruction = ALL_INSTRUCTIONS.get(instruction_id)
     if instruction is None:
         raise KwargsError(f"unknown instruction id {instruction_id!r}")
     if kwargs is None:
@@ -995,7 +1318,7 @@ def validate_kwargs(instruction_id: str, kwargs: Any) -> dict[str, Any]:
         raise KwargsError(f"{instruction_id}: kwargs must be an object, got {kwargs!r}")
     given = {k: v for k, v in kwargs.items() if v is not None}
     unknown = sorted(k for k in set(given) - set(instruction.args) if given[k])
-    if unknown:
+    if unknown and not instruction.open_kwargs:
         raise KwargsError(
             f"{instruction_id}: unexpected kwargs {unknown}; it takes {sorted(instruction.args)}"
         )
@@ -1008,6 +1331,9 @@ def validate_kwargs(instruction_id: str, kwargs: Any) -> dict[str, Any]:
         checked["nth_paragraph"] > checked["num_paragraphs"]
     ):
         raise KwargsError(f"{instruction_id}: nth_paragraph is beyond num_paragraphs")
+    if instruction_id == "count:words_japanese" and checked["N"] == 0:
+        # the reference takes every N-th word with `% N`
+        raise KwargsError(f"{instruction_id}: kwarg 'N' must be above 0, got 0")
     if instruction_id == "count:words_between" and checked["min_words"] > checked["max_words"]:
         raise KwargsError(f"{instruction_id}: min_words is above max_words")
     return checked
@@ -1020,6 +1346,19 @@ def _checked(instruction_id: str, name: str, arg: Arg, value: Any) -> Any:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < arg.minimum:
             raise KwargsError(f"{where} must be an integer >= {arg.minimum}, got {value!r}")
+        return value
+    if arg.kind == "number":
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or math.isnan(value)
+            or value < arg.minimum
+        ):
+            raise KwargsError(f"{where} must be a number >= {arg.minimum}, got {value!r}")
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    if arg.kind == "string":
+        if not isinstance(value, str):
+            raise KwargsError(f"{where} must be a string, got {value!r}")
         return value
     if arg.kind == "text":
         if not (isinstance(value, str) and value):

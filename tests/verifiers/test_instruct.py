@@ -584,8 +584,8 @@ def test_null_filled_rows_and_falsy_kwargs_of_other_instructions_are_ignored() -
             "must be an integer >= 1",
         ),
         (
-            {"instruction_id_list": ["count:word_count_range"], "kwargs": [{}]},
-            "IFBench's own instructions ['count:word_count_range'] are not implemented",
+            {"instruction_id_list": ["words:start_verb"], "kwargs": [{}]},
+            "IFBench instructions rlvr cannot score as IFBench does: words:start_verb: ",
         ),
         ({**ROW, "mode": "fuzzy"}, "mode must be one of"),
         ({**ROW, "min_content": "yes"}, "min_content must be true or false"),
