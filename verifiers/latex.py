@@ -104,9 +104,12 @@ _TEXT = re.compile(r"\\(?:text|mbox|textnormal|textrm|mathrm)\s*\{([^{}]*)\}")
 _THOUSANDS = re.compile(
     r"(?<![\d.])(?!0[,\s])\d{1,3}(?:(?:,|\s?\{,\s?\}\s?|\\,|\s)\d{3})+(?![\d])(?!\.\d*,)"
 )
-_MIXED_NUMBER = re.compile(r"(?<![\w.^_/\\)\]}])(\d+)[ \t]+(\d+)[ \t]*/[ \t]*(\d+)(?![\d./])")
+_MIXED_NUMBER = re.compile(
+    r"(?<![\w.^_/\\)\]}])([1-9]\d*)[ \t]+([1-9]\d*)[ \t]*/[ \t]*(\d+)(?![\d./])"
+)
 """`4 4/9` written in plain text, as `4\\frac{4}{9}` (a mixed number where the fraction is
-proper, else no answer); not across a line break, nor after a decimal or a fraction."""
+proper, else no answer); not across a line break, nor after a decimal or a fraction; `0 4/9`
+and `4 0/9` are no mixed numbers (and no answers)."""
 _UNICODE = {
     "−": "-",
     "–": "-",
@@ -691,13 +694,14 @@ class _Parser:
                 return value
 
     def group(self) -> Any:
-        """`{...}`: a TeX group."""
+        """`{...}`: a TeX group. Its braces do not print: `{1,3}` shows, and is, the bare list
+        `1,3` (a set is `\\{1,3\\}`)."""
         self.expect("{")
         self.enter()
         items = self.comma_list(closers={"}"})
         self.depth -= 1
         self.expect("}")
-        return items[0] if len(items) == 1 else Sequence(tuple(items), "{}")
+        return items[0] if len(items) == 1 else Sequence(tuple(items), "")
 
     def argument(self) -> Any:
         """A macro argument: a group, or a single digit or letter (`\\frac12`)."""
@@ -975,35 +979,39 @@ def _renamed(summand: Any, index: sympy.Symbol, canonical: sympy.Symbol) -> Any:
 
 
 def _evaluated(name: str, summand: Any, index: sympy.Symbol, lower: Any, upper: Any) -> Any:
-    """The value of a sum or product of a polynomial in the index over a short range of
-    integers; None for any other (kept as a form). AnswerTooLarge past MAX_DIGITS, estimated
-    from the largest term before anything is computed."""
+    """The value of a sum or product over a short range of integers of a rational function of
+    the index (`k^2`, `\\frac{1}{k(k+1)}`); None for any other (kept as a form: `2^k` could
+    hide a tower). AnswerTooLarge past MAX_DIGITS, estimated from the largest term before
+    anything is computed, and checked after each step."""
     if not (isinstance(lower, sympy.Integer) and isinstance(upper, sympy.Integer)):
         return None
     count = int(upper) - int(lower) + 1
     if not 1 <= count <= MAX_BIG_OPERATOR_TERMS or summand.free_symbols - {index}:
         return None
-    if not summand.is_polynomial(index):
+    if not summand.is_rational_function(index):
         return None
-    polynomial = sympy.Poly(summand, index)
-    largest = max(abs(int(lower)), abs(int(upper)), 2)
-    coefficients = max((abs(c) for c in polynomial.coeffs()), default=sympy.Integer(0))
-    if not all(c.is_Rational for c in polynomial.coeffs()):
-        return None
-    term_digits = (
-        polynomial.degree() * math.log10(largest)
-        + math.log10(float(max(coefficients, 1)))
-        + math.log10(polynomial.degree() + 1)
+    numerator, denominator = (
+        sympy.Poly(part, index) for part in sympy.fraction(sympy.together(summand))
     )
-    digits = term_digits + math.log10(count) if name == "sum" else term_digits * count
-    if digits > MAX_DIGITS:
+    largest = math.log10(max(abs(int(lower)), abs(int(upper)), 2))
+    digits = 0.0
+    for part in (numerator, denominator):
+        coefficients = part.coeffs()
+        if not all(c.is_Integer for c in coefficients):
+            return None
+        biggest = max((abs(int(c)) for c in coefficients), default=1)
+        digits = max(
+            digits, part.degree() * largest + math.log10(max(biggest, 1) * len(coefficients))
+        )
+    if (digits + math.log10(count) if name == "sum" else digits * count) > MAX_DIGITS:
         raise AnswerTooLarge(f"a {name} of more than {MAX_DIGITS} digits")
-    terms = (polynomial.eval(i) for i in range(int(lower), int(upper) + 1))
-    if name == "sum":
-        return _check_size(sympy.Add(*terms))
-    value = sympy.Integer(1)
-    for term in terms:
-        value = _check_size(value * term)
+    value: Any = sympy.Integer(0 if name == "sum" else 1)
+    for i in range(int(lower), int(upper) + 1):
+        below = denominator.eval(i)
+        if below == 0:
+            raise ParseError(f"the {name}'s term at {i} divides by zero")
+        term = sympy.Rational(numerator.eval(i), below)
+        value = _check_size(value + term if name == "sum" else value * term)
     return value
 
 

@@ -716,6 +716,8 @@ def _sequences_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) 
         return False
     if gold.brackets != answer.brackets and "" not in (gold.brackets, answer.brackets):
         return False
+    if answer.brackets == "" and gold.brackets in ("[]", "(]", "[)"):
+        return False  # `1, 3` says nothing of the endpoints: no interval's answer
     return all(
         _equal(g, a, decimal, deadline) for g, a in zip(gold.items, answer.items, strict=True)
     )

@@ -434,6 +434,14 @@ def test_no_input_crashes_the_verifier(answer: str) -> None:
         ("\\frac{139}{90}", "$11/10 4/9$", 0),
         ("\\frac{71}{6}", "11\n5/6", 0),  # nor across a line break
         ("\\frac{73}{6}", "$11 7/6$", 0),  # an improper fraction is no mixed number
+        ("\\frac{4}{9}", "$0 4/9$", 0),
+        ("4", "$4 0/9$", 0),
+        # TeX braces do not print: `{1,3}` is the list 1, 3; a bare list is no interval
+        ("(1,3)", "${1,3}$", 1),
+        ("(1,3)", "${3,1}$", 0),
+        ("\\{1,3\\}", "${3,1}$", 1),
+        ("[1,3]", "$1, 3$", 0),
+        ("[1,3)", "$1, 3$", 0),
         ("4", "$4 4/0$", 0),
         # thousands set apart by `{, }`, read whole (not as their last group)
         ("14916", "Final Answer: The final answer is $14 {, }916$. I hope it is correct.", 1),

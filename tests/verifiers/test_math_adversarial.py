@@ -170,6 +170,7 @@ NOTATION_UNDONE = [
     ("55", "\\sum_{i=1}^{10} i"),
     ("3628800", "\\prod_{k=1}^{10} k"),
     ("385", "\\sum_{k=1}^{10} k^2"),
+    ("\\frac{99}{100}", "\\sum_{k=1}^{99} \\frac{1}{k(k+1)}"),
     ("(55, 10)", "(\\sum_{k=1}^{10} k, 10)"),
     ("11", "11 6/6"),  # a fraction equal to one is no mixed number's part
     ("\\frac{77}{6}", "11 7/6"),  # read as the product it is
@@ -192,6 +193,7 @@ def test_new_notation_does_not_hide_arithmetic_left_undone(gold: str, answer: st
             "2\\begin{pmatrix}x & 2 \\\\ 3 & 4\\end{pmatrix}",
         ),
         ("\\sum_{k=1}^{10} k", "55"),
+        ("\\sum_{k=1}^{99} \\frac{1}{k(k+1)}", "\\frac{99}{100}"),
         ("\\sum_{k=1}^{n} k", "\\sum_{j=1}^{n} j"),
         ("\\frac{5}{2}", "2 1/2"),
         ("-\\frac{5}{2}", "-2\\frac{1}{2}"),
@@ -229,6 +231,8 @@ def test_new_notation_pays_nothing_else(gold: str, completion: str, mode: str) -
         "\\prod_{k=1}^{1000} k^{10}",
         "\\prod_{k=1}^{1000} (10^{3999} + k)",
         "\\sum_{k=10^{3990}}^{10^{3990} + 999} k^{1000}",
+        "\\sum_{k=1}^{1000} \\frac{1}{k^{1000}}",  # its denominators outgrow the bound
+        "\\sum_{k=1}^{1000} \\frac{1}{k^{1000} + 7}",
     ],
 )
 def test_big_operators_are_refused_before_they_are_built(answer: str) -> None:
