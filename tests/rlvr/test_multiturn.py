@@ -12,16 +12,20 @@ import pytest
 from rlvr.multiturn import (
     TOOL_ARGUMENT_CHARS,
     TOOL_OUTPUT_CHARS,
+    TRANSCRIPT_ENTRIES,
     Episode,
     NoToolsEpisode,
     ToolInfrastructureError,
     ToolRunner,
     bounded,
     environment_factories,
+    episode_record,
     episode_reward,
+    evaluate_episodes,
     grpo_config_kwargs,
     is_multiturn,
     run_episode,
+    tool_metrics,
     tools_of,
     training_row,
     transcript_of,
@@ -258,3 +262,206 @@ def test_run_episode_turns_unknown_tools_and_bad_arguments_into_errors() -> None
     assert "unexpected keyword argument" in tool_texts[1]
     assert "arguments must be an object" in tool_texts[2]
     assert result.final == "\\boxed{1}"
+
+
+def test_a_transcript_keeps_its_head_and_final_answer_within_bounds() -> None:
+    """A policy that emits hundreds of calls in one message (each one entry, refused past the
+    limit) cannot blow up samples.jsonl: head and tail are kept, the final answer included."""
+    calls = [
+        {"type": "function", "function": {"name": "echo", "arguments": {"text": "x" * 10_000}}}
+    ] * 500
+    completion = [
+        {"role": "assistant", "content": "", "tool_calls": calls},
+        *[{"role": "tool", "name": "echo", "content": "y" * 10_000}] * 500,
+        {"role": "assistant", "content": "\\boxed{1}"},
+    ]
+    transcript = transcript_of(completion)
+    assert transcript is not None
+    assert len(transcript) == TRANSCRIPT_ENTRIES
+    assert transcript[-1] == {"role": "assistant", "content": "\\boxed{1}"}
+    assert {"cut": len(completion) - (TRANSCRIPT_ENTRIES - 1)} in transcript
+    assert len(transcript[0]["tool_calls"]) == TRANSCRIPT_ENTRIES
+    assert len(json.dumps(transcript)) < 200_000
+
+
+def test_episode_record_and_tool_metrics() -> None:
+    episode = EchoEpisode(max_turns=2)
+    episode.echo("hi")
+    episode.echo("raise")
+    episode.echo("refused: past the limit")
+    record = episode_record(episode)
+    assert record is not None
+    assert [c["status"] for c in record] == ["ok", "error", "refused"]
+    json.dumps(record)
+    assert episode_record(NoToolsEpisode()) is None  # a single-turn rollout has none
+    problems = [{"id": "echo/1", "env": "echo"}, {"id": "p", "env": "plain"}]
+    metrics = tool_metrics(problems, [episode, NoToolsEpisode()])
+    assert metrics == {
+        "env/echo/tool_calls": 3.0,
+        "env/echo/tool_errors": 1 / 3,
+        "env/echo/tool_refused": 1 / 3,
+        "env/echo/tool_faults": 0.0,
+    }
+    broken = EchoEpisode(max_turns=1)
+    broken.echo("infra")
+    assert tool_metrics(problems[:1], [broken])["env/echo/tool_faults"] == 1.0
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.errors = 0
+
+
+class _Result:
+    def __init__(self) -> None:
+        self.tallies = {None: _Tally()}
+
+
+def test_evaluate_episodes_judges_final_turns_and_counts_faults_as_errors() -> None:
+    """rlvr eval's loop: n episodes per problem, the final assistant turn judged (never a tool
+    result, never an earlier turn), an infrastructure fault not judged but counted."""
+    env = EchoEnvironment(max_turns=1)
+    problem = env.problems()[0]
+    scripts = iter(
+        [
+            # an episode that calls the tool, then answers
+            {"role": "assistant", "content": "\\boxed{9}", "tool_calls": [_echo("\\boxed{1}")]},
+            {"role": "assistant", "content": "\\boxed{2}"},
+            # an episode whose tool meets an infrastructure fault
+            {"role": "assistant", "content": "", "tool_calls": [_echo("infra")]},
+            {"role": "assistant", "content": "\\boxed{1}"},
+        ]
+    )
+    judged: list[tuple[list[int], list[list[str]]]] = []
+
+    def judge(indices: Any, finals: Any) -> list[Any]:
+        judged.append((list(indices), [list(f) for f in finals]))
+        return [_Result() for _ in indices]
+
+    done: list[int] = []
+    (result,) = evaluate_episodes(
+        env,
+        [problem],
+        lambda conversation, tools: next(scripts),
+        n=2,
+        seeds=[7],
+        judge=judge,
+        log=done.append,
+    )
+    assert judged == [([0], [["\\boxed{2}"]])]
+    assert result.tallies[None].errors == 1
+    assert done == [1]
+
+
+def _echo(text: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": "echo", "arguments": {"text": text}}}
+
+
+PLAIN_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def _tokenizer(tokens: list[str]) -> Any:
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {token: i for i, token in enumerate(["[UNK]", *tokens])}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]")
+    tokenizer.add_special_tokens({"additional_special_tokens": tokens})
+    tokenizer.chat_template = PLAIN_TEMPLATE
+    return tokenizer
+
+
+def test_a_chatml_policy_without_tool_markup_gets_trl_qwen25_template() -> None:
+    pytest.importorskip("trl")
+    from trl.chat_template_utils import qwen2_5_chat_template, supports_tool_calling
+
+    from rlvr.multiturn import tool_chat_template
+
+    tokenizer = _tokenizer(["<|im_start|>", "<|im_end|>"])
+    assert not supports_tool_calling(tokenizer)
+    used = tool_chat_template(tokenizer)
+    assert "Qwen2.5" in used
+    assert tokenizer.chat_template == qwen2_5_chat_template
+    assert supports_tool_calling(tokenizer)
+    parser = getattr(tokenizer, "response_template", None) or tokenizer.response_schema
+    assert parser is not None  # TRL can read the policy's tool calls back
+
+
+def test_a_policy_that_renders_tools_keeps_its_own_template() -> None:
+    pytest.importorskip("trl")
+    from trl.chat_template_utils import llama3_2_chat_template
+
+    from rlvr.multiturn import tool_chat_template
+
+    tokenizer = _tokenizer(["<|im_start|>", "<|im_end|>"])
+    tokenizer.chat_template = llama3_2_chat_template
+    assert "own" in tool_chat_template(tokenizer)
+    assert tokenizer.chat_template == llama3_2_chat_template
+
+
+def test_a_policy_that_cannot_render_tools_is_a_user_error() -> None:
+    pytest.importorskip("trl")
+    from rlvr.errors import UserError
+    from rlvr.multiturn import tool_chat_template
+
+    tokenizer = _tokenizer(["<s>", "</s>"])
+    with pytest.raises(UserError, match="renders tool calls"):
+        tool_chat_template(tokenizer)
+
+
+def test_training_rewards_judge_the_final_turn_and_void_a_faulted_episode() -> None:
+    """rlvr train's reward function with TRL's `environments`: the final assistant turn is
+    judged by the environment's verifier; a rollout whose tool met an infrastructure fault is
+    None (left out, counted as an error), never a 0; samples carry the transcript."""
+    from rlvr import get_verifier
+    from rlvr.rewards import ProblemRewards
+
+    problem = {"id": "echo/1", "env": "echo", "prompt": "say hi", "answer": "1"}
+    rewards = ProblemRewards({"echo/1": problem}, {"echo": get_verifier("math")})
+    fine, faulted = EchoEpisode(max_turns=2), EchoEpisode(max_turns=2)
+    fine.echo("\\boxed{1}")
+    faulted.echo("infra")
+    completions = [
+        [
+            {"role": "assistant", "content": "", "tool_calls": [_echo("\\boxed{1}")]},
+            {"role": "tool", "name": "echo", "content": "\\boxed{1}"},
+            {"role": "assistant", "content": "so \\boxed{1}"},
+        ],
+        [
+            {"role": "assistant", "content": "", "tool_calls": [_echo("infra")]},
+            {"role": "tool", "name": "echo", "content": "the tool could not run"},
+            {"role": "assistant", "content": "\\boxed{1}"},
+        ],
+        # the tool printed the answer, the final turn gives none: a tool result is no answer
+        [
+            {"role": "assistant", "content": "", "tool_calls": [_echo("\\boxed{1}")]},
+            {"role": "tool", "name": "echo", "content": "\\boxed{1}"},
+            {"role": "assistant", "content": "all tests passed"},
+        ],
+    ]
+    third = EchoEpisode(max_turns=2)
+    third.echo("\\boxed{1}")
+    logged: dict[str, float] = {}
+    out = rewards(
+        [[{"role": "user", "content": "say hi"}]] * 3,
+        completions,
+        ["echo/1"] * 3,
+        environments=[fine, faulted, third],
+        log_metric=logged.__setitem__,
+    )
+    assert out == [1.0, None, 0.0]
+    outcomes = rewards.take_outcomes()
+    assert [v.reward for v in outcomes.verdicts_by_env["echo"]] == [1.0, None, 0.0]
+    assert "tool infrastructure fault" in outcomes.verdicts_by_env["echo"][1].info["error"]
+    assert outcomes.rewards_by_problem["echo/1"] == [1.0, 0.0]  # the curriculum's view
+    assert logged["env/echo/tool_faults"] == 1 / 3
+    sample = outcomes.samples[0]
+    assert sample["completion"] == "so \\boxed{1}"
+    assert [m["role"] for m in sample["transcript"]] == ["assistant", "tool", "assistant"]
+    assert sample["tool_calls"][0]["status"] == "ok"
+    json.dumps(outcomes.samples)
