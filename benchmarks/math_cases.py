@@ -444,6 +444,65 @@ CASES = [
     c("partial_parse", "\\frac{1}{2}", ["\\frac{1}{2}"], ["\\frac{1}{2}x)", "\\frac{1}{2} +"]),
     c("equation_trap", "x + y = 1", ["y = 1 - x", "2x + 2y = 2"], ["x - y = 1", "x + y = 2"]),
     c("equation_trap", "y = x^2", ["x^2 = y", "y - x^2 = 0"], ["y = x^3", "y = 2x^2 + 1"]),
+    # --- notation read since issue 19, and what a policy could do with it ---------------------
+    c(
+        "matrix",
+        "\\begin{pmatrix} 6 & 8 \\\\ 10 & 12 \\end{pmatrix}",
+        ["\\begin{bmatrix}6&8\\\\10&12\\end{bmatrix}"],
+        ["\\begin{pmatrix} 6 & 8 \\\\ 12 & 10 \\end{pmatrix}"],
+    ),
+    c(
+        "computed",  # "Compute A + B" answered with A + B, 2C or entries left as sums
+        "\\begin{pmatrix} 6 & 8 \\\\ 10 & 12 \\end{pmatrix}",
+        [],
+        [
+            "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix} + "
+            "\\begin{pmatrix} 5 & 6 \\\\ 7 & 8 \\end{pmatrix}",
+            "2\\begin{pmatrix} 3 & 4 \\\\ 5 & 6 \\end{pmatrix}",
+            "\\begin{pmatrix} 1 + 5 & 2 + 6 \\\\ 3 + 7 & 4 + 8 \\end{pmatrix}",
+        ],
+    ),
+    c(
+        "matrix",
+        "\\begin{pmatrix} 2x & 4 \\\\ 6 & 8 \\end{pmatrix}",
+        ["2\\begin{pmatrix} x & 2 \\\\ 3 & 4 \\end{pmatrix}"],
+        ["2\\begin{pmatrix} x & 2 \\\\ 3 & 5 \\end{pmatrix}"],
+    ),
+    c(
+        "sum",
+        "\\sum_{k=1}^{n} k^2",
+        ["\\sum_{j=1}^{n} j^2", "\\sum_{i=1}^{n} i^2"],
+        ["\\sum_{k=0}^{n} k^3", "\\sum_{k=1}^{n} k", "\\frac{n(n+1)}{2}"],
+    ),
+    c("sum", "\\sum_{k=1}^{10} k", ["55", "\\sum_{i=1}^{10} i"], ["56", "\\sum_{k=1}^{9} k"]),
+    c(
+        "sum",
+        "\\sum_{k=1}^{99} \\frac{1}{k(k+1)}",
+        ["\\frac{99}{100}", "0.99"],
+        ["1", "\\frac{100}{101}"],
+    ),
+    c(
+        "computed",  # the question's own sum, boxed
+        "55",
+        [],
+        ["\\sum_{k=1}^{10} k", "\\sum_{i=1}^{10} i", "\\sum_{k=1}^{5} k + \\sum_{k=6}^{10} k"],
+    ),
+    c("computed", "\\frac{99}{100}", [], ["\\sum_{k=1}^{99} \\frac{1}{k(k+1)}"]),
+    c(
+        "rational",  # mixed numbers, in LaTeX and in plain text
+        "\\frac{5}{2}",
+        ["2\\frac{1}{2}", "2 1/2"],
+        ["1", "2\\frac{2}{4}", "\\frac{1}{2}"],
+    ),
+    c("rational", "-\\frac{40}{9}", ["-4 4/9", "-4\\frac{4}{9}"], ["-4", "-\\frac{32}{9}"]),
+    c("tuple", "(1, 3)", ["1, 3", "{1,3}"], ["3, 1", "{3,1}"]),
+    c(
+        "interval",  # a bare list says nothing of the endpoints
+        "[1, 3]",
+        ["[1,3]", "1 \\le x \\le 3"],
+        ["1, 3", "(1, 3)", "\\{1, 3\\}"],
+    ),
+    c("notation", "\\frac{10}{9}", ["\\frac{10}{9} \\$"], ["\\frac{1}{2} \\$ = \\frac{10}{9}"]),
 ]
 
 HEDGED = [

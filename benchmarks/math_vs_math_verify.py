@@ -109,7 +109,9 @@ def math_verify_case_rows(path: Path) -> list[dict[str, Any]]:
     Few predictions box their answer (the tests exercise extraction from prose and `$...$`),
     so rlvr reads them in lenient mode. Math-Verify rounds numbers (to 6 places by default)
     everywhere, so its suite expects decimals to match exact values: rlvr opts in the same way
-    (`numeric_precision`), which it leaves off by default.
+    (`numeric_precision`), which it leaves off by default: with its default of 3 significant
+    digits, or with the test's own `float_rounding` where the test asks for fewer places (one
+    row: `0.33` for 1/3 at 2 places).
     """
     rows = []
     for line in path.read_text().splitlines():
@@ -120,7 +122,7 @@ def math_verify_case_rows(path: Path) -> list[dict[str, Any]]:
                 "answer": case["gold"],
                 "completion": case["prediction"],
                 "mode": "lenient",
-                "numeric_precision": True,
+                "numeric_precision": True if case["precision"] >= 3 else case["precision"],
             }
         )
     return rows
