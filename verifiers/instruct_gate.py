@@ -243,11 +243,12 @@ def degenerate(
     found = [t.lower() for t in tokens(_without_leading_copy(text, allowed_copies))]
     if len(found) < min_words:
         return f"{len(found)} words, needs {min_words}"
-    lettered = [t for t in found if not t.isdigit()]
+    # A word is letters alone: `w1 w2 ... w120` are as many different tokens but no words.
+    lettered = [t for t in found if not any(c.isdigit() for c in t)]
     if len(lettered) < min_words or 2 * len(lettered) < len(found):
         return (
-            f"{len(lettered)} of {len(found)} words have letters: numbers and symbols are not "
-            f"content (needs {min_words}, and half)"
+            f"{len(lettered)} of {len(found)} words are made of letters: numbers and codes "
+            f"are not content (needs {min_words}, and half)"
         )
     distinct = len(set(lettered))
     floor = max(min_words / 2, min(len(lettered) / 2, DIVERSITY * math.sqrt(len(lettered))))

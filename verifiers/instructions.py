@@ -1264,7 +1264,7 @@ GATED_CHECKS: dict[str, Callable[[str, Kwargs], Outcome]] = {
     "change_case:english_capital": gated_english_capital,
     "change_case:english_lowercase": gated_english_lowercase,
     "detectable_format:constrained_response": gated_constrained_response,
-    "count:conjunctions": ifbench.gated_conjunctions,
+    **ifbench.GATED,
 }
 """The checks that the content gate replaces (the others judge the normalised text as they
 are)."""
