@@ -36,6 +36,7 @@ compiler's or interpreter's message. A sandbox that cannot start is an infrastru
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from collections import Counter, deque
@@ -45,8 +46,8 @@ from typing import Any
 
 from rlvr.text import REASONING_CLOSE
 from rlvr.verdict import Verdict
-from rlvr.verifiers.code_extract import defines, extract_code
-from rlvr.verifiers.code_harness import DETAIL_CHARS, FAILURES, decode, excerpt
+from rlvr.verifiers.code_extract import extract_code, joined_with_prompt
+from rlvr.verifiers.code_harness import DETAIL_CHARS, FAILURES, decode, encode, excerpt
 from rlvr.verifiers.code_task import LANGUAGES, Task, TaskError, read_task
 from rlvr.verifiers.sandbox import (
     CLOSED,
@@ -158,10 +159,7 @@ class CodeVerifier:
             return Verdict(0.0, {**info, "status": "no_code", "passed": 0, "total": task.count})
         program = extraction.code
         if task.language == "python" and task.prompt_code is not None and task.entry_point:
-            if defines(program, task.entry_point):
-                program = f"{task.prompt_code}\n\n{program}"
-            else:  # a body continuing the prompt's signature, as HumanEval completions are
-                program = task.prompt_code + program
+            program = joined_with_prompt(task.prompt_code, program, task.entry_point)
         run = _Run(self, time.monotonic() + self.budget_s)
         try:
             if task.form == "stdio":
@@ -300,7 +298,6 @@ class _Run:
             "context": task.prompt_code or "",
             "plan": task.plan,
             "entry_point": task.entry_point,
-            "names": candidate.names,
         }
         checker = self.checker = self.verifier.sandbox.start(config, self.verifier.module_limits)
         outcomes: dict[int, Outcome] = {}
@@ -320,6 +317,10 @@ class _Run:
                     outcomes[index] = Outcome(str(status), _text(message.get("detail")))
             elif "unsupported" in message:
                 limit = _text(message["unsupported"])
+                if any(o.status != "passed" for o in outcomes.values()):
+                    # The row is 0 already (all or nothing): no limit of ours decides it.
+                    stop = Outcome("crash", f"not run: {limit}")
+                    break
                 return Verdict.error(f"the test cannot run across the sandbox boundary: {limit}")
             elif "stopped" in message:
                 status = message["stopped"] if message["stopped"] in FAILURES else "crash"
@@ -469,7 +470,12 @@ class _Candidate:
         if "ok" in reply:
             return {"ok": reply["ok"]}
         status, detail, raised = _failure(reply)
-        return {"error": {"status": status, "detail": detail or "", "raised": raised}}
+        error = {"status": status, "detail": detail or "", "raised": raised}
+        args = reply["error"].get("args") if isinstance(reply.get("error"), dict) else None
+        if raised and isinstance(args, dict):  # rebuilt here: a value, or nothing
+            with contextlib.suppress(Exception):  # a malformed value: the message only
+                error["args"] = encode(decode(args))
+        return {"error": error}
 
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[str, Any]:
         """("ok", the decoded return value) or (a status of `FAILURES`, detail)."""

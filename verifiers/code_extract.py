@@ -2,9 +2,11 @@
 
 A completion is judged on what follows its reasoning section. Inside that:
 
-1. Fenced blocks (```` ``` ```` or `~~~`, any length, an unclosed last block running to the
-   end) tagged with the problem's language, or untagged when none is tagged; blocks in other
-   languages (shell sessions, sample output) are never taken.
+1. Fenced blocks (```` ``` ```` or `~~~`, any length, at any indentation, as inside a list
+   item, which is taken off the block's lines; an unclosed last block running to the end)
+   tagged with the problem's language (the tag's first word: `python:main.py`, `{python}` and
+   `python title="x"` are Python), or untagged when none is tagged; blocks in other languages
+   (shell sessions, sample output) are never taken.
 2. Of those, the last one that defines the entry point (`def name(`), or for a program read
    from stdin, the last one that looks like a whole program (`main(` in C and C++; input or
    output calls in Python); else the longest.
@@ -34,7 +36,11 @@ MAX_PARSE_CHARS = 100_000
 """Longer unfenced text is not searched line by line for a parsable run."""
 MAX_TRIMS = 30
 
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n`]*$")
+_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n`]*$")
+_TAG_END = re.compile(r"[:{}.,;(=]")
+_FUTURE = re.compile(
+    r"^from[ \t]+__future__[ \t]+import[ \t]+(?:\([^)]{0,2000}\)|[^\n]*)[ \t]*\n?", re.MULTILINE
+)
 _CODE_START = re.compile(r"^(?:def |async def |class |import |from \S+ import |@|if __name__)")
 _C_MAIN = re.compile(r"\bmain\s*\(")
 _PY_PROGRAM = re.compile(r"\binput\s*\(|\bsys\.stdin\b|\bopen\(\s*0\b|\bprint\s*\(")
@@ -58,23 +64,45 @@ def fenced_blocks(text: str) -> list[Block]:
     """Every fenced block in order; an unclosed last block runs to the end of the text."""
     blocks: list[Block] = []
     fence: str | None = None
-    tag = ""
+    tag = indent = ""
     lines: list[str] = []
     for line in text.splitlines():
         if fence is None:
             opened = _FENCE.match(line)
             if opened:
-                fence, tag, lines = opened.group(1), opened.group(2).lower(), []
+                indent, fence, lines = opened.group(1), opened.group(2), []
+                tag = _TAG_END.split(opened.group(3).lower().lstrip("{."), maxsplit=1)[0]
             continue
         stripped = line.strip()
         if set(stripped) == {fence[0]} and len(stripped) >= len(fence):  # the closing fence
             blocks.append(Block(tag, "\n".join(lines) + "\n"))
             fence = None
             continue
-        lines.append(line)
+        lines.append(_dedent(line, indent))
     if fence is not None and lines:
         blocks.append(Block(tag, "\n".join(lines) + "\n"))
     return blocks
+
+
+def _dedent(line: str, indent: str) -> str:
+    """`line` without the opening fence's indentation, as far as it has it."""
+    if not indent:
+        return line
+    width = len(line) - len(line.lstrip(" \t"))
+    return line[min(width, len(indent)) :]
+
+
+def joined_with_prompt(prompt_code: str, program: str, entry_point: str) -> str:
+    """The prompt's code and the completion's as one module (HumanEval's prompt holds the
+    imports, helpers and signature): after it a whole definition, or straight on from its
+    signature a function body. `from __future__` imports of either lead the module, the only
+    place Python accepts them: a correct answer that opens with one is not a syntax error."""
+    futures = _FUTURE.findall(prompt_code) + _FUTURE.findall(program)
+    prompt_code, program = _FUTURE.sub("", prompt_code), _FUTURE.sub("", program)
+    head = "".join(line if line.endswith("\n") else line + "\n" for line in futures)
+    if defines(program, entry_point):
+        return f"{head}{prompt_code}\n\n{program}"
+    return head + prompt_code + program
 
 
 def defines(code: str, name: str) -> bool:

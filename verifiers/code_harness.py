@@ -9,8 +9,8 @@ included. It reads one JSON configuration line from REQUEST_FD, sets its limits,
 - `function`: load the candidate's Python module in a child process (`Worker`), then answer
   each call request with the return value it claims, encoded (`encode`).
 - `stdio`: write the program, compile it (C, C++), then run it once per test on its stdin.
-- `check`: run a problem's assert-style tests with the candidate's names bound to proxies
-  that ask the judge, which relays each call to a `function` sandbox.
+- `check`: run a problem's assert-style tests with the candidate's entry point bound to a
+  proxy that asks the judge, which relays each call to a `function` sandbox.
 
 Trust: this process runs no untrusted code. It makes itself undumpable and installs the
 seccomp filter (`harden`) before anything untrusted starts, then runs the candidate only in
@@ -84,8 +84,9 @@ class TooDeep(Unencodable):
 
 
 def encode(value: Any, depth: int = 0) -> Any:
-    """`value` as JSON data. Only exact built-in types are accepted (`type(x) is int`), so a
-    subclass with a doctored `__eq__` or `__str__` is refused, never trusted."""
+    """`value` as JSON data: plain built-in values by exact type (`type(x) is int`), a subclass
+    of one by the plain value it holds (`PLAIN_CONTENT`), anything else refused; no method the
+    value's own class defines decides what is sent."""
     if depth > MAX_DEPTH:
         raise TooDeep(f"a value nested more than {MAX_DEPTH} deep")
     kind = type(value)
@@ -115,7 +116,28 @@ def encode(value: Any, depth: int = 0) -> Any:
         return {"$bytes": value.hex()}
     if kind is complex:
         return {"$complex": [encode(value.real, depth + 1), encode(value.imag, depth + 1)]}
+    for base, content in PLAIN_CONTENT:
+        if isinstance(value, base):
+            return encode(content(value), depth + 1)
     raise Unencodable(f"a value of type {kind.__name__!s:.60}")
+
+
+PLAIN_CONTENT: tuple[tuple[type, Any], ...] = (
+    (int, int.__int__),
+    (float, float.__float__),
+    (str, str.__str__),
+    (bytes, lambda value: bytes.__getitem__(value, slice(None))),
+    (list, list.copy),
+    (tuple, lambda value: tuple.__getitem__(value, slice(None))),
+    (dict, lambda value: dict(dict.items(value))),
+    (set, lambda value: set(set.__iter__(value))),
+    (frozenset, lambda value: frozenset(frozenset.__iter__(value))),
+)
+"""A subclass of a plain type (`Counter`, `defaultdict`, `OrderedDict`, a named tuple, an
+`IntEnum`) crosses as its content, read through the base type's own methods: Python's `==`
+holds between a `Counter` and the dict it counts, so a correct answer built with one passes,
+and whatever the subclass overrides (`__eq__`, `__iter__`, `__repr__`) is never consulted. No
+object of the candidate's reaches the judge either way: only the plain value it holds."""
 
 
 def decode(data: Any, depth: int = 0) -> Any:
@@ -223,6 +245,21 @@ def typed_equal(expected: Any, actual: Any, tolerance: float = 0.0) -> bool:
     if kind is set or kind is frozenset:
         return {typed_key(x) for x in expected} == {typed_key(x) for x in actual}
     return bool(expected == actual)
+
+
+def loosely_equal(expected: Any, actual: Any) -> bool:
+    """Python's own `==` between two plain values (decoded, so no object of the candidate's
+    is asked), under which 1, 1.0 and True are equal; False where it cannot tell.
+
+    `typed_equal` is stricter than Python's `==`, which is safe only where a test asks for
+    equality: where it asks for a difference (`!=`, `not a == b`, `(a == b) == False`), a
+    stricter equality is a more lenient test, and `1.0` or `True` would pass `f(x) != 1`
+    although Python, and the published harnesses, say they equal 1. So a difference holds only
+    where both say so."""
+    try:
+        return bool(expected == actual)
+    except Exception:  # a comparison too deep, say: not shown to be equal
+        return False
 
 
 def typed_key(value: Any) -> Any:
@@ -770,8 +807,13 @@ def out_of_memory(report: dict[str, Any], limits: dict[str, Any]) -> bool:
 
 def serve_exec(channel: Channel, config: dict[str, Any]) -> None:
     workdir = config["workdir"]
-    write_files(workdir, config.get("files") or {})
-    channel.send({"started": True})
+    channel.send({"started": True})  # before the files: one too large is the run's failure
+    try:
+        write_files(workdir, config.get("files") or {})
+    except OSError as exc:
+        os.write(2, f"cannot write the files: {exc}\n".encode())
+        channel.send({"exit": {"exit_code": 126, "signal": None, "timed_out": False}})
+        return
     report = spawn(config["argv"], config["limits"], cwd=workdir, capture=False)
     report["memory"] = out_of_memory(report, config["limits"])
     channel.send({"exit": report})
@@ -799,16 +841,30 @@ def write_files(workdir: str, files: dict[str, Any]) -> None:
             os.chmod(path, 0o755)
 
 
+def write_source(channel: Channel, path: str, source: str) -> bool:
+    """Write the candidate's program; if it cannot be (larger than the file size limit or the
+    scratch space), say so as the program's failure."""
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(source)
+    except OSError as exc:
+        detail = f"the program cannot be written to the sandbox ({len(source)} characters): {exc}"
+        channel.send({"ready": False, "status": "crash", "detail": detail})
+        return False
+    return True
+
+
 def serve_function(channel: Channel, config: dict[str, Any]) -> None:
     """Serve the judge's calls of the candidate's functions. The candidate's module runs in a
     process of its own (`Worker`), which holds none of this process's descriptors: only this
     process writes to the judge, and what it relays from the candidate is a value or an
     exception's name, never a status of its choosing."""
-    with open(f"{config['workdir']}/solution.py", "w", encoding="utf-8") as handle:
-        handle.write(config["source"])  # for tracebacks with source lines
-    # "started" goes out before the child exists: anything the candidate does (print past the
-    # output limit, say) comes after it, so that it is never taken for a sandbox that failed.
+    # "started" goes out before anything of the candidate's is written or run: whatever it
+    # causes (a program too large for the scratch space, printing past the output limit) comes
+    # after it, so that it is never taken for a sandbox that failed to start.
     channel.send({"started": True})
+    if not write_source(channel, f"{config['workdir']}/solution.py", config["source"]):
+        return  # the file is for tracebacks with source lines; one too large is the program's
     worker = Worker(config)
     ready = worker.start()
     channel.send(ready)
@@ -917,15 +973,18 @@ class Worker:
             return failure_line("wrong", "returned a value that cannot be compared")
         if "raised" in message:
             raised = message["raised"]
-            return dumps(
-                {
-                    "error": {
-                        "status": "memory" if raised == "MemoryError" else "crash",
-                        "raised": raised[:100] if type(raised) is str else "",
-                        "detail": text_of(message.get("detail")),
-                    }
-                }
-            )
+            error = {
+                "status": "memory" if raised == "MemoryError" else "crash",
+                "raised": raised[:100] if type(raised) is str else "",
+                "detail": text_of(message.get("detail")),
+            }
+            if type(message.get("args")) is dict:  # the exception's arguments, as a value
+                error["args"] = message["args"]
+            try:
+                return dumps({"error": error})
+            except (ValueError, TypeError, RecursionError, MemoryError):
+                del error["args"]
+                return dumps({"error": error})
         if "unencodable" in message:
             return failure_line("wrong", f"returned {text_of(message['unencodable'])}")
         if "missing" in message:
@@ -1035,7 +1094,13 @@ def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
         try:
             result = function(*args, **kwargs)
         except BaseException as exc:  # SystemExit, GeneratorExit, KeyboardInterrupt too
-            channel.send({"raised": type(exc).__name__[:100], "detail": describe(exc)})
+            report = {"raised": type(exc).__name__[:100], "detail": describe(exc)}
+            try:  # its arguments, so that a test reading `str(e)` or `e.args` sees them
+                report["args"] = encode(tuple(exc.args))
+                channel.send(report)
+            except BaseException:
+                report.pop("args", None)
+                channel.send(report)
             continue
         try:
             line = dumps({"ok": encode(result)})
@@ -1051,9 +1116,9 @@ def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
 def serve_stdio(channel: Channel, config: dict[str, Any]) -> None:
     workdir, source = config["workdir"], config["source"]
     path = f"{workdir}/{config['filename']}"
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(source)
-    channel.send({"started": True})
+    channel.send({"started": True})  # before the program is written (see serve_function)
+    if not write_source(channel, path, source):
+        return
     compile_argv = config.get("compile")
     if compile_argv:
         report = spawn(
@@ -1148,20 +1213,33 @@ class Proxy:
         except TooDeep as exc:
             raise self.checker.failure("wrong", f"the test passes {exc} to {self.name}()") from None
         except Unencodable as exc:
+            if self.checker.built_from_returns([*args, *kwargs.values()]):
+                # What the candidate returned, which the test cannot pass on in the form it
+                # took (a dict's keys where a list was due): the answer's fault, not ours.
+                why = f"the test passes on what {self.name}() returned as {exc}"
+                raise self.checker.failure("wrong", why) from None
             raise Unsupported(f"the test passes {exc} to {self.name}()") from None
         reply = self.checker.call(request)
         if "ok" in reply:
             try:
-                return decode(reply["ok"])
+                value = decode(reply["ok"])
             except Exception as exc:  # whatever the value does to the decoder is its fault
                 raise self.checker.failure("wrong", f"returned a malformed value ({exc})") from None
+            self.checker.returned(value)
+            return value
         error = reply.get("error")
         error = error if type(error) is dict else {}
         status, detail = error.get("status"), str(error.get("detail", ""))
         raised = error.get("raised")
         if status == "crash" and type(raised) is str and raised in REPLAYED:
-            # The same built-in exception type, so that a test expecting it still works.
-            exception = getattr(builtins, raised)(detail)
+            # The same built-in exception type with the same arguments, so that a test
+            # expecting it, or reading its message, still works.
+            kind = getattr(builtins, raised)
+            try:
+                args = decode(error["args"])
+                exception = kind(*args) if type(args) is tuple else kind(detail)
+            except Exception:  # no arguments sent, or none this type accepts
+                exception = kind(detail)
             self.checker.raised.add(id(exception))
             self.checker.keep.append(exception)
             raise exception
@@ -1181,8 +1259,40 @@ class Checker:
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
         self.raised: set[int] = set()
-        self.keep: list[BaseException] = []
+        self.keep: list[Any] = []
+        """Objects whose ids are remembered, kept alive so that no id is reused."""
         self.pending: CandidateFailure | None = None
+        self.containers: set[int] = set()
+        """Ids of the containers the candidate's calls returned (`returned`)."""
+
+    def returned(self, value: Any) -> None:
+        """Remember the containers of a value a call returned, for `built_from_returns`."""
+        todo, seen = [value], 0
+        while todo and seen < 100_000:
+            item = todo.pop()
+            seen += 1
+            if type(item) in (list, tuple, dict, set, frozenset):
+                self.containers.add(id(item))
+                self.keep.append(item)
+                todo.extend(item.values() if type(item) is dict else item)
+
+    def built_from_returns(self, values: list[Any]) -> bool:
+        """Whether objects the test would pass to the candidate refer, a few references deep,
+        to a container a call of the candidate returned (`d.keys()`, `map(str, xs)`,
+        `iter(xs)` of a returned `d` or `xs`)."""
+        import gc
+
+        layer, seen = list(values), set[int]()
+        for _ in range(4):
+            following = []
+            for item in layer:
+                if id(item) in self.containers:
+                    return True
+                if id(item) not in seen and len(seen) < 10_000:
+                    seen.add(id(item))
+                    following.extend(gc.get_referents(item))
+            layer = following
+        return False
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         self.channel.send(request)
@@ -1196,6 +1306,26 @@ class Checker:
         if self.pending is None:
             self.pending = failure
         return failure
+
+    def equal(self, left: Any, right: Any) -> bool:
+        """`left == right` in a test statement: `typed_equal`. Two values that Python's `==`
+        calls equal and `typed_equal` does not (1 against 1.0 or True) also fail the test they
+        are compared in, whichever way the test reads the result: a test of `!=`, `not`, or
+        `== False` would otherwise pass a value Python holds equal to the one it excludes."""
+        same = typed_equal(left, right)
+        if not same and loosely_equal(left, right):
+            self.failure("wrong", _only_loosely(left, right))
+        return same
+
+    def contains(self, item: Any, container: Any) -> bool:
+        """`item in container` in a test statement, with the members of a list, tuple, set,
+        frozenset or dict keys compared as `equal` does."""
+        found = item in container
+        plain = type(container) in (list, tuple, set, frozenset, dict)
+        if found and plain and not any(typed_equal(member, item) for member in container):
+            self.failure("wrong", _only_loosely(item, container, "found in"))
+            return False
+        return bool(found)
 
     def passed(self, index: int) -> None:
         if self.pending is not None:
@@ -1222,6 +1352,13 @@ class Checker:
             raise exc
         status = exc.status if isinstance(exc, CandidateFailure) else "crash"
         raise SetupFailed(status, excerpt(describe(exc), 500))
+
+
+def _only_loosely(left: Any, right: Any, how: str = "compared with") -> str:
+    return (
+        f"a {type(left).__name__:.40} {how} a {type(right).__name__:.40} only as a value of"
+        " another type that Python holds equal: 1, 1.0 and True differ here, in == and != alike"
+    )
 
 
 def instrument(body: list[Any], tests: list[int]) -> list[Any]:
@@ -1258,17 +1395,23 @@ def instrument(body: list[Any], tests: list[int]) -> list[Any]:
 
 
 def strict_equality(node: Any) -> Any:
-    """`node` with each single `a == b` turned into `typed_equal(a, b)` (`!=` likewise)."""
+    """`node` with each single `a == b` turned into `Checker.equal(a, b)` (`!=` likewise), and
+    `a in b` into `Checker.contains(a, b)` (`not in` likewise)."""
     import ast
+
+    hooks = {ast.Eq: "equal", ast.NotEq: "equal", ast.In: "contains", ast.NotIn: "contains"}
 
     class StrictEquality(ast.NodeTransformer):
         def visit_Compare(self, node: ast.Compare) -> ast.expr:
             self.generic_visit(node)
-            if len(node.ops) != 1 or not isinstance(node.ops[0], ast.Eq | ast.NotEq):
+            if len(node.ops) != 1 or type(node.ops[0]) not in hooks:
                 return node
-            hook = ast.Attribute(ast.Name("__rlvr_checker__", ast.Load()), "equal", ast.Load())
+            name = hooks[type(node.ops[0])]
+            hook = ast.Attribute(ast.Name("__rlvr_checker__", ast.Load()), name, ast.Load())
             call = ast.Call(hook, [node.left, node.comparators[0]], [])
-            return call if isinstance(node.ops[0], ast.Eq) else ast.UnaryOp(ast.Not(), call)
+            if isinstance(node.ops[0], ast.Eq | ast.In):
+                return call
+            return ast.UnaryOp(ast.Not(), call)
 
     return StrictEquality().visit(node)
 
@@ -1286,10 +1429,8 @@ def instrumented_tests(test_code: str) -> dict[str, Any]:
         check = check_function(tree)
         check.body = instrument(check.body, tests) or [ast.Pass()]
     ast.fix_missing_locations(tree)
-    names = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)})
     return {
         "style": style,
-        "names": [name for name in names if not name.startswith("__rlvr")],
         "source": ast.unparse(tree),
         "check": check.name if check is not None else None,
         "count": count_tests(style, tests),
@@ -1301,7 +1442,6 @@ def serve_check(channel: Channel, config: dict[str, Any]) -> None:
     apply_limits(config["limits"], OWN_LIMITS)
     channel.send({"started": True})
     checker = Checker(channel)
-    checker.equal = typed_equal  # type: ignore[attr-defined]
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     plan = config["plan"]
     try:
@@ -1311,13 +1451,10 @@ def serve_check(channel: Channel, config: dict[str, Any]) -> None:
         channel.send({"unsupported": f"the problem's prompt or test code fails: {describe(exc)}"})
         return
     entry_point = config["entry_point"]
-    # Only names the test code uses and neither the prompt nor the test code defines become
-    # the candidate's; a built-in never does, so that the prompt's helpers and the test code
-    # run against pristine built-ins (`sum`, `range`, `abs`), not the candidate's versions.
-    used = set(plan.get("names") or ())
-    for name in config.get("names", []):
-        if name in used and name not in namespace and not hasattr(builtins, name):
-            namespace[name] = Proxy(name, checker)
+    # The entry point is the one name of the candidate's here (the judge refuses test code
+    # that reads any other name it does not define): the prompt's helpers and the test code
+    # run against pristine built-ins (`sum`, `range`, `abs`) and their own functions, never
+    # the candidate's versions of them.
     namespace[entry_point] = Proxy(entry_point, checker)
     namespace["__rlvr_checker__"] = checker
     try:

@@ -10,6 +10,8 @@ the code is instrumented to run in a checker sandbox of its own (`instrumented_t
 from __future__ import annotations
 
 import ast
+import builtins
+import symtable
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,6 +23,7 @@ from rlvr.verifiers.code_harness import (
     decode,
     encode,
     instrumented_tests,
+    loosely_equal,
     plan_tests,
     typed_equal,
 )
@@ -50,8 +53,10 @@ class Expectation:
     def judge(self, actual: Any) -> bool:
         if self.kind == "eq":
             return typed_equal(self.value, actual, self.tolerance)
-        if self.kind == "ne":
-            return not typed_equal(self.value, actual, self.tolerance)
+        if self.kind == "ne":  # both kinds of equality must deny it (`loosely_equal`)
+            return not (
+                typed_equal(self.value, actual, self.tolerance) or loosely_equal(self.value, actual)
+            )
         if self.kind == "close":  # numbers only: a bool is not a number here
             if type(actual) not in (int, float):
                 return False
@@ -150,6 +155,13 @@ def read_task(problem: Mapping[str, Any], default_language: str, tolerance: floa
             count=count,
             assert_style=True,
         )
+    foreign = _foreign_names(test_code, prompt_code or "", entry_point)
+    if foreign:
+        raise TaskError(
+            f"the test code uses {', '.join(sorted(foreign)[:10])}, which neither it nor the "
+            f"prompt defines: a test may call only the candidate's {entry_point}",
+            "test",
+        )
     plan = instrumented_tests(test_code)
     return Task(
         language,
@@ -190,6 +202,56 @@ def _is_code_for(prompt: str, entry_point: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _foreign_names(test_code: str, prompt_code: str, entry_point: str) -> set[str]:
+    """Global names the test code or the prompt's code reads that neither defines, nor
+    Python's built-ins: names only the candidate's code could supply.
+
+    The checker gives the test code one name of the candidate's, the entry point. Any other
+    name the candidate defined would be a function the test trusts without checking it: a
+    test reading `isclose(f(x), y)` without importing it would run the candidate's
+    `isclose`, which can say True to anything. Such a row is refused up front, for every
+    completion alike (a correct one included), so no completion can turn it into a pass, nor
+    a wrong answer into a row left out of the update."""
+    used: set[str] = set()
+    bound: set[str] = set()
+    for source in (test_code, prompt_code):
+        if any(
+            isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names)
+            for node in ast.walk(ast.parse(source))
+        ):
+            return set()  # `from m import *` binds names no reading can list
+        try:
+            table = symtable.symtable(source, "test.py", "exec")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return set()  # the checker reports the code that does not compile
+        _global_names(table, True, used, bound)
+    builtin_names = set(dir(builtins))
+    return {
+        name
+        for name in used - bound - builtin_names - {entry_point}
+        if not (name.startswith("__") and name.endswith("__"))
+    }
+
+
+def _global_names(
+    table: symtable.SymbolTable, module: bool, used: set[str], bound: set[str]
+) -> None:
+    for symbol in table.get_symbols():
+        name = symbol.get_name()
+        if module:
+            if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace():
+                bound.add(name)
+            if symbol.is_referenced():
+                used.add(name)
+        elif symbol.is_global():
+            if symbol.is_referenced():
+                used.add(name)
+            if symbol.is_declared_global() and symbol.is_assigned():
+                bound.add(name)
+    for child in table.get_children():
+        _global_names(child, False, used, bound)
 
 
 _INERT = (ast.Import, ast.ImportFrom, ast.Pass, ast.FunctionDef, ast.ClassDef)

@@ -173,14 +173,28 @@ def test_float_tolerance_is_relative_and_for_floats_only() -> None:
     assert not typed_equal(1.0, 1.01, 1e-9)
 
 
-def test_only_exact_builtin_types_cross_the_boundary() -> None:
+def test_only_plain_values_cross_the_boundary() -> None:
     class Sneaky(int):
         def __eq__(self, other: object) -> bool:
             return True
 
+        def __int__(self) -> int:
+            return 99
+
         __hash__ = int.__hash__
 
-    for value in (Sneaky(1), object(), [1, Sneaky(2)], {"a": {1: Sneaky(3)}}, len):
+    class Backwards(list):  # type: ignore[type-arg]
+        def __iter__(self) -> Any:
+            return iter([0])
+
+    # A subclass crosses as the plain value it holds, read through the base type: nothing it
+    # overrides decides what is sent, and the judge compares the plain value.
+    assert encode(Sneaky(1)) == 1
+    assert type(encode(Sneaky(1))) is int
+    assert encode([1, Sneaky(2)]) == [1, 2]
+    assert encode({"a": {1: Sneaky(3)}}) == {"a": {"$dict": [[1, 3]]}}
+    assert encode(Backwards([1, 2])) == [1, 2]
+    for value in (object(), len, iter([1]), range(3), (x for x in [1])):
         with pytest.raises(Unencodable):
             encode(value)
     deep: list[Any] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -333,14 +334,15 @@ def f(x):
             {"entry_point": "f", "tests": [{"input": [], "output": 0.5}]},
             "def f():\n    return 10 ** 400",
         ),
-        (  # an unencodable value from a helper the test code calls
+        (  # an unencodable value through the prompt's helper the test code calls
             {
                 "entry_point": "f",
+                "prompt": "def helper():\n    return f()\n\n\ndef f():\n    'One.'\n",
                 "test": "def check(candidate):\n"
                 "    assert helper() == 1\n"
                 "    assert candidate() == 1\n",
             },
-            "def helper():\n    return object()\ndef f():\n    return 2",
+            "def f():\n    return object()",
         ),
         (  # a forged "unencodable" report
             DOUBLE_CHECK,
@@ -492,3 +494,212 @@ def test_the_candidate_sees_no_later_input_while_an_earlier_test_runs() -> None:
     tests = [{"input": [n], "output": "alone"} for n in range(4)]
     verdict = VERIFIER.verify({"entry_point": "f", "tests": tests}, fenced(PEEK))
     assert verdict.reward == 1.0, verdict.info
+
+
+# --- 8. equality that is stricter than Python's must not make a test of difference lenient ----
+
+LOOP = "def check(candidate):\n    for x in [1]:\n        assert "
+LOOSE_EQUALITY_TESTS = {
+    "literal_ne": "def check(candidate):\n    assert candidate(1) != 1\n",
+    "module_ne": "assert f(1) != 1\n",
+    "check_ne": LOOP + "candidate(x) != x\n",
+    "check_not_eq": LOOP + "not candidate(x) == x\n",
+    "check_eq_false": LOOP + "(candidate(x) == x) == False\n",
+    "check_nested_ne": LOOP + "[candidate(x)] != [x]\n",
+    "check_in": LOOP + "candidate(x) in (x, 5)\n",
+    "check_not_in": LOOP + "not (candidate(x) not in {x})\n",
+}
+
+
+@pytest.mark.parametrize("value", ["1.0", "True"])
+@pytest.mark.parametrize("test", sorted(LOOSE_EQUALITY_TESTS))
+def test_a_value_equal_only_as_another_type_fails_whichever_way_it_is_compared(
+    test: str, value: str
+) -> None:
+    """`typed_equal` says 1.0 and True differ from 1; Python's `==` (and the published
+    harnesses) say they equal it. Under `!=`, `not`, `== False` or `in`, the stricter equality
+    made the test more lenient: `f(1) != 1` passed for 1.0, a value every reference harness
+    holds equal to the one the test excludes."""
+    problem = {"entry_point": "f", "test": LOOSE_EQUALITY_TESTS[test]}
+    verdict = VERIFIER.verify(problem, fenced(f"def f(x):\n    return {value}"))
+    zero(verdict)
+    static = test.startswith(("literal", "module"))
+    assert verdict.info["form"] == ("function" if static else "check")
+
+
+def test_the_tests_still_pass_a_value_of_the_right_type() -> None:
+    for name, test in LOOSE_EQUALITY_TESTS.items():
+        answer = "x" if name in ("check_in", "check_not_in") else "x + 1"  # these ask for x
+        problem = {"entry_point": "f", "test": test}
+        verdict = VERIFIER.verify(problem, fenced(f"def f(x):\n    return {answer}"))
+        assert verdict.reward == 1.0, (name, verdict.info)
+
+
+# --- 9. a correct answer in an ordinary form is not scored 0 ---------------------------------
+
+COUNTS = {"entry_point": "f", "tests": [{"input": ["a b a"], "output": {"a": 2, "b": 1}}]}
+PAIRS = {"entry_point": "f", "tests": [{"input": [1], "output": {"$tuple": [1, 2]}}]}
+ONE = {"entry_point": "f", "tests": [{"input": [], "output": 1}]}
+
+
+@pytest.mark.parametrize(
+    ("problem", "code"),
+    [
+        (COUNTS, "from collections import Counter\ndef f(s):\n    return Counter(s.split())"),
+        (
+            COUNTS,
+            "from collections import defaultdict\ndef f(s):\n    d = defaultdict(int)\n"
+            "    for w in s.split():\n        d[w] += 1\n    return d",
+        ),
+        (
+            COUNTS,
+            "from collections import OrderedDict\ndef f(s):\n"
+            "    return OrderedDict([('a', 2), ('b', 1)])",
+        ),
+        (
+            PAIRS,
+            "from collections import namedtuple\nP = namedtuple('P', 'a b')\n"
+            "def f(x):\n    return P(x, x + 1)",
+        ),
+        (ONE, "import enum\nclass E(enum.IntEnum):\n    A = 1\ndef f():\n    return E.A"),
+    ],
+)
+def test_a_subclass_of_a_plain_type_crosses_as_the_value_it_holds(
+    problem: dict[str, Any], code: str
+) -> None:
+    assert VERIFIER.verify(problem, fenced(code)).reward == 1.0
+
+
+def test_a_subclass_crosses_as_its_value_never_as_what_it_claims() -> None:
+    code = """
+        class Liar(int):
+            def __eq__(self, other):
+                return True
+            def __int__(self):
+                return 1
+            __hash__ = int.__hash__
+        class Claims(dict):
+            def items(self):
+                return [("a", 2), ("b", 1)]
+            def __iter__(self):
+                return iter(["a", "b"])
+        def f(*args):
+            return Liar(7) if not args else Claims(z=0)
+        """
+    zero(VERIFIER.verify(ONE, fenced(code)))
+    zero(VERIFIER.verify(COUNTS, fenced(code)))
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        fenced("from __future__ import annotations\ndef f(x: int) -> int:\n    return 2 * x"),
+        fenced("from __future__ import (annotations,\n    division)\ndef f(x):\n    return 2 * x"),
+        "1. The function:\n\n    ```python\n    def f(x):\n        return 2 * x\n    ```\n",
+        "```python:solution.py\ndef f(x):\n    return 2 * x\n```\n",
+        "```{python}\ndef f(x):\n    return 2 * x\n```\n",
+        '```python title="f.py"\ndef f(x):\n    return 2 * x\n```\n',
+    ],
+)
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_a_correct_answer_in_an_ordinary_form_passes(form: str, completion: str) -> None:
+    """A `from __future__` import that the prompt's code, put first, pushed off the top of the
+    module (a syntax error); a fenced block indented inside a list item; a fence tag with a file
+    name or attributes."""
+    assert VERIFIER.verify(FORMS[form], completion).reward == 1.0
+
+
+def test_a_program_too_large_for_the_sandbox_is_its_own_failure_not_an_error() -> None:
+    small = CodeVerifier(timeout_s=2.0)
+    small.limits = replace(small.limits, file_bytes=1 << 16)
+    small.module_limits = replace(small.module_limits, file_bytes=1 << 16)
+    padding = "#" * (1 << 17)
+    for problem, code in (
+        (DOUBLE_IO, f"def f(x):\n    return 2 * x\n{padding}"),
+        (DOUBLE_CHECK, f"def f(x):\n    return 2 * x\n{padding}"),
+        ({"tests": [{"stdin": "1\n", "stdout": "2"}]}, f"print(2 * int(input()))\n{padding}"),
+    ):
+        verdict = small.verify(problem, fenced(code))
+        zero(verdict)
+        assert "cannot be written" in verdict.info["detail"]
+
+
+# --- 10. what the test code trusts is the problem's, and what it cannot pass on ----------------
+
+
+def test_test_code_reading_a_name_it_does_not_define_is_refused_for_every_completion() -> None:
+    """A test that calls `isclose` without importing it would run the candidate's `isclose`,
+    which can say True to anything. The row is refused before anything runs, the same for
+    every completion (so no completion turns it into a pass, or a wrong answer into a null)."""
+    problem = {
+        "entry_point": "f",
+        "test": "def check(candidate):\n    for x in [1, 2]:\n"
+        "        assert isclose(candidate(x), 2 * x)\n",
+    }
+    liar = "def isclose(a, b):\n    return True\ndef f(x):\n    return 0"
+    right = "from math import isclose\ndef f(x):\n    return 2 * x"
+    verdicts = [VERIFIER.verify(problem, fenced(code)) for code in (liar, right, "def f(x): ...")]
+    assert [v.reward for v in verdicts] == [None, None, None]
+    assert len({v.info["error"] for v in verdicts}) == 1
+    assert "isclose" in verdicts[0].info["error"]
+
+
+UNPASSABLE = {
+    "entry_point": "f",
+    "test": textwrap.dedent(
+        """
+        def check(candidate):
+            for x in [1]:
+                r = candidate(x)
+                assert candidate(r.keys() if isinstance(r, dict) else r) == 4
+        """
+    ),
+}
+
+
+def test_a_value_the_test_cannot_pass_on_is_the_candidates_failure_when_it_shaped_it() -> None:
+    """The test passes on what the candidate returned; a dict (where a number was due) becomes
+    its `dict_keys`, which cannot cross the boundary: the answer's fault, 0, not a null."""
+    zero(VERIFIER.verify(UNPASSABLE, fenced("def f(x):\n    return {1: 2} if x == 1 else 0")))
+    assert VERIFIER.verify(UNPASSABLE, fenced("def f(x):\n    return 2 * x")).reward == 1.0
+
+
+def test_a_test_that_cannot_cross_the_boundary_is_null_unless_the_answer_already_failed() -> None:
+    problem = {
+        "entry_point": "f",
+        "test": "def check(candidate):\n    for x in [1]:\n        assert candidate(x) == 2\n"
+        "        assert candidate(lambda: x) == 2\n",
+    }
+    assert VERIFIER.verify(problem, fenced("def f(x):\n    return 2")).reward is None
+    zero(VERIFIER.verify(problem, fenced("def f(x):\n    return 3")))
+
+
+EXCEPTION_MESSAGES = {
+    "entry_point": "f",
+    "test": textwrap.dedent(
+        """
+        def check(candidate):
+            for x in [-1]:
+                try:
+                    candidate(x)
+                except ValueError as e:
+                    assert str(e) == "negative"
+                else:
+                    assert False
+            for k in ["a"]:
+                try:
+                    candidate(k)
+                except KeyError as e:
+                    assert e.args == (k,)
+        """
+    ),
+}
+
+
+def test_an_exception_reaches_the_test_code_with_its_arguments() -> None:
+    right = (
+        "def f(x):\n    if x == 'a':\n        raise KeyError(x)\n    raise ValueError('negative')\n"
+    )
+    assert VERIFIER.verify(EXCEPTION_MESSAGES, fenced(right)).reward == 1.0
+    for wrong in ("raise ValueError('positive')", "raise ValueError(object())", "raise KeyError"):
+        zero(VERIFIER.verify(EXCEPTION_MESSAGES, fenced(f"def f(x):\n    {wrong}")))
