@@ -50,6 +50,7 @@ from rlvr.verifiers.instructions import (
     RELATIONS,
     SECTION_SPLITTERS,
     KwargsError,
+    UnsupportedInstructionError,
     all_compatible,
 )
 from rlvr.verifiers.text_units import word_set
@@ -290,6 +291,8 @@ class InstructionEnvironment:
                     raise RecordError("missing", path=self.data, line=line_no, field=field)
             try:
                 read_instructions(record)
+            except UnsupportedInstructionError:
+                pass  # kept: its responses are scored null, with the reason
             except KwargsError as exc:
                 raise RecordError(str(exc), path=self.data, line=line_no) from None
             if self.min_content is not None:

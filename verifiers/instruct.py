@@ -44,6 +44,7 @@ from rlvr.verifiers.instructions import (
     GATED_CHECKS,
     KwargsError,
     Outcome,
+    UnsupportedInstructionError,
     validate_kwargs,
 )
 
@@ -216,10 +217,7 @@ def read_instructions(problem: Mapping[str, Any]) -> list[tuple[str, dict[str, A
     if not (isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids)):
         raise KwargsError("instruction_id_list must be a non-empty list of ids")
     unsupported = sorted({i for i in ids if i in UNSUPPORTED})
-    if unsupported:
-        reasons = "; ".join(f"{i}: {UNSUPPORTED[i]}" for i in unsupported)
-        raise KwargsError(f"IFBench instructions rlvr cannot score as IFBench does: {reasons}")
-    unknown = [i for i in ids if i not in ALL_INSTRUCTIONS]
+    unknown = [i for i in ids if i not in ALL_INSTRUCTIONS and i not in UNSUPPORTED]
     if unknown:
         raise KwargsError(
             f"unknown instruction ids {unknown}; rlvr knows IFEval's 25, IFBench's own "
@@ -230,10 +228,18 @@ def read_instructions(problem: Mapping[str, Any]) -> list[tuple[str, dict[str, A
             f"kwargs must be a list with one object per instruction ({len(ids)}), "
             f"got {kwargs_list!r:.80}"
         )
-    return [
+    checked = [
         (instruction_id, validate_kwargs(instruction_id, kwargs))
         for instruction_id, kwargs in zip(ids, kwargs_list, strict=True)
+        if instruction_id not in UNSUPPORTED
     ]
+    if unsupported:
+        # raised last, so that a caller loading a file knows the rest of the row is sound
+        reasons = "; ".join(f"{i}: {UNSUPPORTED[i]}" for i in unsupported)
+        raise UnsupportedInstructionError(
+            f"IFBench instructions rlvr cannot score as IFBench does: {reasons}"
+        )
+    return checked
 
 
 def judge(

@@ -100,6 +100,12 @@ class KwargsError(ValueError):
     """A row's kwargs do not fit its instruction: a fault of the dataset, not the response."""
 
 
+class UnsupportedInstructionError(KwargsError):
+    """A well-formed row uses an id that rlvr cannot score as its benchmark does (IFBench's
+    `words:start_verb`): each response to it is scored null, and a data file that has such
+    rows still loads."""
+
+
 @dataclass(frozen=True)
 class Arg:
     """One kwarg: `int` (at least `minimum`), `number` (an integer or a float, at least

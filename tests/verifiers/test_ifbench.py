@@ -4,11 +4,15 @@ content gate's versions for training, and bounded work on hostile text."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rlvr.environments.instruct import InstructionEnvironment
+from rlvr.errors import RecordError
 from rlvr.verifiers.ifbench import CHECKS, EUROPEAN_CAPITALS, GATED, UNSUPPORTED
 from rlvr.verifiers.instruct import InstructionVerifier
 from rlvr.verifiers.instructions import (
@@ -393,3 +397,28 @@ def test_hostile_runs_are_judged_quickly() -> None:
     field = '"' + "a" * 100_000 + "!"
     csv_text = CSV_PRODUCTS.replace('"Acme & Sons"', field)
     assert VERIFIER.verify(row("custom:csv_special_character", {}), csv_text).reward == 0.0
+
+
+def test_an_ifbench_file_with_a_start_verb_row_loads_and_that_row_scores_null(
+    tmp_path: Path,
+) -> None:
+    nulls = {"N": None, "word": None}
+    rows = [
+        {"key": 1, "prompt": "Go.", "instruction_id_list": ["words:start_verb"], "kwargs": [nulls]},
+        {
+            "key": 2,
+            "prompt": "Count.",
+            "instruction_id_list": ["count:numbers"],
+            "kwargs": [{**nulls, "N": 1.0}],
+        },
+    ]
+    data = tmp_path / "IFBench_test.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    problems = InstructionEnvironment(data=data, heldout_fraction=0.0).problems("train")
+    assert len(problems) == 2
+    scored = {p["id"]: VERIFIER.verify(p, "Run 5 laps.").reward for p in problems}
+    assert sorted(scored.values(), key=str) == [1.0, None]
+    broken = {**rows[0], "instruction_id_list": ["words:start_verb", "count:numbers"]}
+    data.write_text(json.dumps({**broken, "kwargs": [nulls, {"N": "x"}]}) + "\n")
+    with pytest.raises(RecordError, match="count:numbers"):
+        InstructionEnvironment(data=data).problems("train")
