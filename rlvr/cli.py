@@ -359,10 +359,28 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
         str | None,
         typer.Option(
             help="A model directory, .gguf file or cached hub id \\[default: the embedded "
-            "SmolLM2-135M-Instruct, unless --run].",
+            "SmolLM2-135M-Instruct, unless --run]; with --base-url, the served model's name "
+            "\\[default: the one the server lists].",
             show_default=False,
         ),
     ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Evaluate the model an OpenAI-compatible server serves (vLLM, SGLang, "
+            "llama.cpp), e.g. http://localhost:8000/v1.",
+            show_default=False,
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            help="The server's API key \\[default: OPENAI_API_KEY if set].", show_default=False
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(help="With --base-url, requests in flight at once.", min=1)
+    ] = 8,
     run: Annotated[
         Path | None,
         typer.Option(
@@ -377,7 +395,15 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
             show_default=False,
         ),
     ] = None,
-    n: Annotated[int, typer.Option("--n", help="Samples per problem.", min=1)] = 16,
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "--n",
+            help="Samples per problem \\[default: 16; 1 at --temperature 0].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
     k: Annotated[
         str | None,
         typer.Option(
@@ -411,7 +437,27 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
     temperature: Annotated[
         float | None,
         typer.Option(
-            help="Sampling temperature \\[default: the run's, else 1.0].", show_default=False
+            help="Sampling temperature; 0 is greedy decoding (one sample per problem) "
+            "\\[default: the run's, else 1.0].",
+            show_default=False,
+        ),
+    ] = None,
+    top_p: Annotated[
+        float | None,
+        typer.Option(help="Nucleus sampling cut \\[default: 1.0, none].", show_default=False),
+    ] = None,
+    top_k: Annotated[
+        int | None,
+        typer.Option(
+            help="Sample among the k likeliest tokens \\[default: 0, all].", show_default=False
+        ),
+    ] = None,
+    min_p: Annotated[
+        float | None,
+        typer.Option(
+            help="Drop tokens under this fraction of the likeliest one's probability "
+            "\\[default: 0, none].",
+            show_default=False,
         ),
     ] = None,
     max_new_tokens: Annotated[
@@ -423,6 +469,14 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
             show_default=False,
         ),
     ] = None,
+    log_samples: Annotated[
+        bool,
+        typer.Option(
+            "--log-samples",
+            help="Also write every completion with its verdicts (samples*.jsonl, beside "
+            "eval.json).",
+        ),
+    ] = False,
     per_problem: Annotated[
         bool,
         typer.Option(
@@ -444,7 +498,10 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
     ] = None,
     engine: Annotated[
         str,
-        typer.Option(help="auto (vLLM on a GPU when installed), transformers or vllm."),
+        typer.Option(
+            help="auto (vLLM on a GPU when installed; openai with --base-url), transformers, "
+            "vllm or openai."
+        ),
     ] = "auto",
     batch: Annotated[
         int,
@@ -456,7 +513,8 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
     ] = 1,
     plugin: PluginOption = None,
 ) -> None:
-    """pass@k per environment and difficulty, for a model or every checkpoint of a run.
+    """pass@k, maj@k and avg@n per environment and difficulty, for a model, a served model or
+    every checkpoint of a run.
 
     Problems are each environment's held-out split (never drawn in training), or the rows of
     --data. See docs/evaluation.md for the file shapes.
@@ -477,12 +535,19 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
             "max_new_tokens": max_new_tokens,
             "engine": engine,
             "batch": batch,
+            "top_p": top_p,
+            "top_k": top_k,
+            "min_p": min_p,
+            "base_url": base_url,
+            "concurrency": concurrency,
         },
         out=out,
         data=data,
         per_problem=per_problem,
         base=base,
         steps=parse_steps(steps),
+        log_samples=log_samples,
+        api_key=api_key,
     )
     print_report(report)
 

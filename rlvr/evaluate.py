@@ -9,13 +9,18 @@ per-problem pass rates.
 
 Generation is the engine training uses: transformers `generate` with the prompt rendered by
 the tokenizer's chat template exactly as TRL's GRPOTrainer renders it (`add_generation_prompt`,
-sampling at `temperature` with no top-k/top-p cut, completions cut at the first end-of-sequence
-token and decoded without special tokens); vLLM on a GPU when it is installed, fed the same
-token ids. Each problem's n completions come from a generator seeded by (seed, problem id), so
-a result does not depend on which other problems, checkpoints or `--limit` were evaluated
-alongside it, and every checkpoint meets the same random draws. `--batch B` trades that for
-speed on a CPU: B problems share a call (left-padded, seeded by the first one's seed), so a
-result then depends on the problem order and `--limit`, still the same for every checkpoint.
+completions cut at the first end-of-sequence token and decoded without special tokens); vLLM on
+a GPU when it is installed, fed the same token ids; or, with `--base-url`, any OpenAI-compatible
+server (vLLM, SGLang, llama.cpp elsewhere) sent the environment's chat messages, its system
+prompt included. Sampling is at `temperature` with `top_p`, `top_k` and `min_p` (defaults: no
+cut, as in training); temperature 0 is greedy decoding, one sample per problem. Each problem's n
+completions come from a generator seeded by (seed, problem id), so a result does not depend on
+which other problems, checkpoints or `--limit` were evaluated alongside it, and every checkpoint
+meets the same random draws. `--batch B` trades that for speed on a CPU: B problems share a call
+(left-padded, seeded by the first one's seed), so a result then depends on the problem order and
+`--limit`, still the same for every checkpoint. A completion the server failed to produce
+(transport errors after retries, a refused request) is an infrastructure fault: reward None,
+counted under `errors`, never a 0.
 
 Which verifier judges a row, and the environments and prompts, follow the rules every verb
 shares (rlvr/resolve.py): a row's own `verifier`, else the run config's, else the
@@ -26,6 +31,13 @@ unboxed math answer): a completion is correct when its reward is 1. A verifier t
 `extraction_modes` (math: strict, boxed, and lenient, free-form) is judged once per mode, the
 first the headline. A verifier fault (reward None) is never counted as wrong: the sample is
 left out and counted under `errors`; a verification past the deadline scores 0.
+
+Beside pass@k each reading holds avg@n (mean reward of the n samples) and, where the verifier
+exposes a comparable answer (math: the answer it extracted, as it read it), maj@k (the reward of
+the majority answer; rlvr/passk.py says how it is estimated). Where the `math_verify` package
+is installed, a math environment also gets a `math_verify` reading: Math-Verify's verdict on the
+same completions, the checker behind published numbers. `--log-samples` writes every completion
+with its verdicts to samples.jsonl.
 
 A checkpoint's blocks also hold `vs_base`: its pass@k minus the base model's on the same
 problems, with a paired bootstrap interval (problems resampled, each problem's two results
@@ -50,8 +62,15 @@ from typing import Any
 
 from rlvr.engine import ITEM_TIMEOUT_S, Item, LocalPool, VerificationPool
 from rlvr.errors import UserError
-from rlvr.multiturn import refuse_multiturn
-from rlvr.passk import paired_difference_with_interval, pass_at_k_with_interval
+from rlvr.multiturn import is_multiturn
+from rlvr.passk import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_RESAMPLES,
+    majority_at_k,
+    mean_with_interval,
+    paired_difference_with_interval,
+    pass_at_k_with_interval,
+)
 from rlvr.protocols import Environment, Message, Verifier, extraction_modes
 from rlvr.records import Record, environment_problems, load_records
 from rlvr.registry import default_registry
@@ -73,17 +92,20 @@ from rlvr.run_dir import (
     passk_key,
     write_atomic,
 )
+from rlvr.verdict import Verdict
 
 DEFAULT_N = 16
 DEFAULT_KS = (1, 4, 16)
 DEFAULT_MAX_NEW_TOKENS = {"cpu": 96, "gpu": 1024}
 """As training's `max_completion_length` defaults, used when no run config says otherwise."""
+DEFAULT_CONCURRENCY = 8
 DIGITS = 6
 PROGRESS_EVERY_S = 30.0
 _NUMBER = r"-?\d[\d.eE+-]*|null"
 _NUMBER_LIST = re.compile(rf"\[\s*((?:{_NUMBER})(?:,\s*(?:{_NUMBER}))*)\s*\]")
 
 CSV_FILE = "eval.csv"
+SAMPLES_FILE = "samples.jsonl"
 SETTINGS_FILE = "settings.json"
 CSV_COLUMNS = (
     "policy",
@@ -98,9 +120,27 @@ CSV_COLUMNS = (
     "n_problems",
     "n",
     "errors",
+    "maj_at_k",
+    "maj_ci_low",
+    "maj_ci_high",
+    "avg_at_n",
+    "avg_ci_low",
+    "avg_ci_high",
 )
+"""Long format: one row per (policy, env, extraction, difficulty, k); avg@n repeats across k,
+maj@k is empty where the verifier offers no comparable answer."""
 
-GenerateFn = Callable[[Sequence[list[Message]], int, Sequence[int]], list[list[str]]]
+
+@dataclass(frozen=True)
+class GenerationFailure:
+    """A completion the engine could not produce (the server failed after retries, or refused
+    the request): an infrastructure fault, judged None, never 0."""
+
+    reason: str
+
+
+Completion = str | GenerationFailure
+GenerateFn = Callable[[Sequence[list[Message]], int, Sequence[int]], list[list[Completion]]]
 """(prompts, n, one seed per prompt) -> n completions per prompt."""
 
 
@@ -122,6 +162,22 @@ class Settings:
     """Problems per `generate` call (transformers engine). 1: each problem alone, its samples
     independent of every other problem; more: several problems left-padded into one call, much
     faster on a CPU, the samples then depending on which problems share the call."""
+    top_p: float = 1.0
+    """Nucleus sampling: the smallest set of tokens holding this much probability (1: all)."""
+    top_k: int = 0
+    """Only the k likeliest tokens (0: no cut)."""
+    min_p: float = 0.0
+    """Tokens at least this fraction of the likeliest one's probability (0: no cut)."""
+    base_url: str | None = None
+    """An OpenAI-compatible server (engine "openai"); the model is the one it serves."""
+    served_model: str | None = None
+    """The model name sent to that server."""
+    concurrency: int = DEFAULT_CONCURRENCY
+    """Requests in flight at once to that server."""
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
 
 
 def parse_ks(text: str | None, n: int) -> tuple[int, ...]:
@@ -238,9 +294,35 @@ class EnvTask:
         declared = {extraction_modes(v) for v in self.verifiers}
         return declared.pop() if len(declared) == 1 else (None,)
 
+    extra_readings: dict[str, Verifier] = field(default_factory=dict)
+    """Further checkers judging every completion, by reading name (math: Math-Verify)."""
+
+    @property
+    def readings(self) -> list[str | None]:
+        """Every reading of a completion: the extraction modes, then the further checkers."""
+        return [*self.extractions, *self.extra_readings]
+
     def key(self, index: int) -> str:
         """Problem `index`'s verifier in the engine's pool (verifiers are built per env)."""
         return pool_key(self.name, self.verifier_names[index])
+
+    def extra_key(self, reading: str) -> str:
+        """A further checker's key in the pool: a name no registered verifier can have."""
+        return pool_key(self.name, f"reading:{reading}")
+
+    def judged_as(self, index: int, reading: str | None) -> tuple[str, Record]:
+        """(pool key, problem as that reading's verifier sees it) of problem `index`."""
+        problem = self.problems[index]
+        if reading in self.extra_readings:
+            return self.extra_key(str(reading)), problem
+        if reading is None:
+            return self.key(index), problem
+        return self.key(index), {**problem, "mode": reading}
+
+    def reading_verifier(self, index: int, reading: str | None) -> Verifier:
+        if reading in self.extra_readings:
+            return self.extra_readings[str(reading)]
+        return self.verifiers[index]
 
 
 def env_configs(run_config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -269,7 +351,12 @@ class _Environments:
             environment = build_environment(
                 name, self.configs.get(name), self.seed, rows_elsewhere=self.data is not None
             )
-            refuse_multiturn(name, environment, "rlvr eval")
+            if is_multiturn(environment):
+                # until eval runs their tools: single-turn, the prompt offers a tool it cannot call
+                raise UserError(
+                    f"environment {name!r} is multi-turn (its policy calls tools); rlvr eval "
+                    "does not run multi-turn environments yet (docs/multi-turn.md)"
+                )
             self._built[name] = environment
         return self._built[name]
 
@@ -329,8 +416,18 @@ def build_tasks(
         )
         task = EnvTask(name, list(chosen), [render_prompt(env, p) for p in chosen], plan.names)
         task.verifiers = [plan.verifiers[key] for key in plan.keys]
+        if task.problems and _all_math(task.verifiers) and math_verify_installed():
+            task.extra_readings[MATH_VERIFY_READING] = MathVerifyChecker()
         tasks.append(task)
     return tasks
+
+
+def _all_math(verifiers: Sequence[Verifier]) -> bool:
+    """Whether rlvr's math verifier judges every problem: then they have gold answers that
+    Math-Verify can read too."""
+    from rlvr.verifiers.math import MathVerifier
+
+    return all(isinstance(v, MathVerifier) for v in verifiers)
 
 
 def open_judges(
@@ -340,6 +437,8 @@ def open_judges(
     verifiers = {
         task.key(i): verifier for task in tasks for i, verifier in enumerate(task.verifiers)
     }
+    for task in tasks:
+        verifiers.update({task.extra_key(r): v for r, v in task.extra_readings.items()})
     return LocalPool(verifiers, item_timeout=item_timeout)
 
 
@@ -354,11 +453,36 @@ def problem_seed(seed: int, problem_id: str) -> int:
 
 @dataclass
 class Tally:
-    """One problem's outcome under one extraction mode."""
+    """One problem's samples under one reading: a verdict per sample, in sample order."""
 
-    scored: int = 0
-    correct: int = 0
-    errors: int = 0
+    rewards: list[float | None] = field(default_factory=list)
+    """None: a fault of the infrastructure (the verifier, the server), not of the sample."""
+    infos: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[str | None] | None = None
+    """Each sample's comparable answer (None: it gave none), for maj@k; None when the
+    verifier offers no comparable answer."""
+
+    @property
+    def scored(self) -> int:
+        return sum(reward is not None for reward in self.rewards)
+
+    @property
+    def correct(self) -> int:
+        return sum(reward == 1.0 for reward in self.rewards)
+
+    @property
+    def errors(self) -> int:
+        return sum(reward is None for reward in self.rewards)
+
+    @errors.setter
+    def errors(self, count: int) -> None:
+        """`tally.errors += faults`: that many more samples were faults that never reached
+        a verifier (a multi-turn episode's tool failed, say)."""
+        for _ in range(count - self.errors):
+            self.rewards.append(None)
+            self.infos.append({"error": "an infrastructure fault before judging"})
+            if self.answers is not None:
+                self.answers.append(None)
 
 
 @dataclass
@@ -367,42 +491,144 @@ class ProblemResult:
     env: str
     difficulty: Any
     tallies: dict[str | None, Tally]
-    """By extraction mode (None: the verifier's own)."""
+    """By reading: extraction mode (None: the verifier's own) or further checker."""
+    prompt: list[Message] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
 
 
 def judge(
     pool: VerificationPool,
     task: EnvTask,
     indices: Sequence[int],
-    completions: Sequence[Sequence[str]],
+    completions: Sequence[Sequence[Completion]],
 ) -> list[ProblemResult]:
-    """Score problems' completions in each of their task's extraction modes, in one batch."""
-    modes = task.extractions
+    """Score problems' completions in each of their task's readings, in one batch. A sample
+    the engine failed to produce is not sent to a verifier: it is a fault (reward None)."""
+    readings = task.readings
     items: list[Item] = []
     for index, texts in zip(indices, completions, strict=True):
-        problem = task.problems[index]
-        for mode in modes:
-            judged = problem if mode is None else {**problem, "mode": mode}
-            items += [(task.key(index), judged, text) for text in texts]
+        for reading in readings:
+            key, judged = task.judged_as(index, reading)
+            items += [(key, judged, text) for text in texts if isinstance(text, str)]
     verdicts = iter(pool.score(items))
     results = []
     for index, texts in zip(indices, completions, strict=True):
         problem = task.problems[index]
         tallies = {}
-        for mode in modes:
-            tally = Tally()
-            for _ in texts:
-                reward = next(verdicts).reward
-                if reward is None:
-                    tally.errors += 1
-                else:
-                    tally.scored += 1
-                    tally.correct += reward == 1.0
-            tallies[mode] = tally
+        for reading in readings:
+            verifier = task.reading_verifier(index, reading)
+            tally = Tally(answers=[] if offers_answers(verifier) else None)
+            for text in texts:
+                verdict = (
+                    next(verdicts)
+                    if isinstance(text, str)
+                    else Verdict.error(f"no completion: {text.reason}")
+                )
+                tally.rewards.append(verdict.reward)
+                tally.infos.append(dict(verdict.info))
+                if tally.answers is not None:
+                    reward = verdict.reward
+                    answer = None if reward is None else comparable_answer(verifier, verdict.info)
+                    tally.answers.append(answer)
+            tallies[reading] = tally
         results.append(
-            ProblemResult(str(problem["id"]), task.name, problem.get("difficulty"), tallies)
+            ProblemResult(
+                str(problem["id"]),
+                task.name,
+                problem.get("difficulty"),
+                tallies,
+                task.prompts[index],
+                list(texts),
+            )
         )
     return results
+
+
+# -- comparable answers (maj@k) and the Math-Verify reading ----------------------------------------
+
+MAX_ANSWER_CHARS = 300
+"""An answer key longer than this is cut: two answers equal over 300 characters vote together."""
+_NO_FINAL_ANSWER = frozenset({"no_answer", "hedged", "empty_box", "too_large"})
+
+
+def offers_answers(verifier: object) -> bool:
+    """Whether a verifier's verdicts carry an answer that two samples can share: rlvr's math
+    verifier, Math-Verify's reading, or any verifier with an `answer_key(info)` method."""
+    from rlvr.verifiers.math import MathVerifier
+
+    return isinstance(verifier, MathVerifier) or callable(getattr(verifier, "answer_key", None))
+
+
+def comparable_answer(verifier: object, info: Mapping[str, Any]) -> str | None:
+    """A sample's answer as its verifier read it, the key samples are grouped by for maj@k;
+    None where it gave no final answer (it does not vote)."""
+    hook = getattr(verifier, "answer_key", None)
+    if callable(hook):
+        key = hook(info)
+        if not isinstance(key, str) or not key.strip():
+            return None
+        from rlvr.verifiers.latex import normalise_unicode
+
+        return " ".join(normalise_unicode(key[: MAX_ANSWER_CHARS * 4]).split())[:MAX_ANSWER_CHARS]
+    extracted = info.get("extracted")
+    if not isinstance(extracted, str) or info.get("status") in _NO_FINAL_ANSWER:
+        return None
+    from rlvr.verifiers.math import plain
+
+    # sympy's reading where the answer parsed (`\frac{1}{2}` and `1/2` alike), else the text
+    read_as = info.get("read_as")
+    key = read_as if isinstance(read_as, str) else plain(extracted[: MAX_ANSWER_CHARS * 4])
+    return key[:MAX_ANSWER_CHARS]
+
+
+MATH_VERIFY_READING = "math_verify"
+
+
+class MathVerifyChecker:
+    """Math-Verify (Hugging Face's math answer checker, behind lighteval's and open-r1's
+    numbers) as a verifier, for the extra reading of a math environment: its gold and answer
+    parsed with its default extraction (LaTeX and plain expressions), compared by its `verify`.
+    It runs in the engine's worker processes under the engine's deadline; Math-Verify's own
+    SIGALRM timeouts are off, as they would cancel the engine's alarm."""
+
+    name = MATH_VERIFY_READING
+    max_completion_chars = 100_000
+    """Read from the end, where the final answer is, as rlvr's math verifier reads."""
+
+    def verify(self, problem: Mapping[str, Any], completion: str) -> Verdict:
+        import warnings
+
+        from math_verify import parse, verify
+
+        from rlvr.text import strip_reasoning
+
+        text = strip_reasoning(str(completion)[-self.max_completion_chars :])
+        if text is None:
+            return Verdict(0.0, {"status": "no_answer", "reason": "reasoning never closed"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "timeout is disabled": the engine's deadline holds
+            gold = parse(f"${problem['answer']}$", parsing_timeout=None)
+            if not gold:
+                return Verdict.error(f"Math-Verify cannot read the gold {problem['answer']!r}")
+            try:
+                answer = parse(text, parsing_timeout=None)
+                correct = bool(answer) and verify(gold, answer, timeout_seconds=None)
+            except Exception as exc:  # whatever the completion made Math-Verify raise
+                return Verdict(0.0, {"status": "unparseable", "reason": repr(exc)[:200]})
+        if not answer:
+            return Verdict(0.0, {"status": "no_answer"})
+        status = "correct" if correct else "wrong"
+        return Verdict(float(correct), {"status": status, "extracted": str(answer[0])[:1000]})
+
+    def answer_key(self, info: Mapping[str, Any]) -> str | None:
+        extracted = info.get("extracted")
+        return extracted if isinstance(extracted, str) else None
+
+
+def math_verify_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("math_verify") is not None
 
 
 def evaluate_tasks(
@@ -459,26 +685,56 @@ def evaluate_tasks(
 
 
 def summarise(results: Sequence[ProblemResult], mode: str | None, settings: Settings) -> dict:
-    """pass@k with intervals over these problems, in eval.json's per-env block shape."""
+    """pass@k, avg@n and (where answers compare) maj@k with intervals over these problems, in
+    eval.json's per-env block shape."""
     block: dict[str, Any] = {}
+    tallies = [r.tallies[mode] for r in results]
     for k in settings.ks:
         # A problem with fewer than k scored samples (verifier faults) has no pass@k estimate.
-        counts = [
-            (r.tallies[mode].scored, r.tallies[mode].correct)
-            for r in results
-            if r.tallies[mode].scored >= k
-        ]
-        if counts:
-            value, (low, high) = pass_at_k_with_interval(counts, k, seed=settings.seed)
-            block[passk_key(k)] = round(value, DIGITS)
-            block[passk_ci_key(k)] = [round(low, DIGITS), round(high, DIGITS)]
-        else:
-            block[passk_key(k)] = None
-            block[passk_ci_key(k)] = None
+        counts = [(t.scored, t.correct) for t in tallies if t.scored >= k]
+        _put(block, passk_key(k), counts and pass_at_k_with_interval(counts, k, seed=settings.seed))
+    averages = [sum(r for r in t.rewards if r is not None) / t.scored for t in tallies if t.scored]
+    _put(block, f"avg@{settings.n}", averages and _mean_interval(averages, settings))
+    if tallies and all(t.answers is not None for t in tallies):
+        for k in settings.ks:
+            values = [majority_at_k(*majority_votes(t), k) for t in tallies if t.scored >= k]
+            _put(block, f"maj@{k}", values and _mean_interval(values, settings))
     block["n_problems"] = len(results)
     block["n"] = settings.n
-    block["errors"] = sum(r.tallies[mode].errors for r in results)
+    block["errors"] = sum(t.errors for t in tallies)
     return block
+
+
+def _put(block: dict[str, Any], key: str, estimate: Any) -> None:
+    """`key` and `key_ci` from (value, (low, high)); both None where nothing was estimated."""
+    if estimate:
+        value, (low, high) = estimate
+        block[key] = round(value, DIGITS)
+        block[f"{key}_ci"] = [round(low, DIGITS), round(high, DIGITS)]
+    else:
+        block[key] = block[f"{key}_ci"] = None
+
+
+def _mean_interval(values: Sequence[float], settings: Settings) -> tuple[float, Any]:
+    return mean_with_interval(
+        values, confidence=DEFAULT_CONFIDENCE, resamples=DEFAULT_RESAMPLES, seed=settings.seed
+    )
+
+
+def majority_votes(tally: Tally) -> tuple[list[tuple[int, float]], int]:
+    """The scored samples as answer classes (members, mean reward) and abstentions, the input
+    of `majority_at_k`. Members of a class almost always share a verdict; where they do not (an
+    uncomputed `\\frac{6}{8}` beside a `3/4`), the class scores its members' mean."""
+    classes: dict[str, list[float]] = {}
+    abstained = 0
+    for reward, answer in zip(tally.rewards, tally.answers or (), strict=True):
+        if reward is None:
+            continue  # a fault: not a sample
+        if answer is None:
+            abstained += 1
+        else:
+            classes.setdefault(answer, []).append(reward)
+    return [(len(r), sum(r) / len(r)) for r in classes.values()], abstained
 
 
 def env_block(
@@ -510,8 +766,8 @@ def env_block(
     block = one(modes[0])
     if modes[0] is not None:
         block["extraction"] = modes[0]
-        for mode in modes[1:]:
-            block[str(mode)] = one(mode)
+    for mode in modes[1:]:
+        block[str(mode)] = one(mode)
     return block
 
 
@@ -586,6 +842,8 @@ def csv_rows(policy: Policy, blocks: Mapping[str, Any], settings: Settings) -> l
             for difficulty, group in groups:
                 for k in settings.ks:
                     interval = group[passk_ci_key(k)] or [None, None]
+                    majority = group.get(f"maj@{k}_ci") or [None, None]
+                    average = group.get(f"avg@{settings.n}_ci") or [None, None]
                     rows.append(
                         {
                             "policy": policy.label,
@@ -600,6 +858,12 @@ def csv_rows(policy: Policy, blocks: Mapping[str, Any], settings: Settings) -> l
                             "n_problems": group["n_problems"],
                             "n": group["n"],
                             "errors": group["errors"],
+                            "maj_at_k": group.get(f"maj@{k}"),
+                            "maj_ci_low": majority[0],
+                            "maj_ci_high": majority[1],
+                            "avg_at_n": group.get(f"avg@{settings.n}"),
+                            "avg_ci_low": average[0],
+                            "avg_ci_high": average[1],
                         }
                     )
     return rows
@@ -641,6 +905,11 @@ def open_engine(policy: Policy, settings: Settings, run: RunDir | None) -> Any:
     if settings.engine == "vllm":
         return VLLMEngine(policy, settings, run)
     return TransformersEngine(policy, settings)
+
+
+def open_server_engine(settings: Settings, api_key: str | None) -> OpenAIEngine:
+    """The OpenAI-compatible server, checked (see OpenAIEngine)."""
+    return OpenAIEngine(settings, api_key)
 
 
 def prompt_ids(tokenizer: Any, messages: list[Message]) -> list[int]:
@@ -690,12 +959,21 @@ class TransformersEngine:
         if self.tokenizer.eos_token_id not in eos_ids:
             eos_ids = [self.tokenizer.eos_token_id, *eos_ids]
         self.eos_ids = set(eos_ids)
+        # greedy: the likeliest token, whatever the model's own generation config says
+        sampling: dict[str, Any] = (
+            {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+            if settings.greedy
+            else {
+                "do_sample": True,
+                "temperature": settings.temperature,
+                "top_p": settings.top_p,
+                "top_k": settings.top_k,  # 0: no cut
+                "min_p": settings.min_p or None,
+            }
+        )
         self.config = GenerationConfig(
             max_new_tokens=settings.max_new_tokens,
-            do_sample=True,
-            temperature=settings.temperature,
-            top_p=1.0,
-            top_k=0,
+            **sampling,
             pad_token_id=self.tokenizer.pad_token_id,
             bos_token_id=self.tokenizer.bos_token_id,
             eos_token_id=eos_ids,
@@ -775,8 +1053,10 @@ class VLLMEngine:
         params = [
             SamplingParams(
                 n=n,
-                temperature=self.settings.temperature,
-                top_p=1.0,
+                temperature=self.settings.temperature,  # 0: greedy
+                top_p=self.settings.top_p,
+                top_k=self.settings.top_k or -1,  # -1: no cut, in every vLLM release
+                min_p=self.settings.min_p,
                 max_tokens=self.settings.max_new_tokens,
                 seed=seed,
             )
@@ -789,6 +1069,161 @@ class VLLMEngine:
         del self.llm
         if self._staging is not None:
             self._staging.cleanup()
+
+
+class OpenAIEngine:
+    """Chat completions from an OpenAI-compatible server (vLLM, SGLang, llama.cpp's server,
+    `transformers serve`, OpenAI itself) at `settings.base_url`.
+
+    Each problem's messages are sent as they are (system prompt included: the server applies
+    its model's chat template), asking for its n samples in one request with a seed derived
+    from the problem's; a server that returns fewer choices (llama.cpp and `transformers
+    serve` ignore `n`) is asked again for the rest, each later request seeded apart. At most
+    `concurrency` requests are in flight. Transport faults, timeouts, 429 and 5xx answers are
+    retried with exponential backoff by the openai client (`MAX_RETRIES`); a sample still
+    missing after that, or refused by the server (a 4xx: a prompt over its context length),
+    is a `GenerationFailure`, judged None, never 0. `top_k` and `min_p` are not OpenAI fields:
+    they are sent, as vLLM, SGLang and llama.cpp take them, only when set.
+
+    At start it checks the server once, so that a wrong URL, key, model or setting is a clear
+    error before any problem is sent: it lists the served models (and picks the only one when
+    `--model` is not given) and sends one one-token request with the sampling settings."""
+
+    MAX_RETRIES = 4
+    REQUEST_TIMEOUT_S = 600.0
+    CHECK_TIMEOUT_S = 120.0
+
+    def __init__(self, settings: Settings, api_key: str | None) -> None:
+        import os
+
+        import openai
+
+        assert settings.base_url is not None
+        self.settings = settings
+        self.url = settings.base_url
+        self.prompts_per_call = max(1, settings.concurrency)
+        self.client = openai.OpenAI(
+            base_url=settings.base_url,
+            # local servers take any key; the client refuses to start without one
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or "none",
+            max_retries=self.MAX_RETRIES,
+            timeout=self.REQUEST_TIMEOUT_S,
+        )
+        self.model = self._check_server(settings.served_model)
+
+    def _check_server(self, model: str | None) -> str:
+        """The model to ask for, after one listing and one tiny request; UserError otherwise."""
+        import openai
+
+        quick = self.client.with_options(max_retries=1, timeout=self.CHECK_TIMEOUT_S)
+        try:
+            served = [entry.id for entry in quick.models.list()]
+        except openai.AuthenticationError as exc:
+            raise UserError(
+                self._refusal("rejected the API key (--api-key or OPENAI_API_KEY)", exc)
+            ) from None
+        except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+            raise UserError(
+                f"--base-url {recorded_url(self.url)}: cannot reach an OpenAI-compatible server "
+                f"({exc}); is it running, and does the URL end in /v1?"
+            ) from None
+        except openai.APIStatusError as exc:
+            if exc.status_code != 404:
+                raise UserError(self._refusal("answered GET /models with an error", exc)) from None
+            served = []  # a server without the listing endpoint: the request below tells
+        if model is None:
+            if len(served) != 1:
+                listing = ", ".join(served) if served else "none listed"
+                raise UserError(
+                    f"--base-url {recorded_url(self.url)}: pass --model NAME, the served "
+                    f"model to evaluate (served: {listing})"
+                )
+            model = served[0]
+        elif served and model not in served:
+            raise UserError(
+                f"--model {model!r}: not served at {recorded_url(self.url)}; it serves "
+                f"{', '.join(served)}"
+            )
+        try:
+            quick.chat.completions.create(
+                **self._request(model, [{"role": "user", "content": "Say OK."}], 1, 0),
+                max_tokens=1,
+            )
+        except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+            raise UserError(
+                f"--base-url {recorded_url(self.url)}: the server stopped answering ({exc})"
+            ) from None
+        except openai.APIStatusError as exc:
+            raise UserError(self._refusal("refused a request with these settings", exc)) from None
+        return model
+
+    def _refusal(self, what: str, exc: Any) -> str:
+        message = " ".join(str(getattr(exc, "message", exc)).split())[:500]
+        hint = ""
+        if self.settings.top_k or self.settings.min_p:
+            hint = " (--top-k and --min-p are not OpenAI fields: not every server takes them)"
+        return f"--base-url {recorded_url(self.url)}: the server {what}: {message}{hint}"
+
+    def _request(self, model: str, messages: list[Message], n: int, seed: int) -> dict[str, Any]:
+        settings = self.settings
+        request: dict[str, Any] = {
+            "model": model,
+            "messages": [dict(m) for m in messages],
+            "temperature": settings.temperature,  # 0: greedy
+            "seed": seed,
+        }
+        if n > 1:
+            request["n"] = n
+        if not settings.greedy:
+            request["top_p"] = settings.top_p
+            extra = {"top_k": settings.top_k, "min_p": settings.min_p}
+            if any(extra.values()):
+                request["extra_body"] = {key: v for key, v in extra.items() if v}
+        return request
+
+    def generate(
+        self, prompts: Sequence[list[Message]], n: int, seeds: Sequence[int]
+    ) -> list[list[Completion]]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.settings.concurrency) as pool:
+            jobs = [
+                pool.submit(self._samples, m, seed, n)
+                for m, seed in zip(prompts, seeds, strict=True)
+            ]
+            return [job.result() for job in jobs]
+
+    def _samples(self, messages: list[Message], seed: int, n: int) -> list[Completion]:
+        """n completions of one prompt; the ones the server did not give are failures."""
+        import openai
+
+        texts: list[Completion] = []
+        for attempt in range(n):  # each request gives at least one choice, or we stop
+            try:
+                reply = self.client.chat.completions.create(
+                    **self._request(
+                        self.model, messages, n - len(texts), _request_seed(seed, attempt)
+                    ),
+                    max_tokens=self.settings.max_new_tokens,
+                )
+            except openai.APIError as exc:
+                reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+                return [*texts, *[GenerationFailure(reason)] * (n - len(texts))]
+            # whatever the model said is its completion: no content is an empty answer
+            texts += [choice.message.content or "" for choice in reply.choices][: n - len(texts)]
+            if len(texts) == n or not reply.choices:
+                break
+        missing = n - len(texts)
+        return [*texts, *[GenerationFailure("the server returned no choice")] * missing]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _request_seed(seed: int, attempt: int) -> int:
+    """A request's seed: in 31 bits (llama.cpp reads a uint32, some servers an int32), apart
+    for each further request of one problem, so that topped-up samples differ."""
+    return (seed + attempt * 1_000_003) % (2**31 - 1)
 
 
 # -- the verb --------------------------------------------------------------------------------------
@@ -824,22 +1259,32 @@ def run_eval(
     base: bool,
     steps: Sequence[int] | None = None,
     log: Callable[[str], None] | None = None,
+    log_samples: bool = False,
+    api_key: str | None = None,
 ) -> Report:
-    """`rlvr eval`: see the module docstring. `settings_in` holds the flags (None: default)."""
+    """`rlvr eval`: see the module docstring. `settings_in` holds the flags (None: default);
+    `api_key` is for `--base-url` (never written anywhere)."""
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     if model is not None and run is not None:
         raise UserError("pass --model or --run, not both")
     if steps is not None and run is None:
         raise UserError("--steps picks checkpoints of a run: pass --run too")
+    if run is not None and settings_in.get("base_url") is not None:
+        raise UserError(
+            "--base-url evaluates the one model its server serves; a run's checkpoints are "
+            "evaluated locally (drop --base-url), or served one at a time with --model NAME"
+        )
 
     # -- what to evaluate, and how --------------------------------------------------------------
     info = run_info(run, steps) if run is not None else None
     run_config = info.config if info else {}
-    settings = resolve_settings(settings_in, run_config)
+    settings = resolve_settings({**settings_in, "model": model}, run_config)
     if out is None and info is not None:
         out = info.run.path / "eval"
     if out is not None and out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a directory")
+    if log_samples and out is None:
+        raise UserError("--log-samples writes samples.jsonl beside eval.json: pass --out DIR")
 
     # -- the problems (every input fault shows up here, before a model is loaded) -------------
     configs = env_configs(run_config)
@@ -850,13 +1295,7 @@ def run_eval(
         data=data,
         limit=settings.limit,
     )
-    if info is not None:
-        policies = run_policies(info, base=base)
-    else:
-        from rlvr.models import resolve_model
-
-        policies = [Policy(MODEL_POLICY, None, resolve_model(model))]
-    settings = settle_hardware(settings)
+    policies, server, settings = _what_to_evaluate(info, model, settings, api_key, base=base)
 
     # -- each policy: generate, judge, summarise, write ---------------------------------------
     report = Report(policies, {}, [], {}, settings, out)
@@ -867,7 +1306,7 @@ def run_eval(
     timeout = float(run_config.get("verify_timeout") or ITEM_TIMEOUT_S)
     with open_judges(tasks, item_timeout=timeout) as judges:
         for policy in policies:
-            engine = open_engine(policy, settings, info.run if info else None)
+            engine = server or open_engine(policy, settings, info.run if info else None)
             try:
                 results = evaluate_tasks(
                     engine.generate,
@@ -889,47 +1328,193 @@ def run_eval(
             report.per_problem[policy.label] = per_problem_rows(results)
             if out is not None:  # after each policy: a long run's finished checkpoints are kept
                 _write_results(out, report, per_problem=per_problem)
+                if log_samples:
+                    write_atomic(out / samples_file(policy.label), sample_lines(policy, results))
     return report
+
+
+def _what_to_evaluate(
+    info: RunInfo | None, model: str | None, settings: Settings, api_key: str | None, *, base: bool
+) -> tuple[list[Policy], OpenAIEngine | None, Settings]:
+    """The policies; the server engine, checked, when the model is served; the settings with
+    the engine and hardware defaults settled."""
+    server = None
+    if info is not None:
+        policies = run_policies(info, base=base)
+    elif settings.base_url is not None:
+        server = open_server_engine(settings, api_key)  # checked before anything is written
+        settings = dataclasses.replace(settings, served_model=server.model)
+        policies = [Policy(MODEL_POLICY, None, Path(server.model))]
+    else:
+        from rlvr.models import resolve_model
+
+        policies = [Policy(MODEL_POLICY, None, resolve_model(model))]
+    return policies, server, settle_hardware(settings)
+
+
+def samples_file(label: str) -> str:
+    """samples.jsonl for a model, samples-<policy>.jsonl for each policy of a run."""
+    return SAMPLES_FILE if label == MODEL_POLICY else f"samples-{label}.jsonl"
+
+
+def sample_lines(policy: Policy, results: Mapping[str, Sequence[ProblemResult]]) -> str:
+    """Every completion with its verdicts, one JSON object a line (lm-eval's --log_samples):
+    the headline reading's reward, info and comparable answer, and each further reading's
+    under `readings`. A completion the engine failed to produce is null, its reward null."""
+    lines = []
+    for env_results in results.values():
+        for result in env_results:
+            modes = list(result.tallies)
+            for index, completion in enumerate(result.completions):
+                verdicts = {mode: _sample_verdict(result.tallies[mode], index) for mode in modes}
+                head = verdicts.pop(modes[0])
+                row = {
+                    "policy": policy.label,
+                    "step": policy.step,
+                    "env": result.env,
+                    "id": result.id,
+                    "difficulty": result.difficulty,
+                    "sample": index,
+                    "prompt": result.prompt,
+                    "completion": completion if isinstance(completion, str) else None,
+                    **head,
+                    "extraction": modes[0],
+                    "readings": {str(mode): verdict for mode, verdict in verdicts.items()},
+                }
+                lines.append(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    return "".join(lines)
+
+
+def _sample_verdict(tally: Tally, index: int) -> dict[str, Any]:
+    verdict: dict[str, Any] = {"reward": tally.rewards[index], "info": tally.infos[index]}
+    if tally.answers is not None:
+        verdict["answer"] = tally.answers[index]
+    return verdict
 
 
 def resolve_settings(flags: Mapping[str, Any], run_config: Mapping[str, Any]) -> Settings:
     """The flags, else the run's own settings, else the defaults; checked. The engine and the
     hardware's default length are settled later, by `settle_hardware`."""
-    n = flags.get("n") or DEFAULT_N
-    if n < 1:
-        raise UserError(f"--n must be at least 1, got {n}")
-    limit = flags.get("limit")
-    if limit is not None and limit < 1:
-        raise UserError(f"--limit must be at least 1, got {limit}")
     temperature = flags.get("temperature")
     if temperature is None:
         temperature = run_config.get("temperature", 1.0)
-    if not 0 < float(temperature) <= 5:
-        raise UserError(f"--temperature must be in (0, 5], got {temperature}")
+    temperature = float(temperature)
+    if not 0 <= temperature <= 5:
+        raise UserError(f"--temperature must be in [0, 5] (0: greedy), got {temperature:g}")
+    greedy = temperature == 0
+    n = flags.get("n")
+    if n is None:
+        n = 1 if greedy else DEFAULT_N
+    if n < 1:
+        raise UserError(f"--n must be at least 1, got {n}")
+    if greedy and n > 1:
+        # lighteval refuses this too: n greedy samples are one sample n times, and a pass@k or
+        # maj@k over them would claim k tries that were never made
+        raise UserError(
+            f"--temperature 0 is greedy decoding: its --n {n} samples would all be the same "
+            "completion; use --n 1 (the default at temperature 0) for greedy pass@1, or a "
+            "temperature above 0 for pass@k, maj@k and avg@n over several samples"
+        )
+    top_p, top_k, min_p = _sampling_cuts(flags, greedy)
+    limit = flags.get("limit")
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be at least 1, got {limit}")
     batch = flags.get("batch") or 1
     if batch < 1:
         raise UserError(f"--batch must be at least 1, got {batch}")
+    base_url = flags.get("base_url")
     engine = flags.get("engine") or "auto"
-    if engine not in ("auto", "transformers", "vllm"):
-        raise UserError(f"--engine must be auto, transformers or vllm, got {engine!r}")
+    if engine not in ("auto", "transformers", "vllm", "openai"):
+        raise UserError(f"--engine must be auto, transformers, vllm or openai, got {engine!r}")
+    if base_url is not None and engine not in ("auto", "openai"):
+        raise UserError(f"--base-url sends requests to a server: it cannot run --engine {engine}")
+    if engine == "openai" and base_url is None:
+        raise UserError("--engine openai needs --base-url (e.g. http://localhost:8000/v1)")
+    concurrency = flags.get("concurrency")
+    concurrency = DEFAULT_CONCURRENCY if concurrency is None else concurrency
+    if concurrency < 1:
+        raise UserError(f"--concurrency must be at least 1, got {concurrency}")
     return Settings(
         n=n,
         ks=parse_ks(flags.get("k"), n),
         seed=int(flags.get("seed") or 0),
-        temperature=float(temperature),
+        temperature=temperature,
         max_new_tokens=int(
             flags.get("max_new_tokens") or run_config.get("max_completion_length") or 0
         ),
         limit=limit,
-        engine=engine,
+        engine="openai" if base_url is not None else engine,
         batch=batch,
+        top_p=top_p,
+        top_k=top_k,
+        min_p=min_p,
+        base_url=check_base_url(base_url) if base_url is not None else None,
+        served_model=flags.get("model") if base_url is not None else None,
+        concurrency=concurrency,
     )
+
+
+def _sampling_cuts(flags: Mapping[str, Any], greedy: bool) -> tuple[float, int, float]:
+    """(top_p, top_k, min_p), checked; each None flag takes its no-cut default."""
+    top_p = 1.0 if flags.get("top_p") is None else float(flags["top_p"])
+    top_k = 0 if flags.get("top_k") is None else int(flags["top_k"])
+    min_p = 0.0 if flags.get("min_p") is None else float(flags["min_p"])
+    if not 0 < top_p <= 1:
+        raise UserError(f"--top-p must be in (0, 1], got {top_p:g}")
+    if top_k < 0:
+        raise UserError(f"--top-k must be at least 0 (0: no cut), got {top_k}")
+    if not 0 <= min_p < 1:
+        raise UserError(f"--min-p must be in [0, 1) (0: no cut), got {min_p:g}")
+    given = {"--top-p": top_p < 1, "--top-k": top_k > 0, "--min-p": min_p > 0}
+    cut = [name for name, on in given.items() if on]
+    if greedy and cut:
+        # settings.json would record a cut that never applied
+        raise UserError(
+            f"{', '.join(cut)}: greedy decoding (--temperature 0) takes the likeliest token, "
+            "so a sampling cut changes nothing; drop it or sample at a temperature above 0"
+        )
+    return top_p, top_k, min_p
+
+
+def check_base_url(url: str) -> str:
+    """An http(s) URL with a host; said to be wrong here, before anything is sent."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        valid = False
+    if not valid:
+        raise UserError(
+            f"--base-url {url!r}: expected an http(s) URL of an OpenAI-compatible server, e.g. "
+            "http://localhost:8000/v1"
+        )
+    return url.rstrip("/")
+
+
+def recorded_url(url: str) -> str:
+    """The URL as settings.json records it: without a user, password or query (credentials
+    travel there on some deployments)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def settle_hardware(settings: Settings) -> Settings:
     """The engine ("auto": vLLM on a GPU when installed, as training chooses) and, unless
     given, the completion length training would default to on this hardware."""
     import importlib.util
+
+    if settings.engine == "openai":  # the server's hardware, not this machine's: as on a GPU
+        length = settings.max_new_tokens or DEFAULT_MAX_NEW_TOKENS["gpu"]
+        return dataclasses.replace(settings, max_new_tokens=length)
 
     import torch
 
@@ -978,9 +1563,29 @@ def _write_settings(
         "limit": settings.limit,
         "engine": settings.engine,
         "batch": settings.batch,
+        "greedy": settings.greedy,
+        "top_p": settings.top_p,
+        "top_k": settings.top_k,
+        "min_p": settings.min_p,
+        "base_url": recorded_url(settings.base_url) if settings.base_url else None,
+        "served_model": settings.served_model,
+        "concurrency": settings.concurrency if settings.base_url else None,
+        "readings": {t.name: [str(r) if r else "verifier" for r in t.readings] for t in tasks},
+        "math_verify_version": _version("math-verify")
+        if any(t.extra_readings for t in tasks)
+        else None,
         "rlvr_version": rlvr.__version__,
     }
     write_atomic(out / SETTINGS_FILE, to_json(written) + "\n")
+
+
+def _version(distribution: str) -> str | None:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def to_json(data: Any) -> str:

@@ -17,11 +17,21 @@ samples, so resampling problems alone accounts for both sources (which problems,
 samples). It is seeded, so the same counts always give the same interval. It cannot see
 variation it never observed: when every problem scored the same (all 0, say) the interval is
 that point, and with one problem it is that problem's estimate.
+
+maj@k (majority voting, "self-consistency", cons@k) is the reward of the answer most of k
+completions give. From n >= k completions grouped into answer classes it is estimated, as pass@k
+is, by its mean over all C(n, k) subsets of size k, computed exactly (`majority_at_k`): within a
+subset the class with the most members wins, a tie is broken uniformly at random (its expected
+reward is the tied classes' mean), completions without a comparable answer do not vote, and a
+subset where nobody votes scores 0. With k = n it is the plain majority of all n; with k = 1 it
+is the mean reward of the completions that gave an answer, over n. avg@n is the mean reward of
+the n completions (pass@1 when rewards are 0 or 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import comb
 
 import numpy as np
 
@@ -43,6 +53,59 @@ def pass_at_k(n: int, correct: int, k: int) -> float:
     for i in range(n - correct + 1, n + 1):
         failing *= 1.0 - k / i
     return 1.0 - failing
+
+
+def majority_at_k(classes: Sequence[tuple[int, float]], abstained: int, k: int) -> float:
+    """The expected reward of the majority answer among k of n completions drawn without
+    replacement (see the module docstring), from the answer classes as (members, reward) and
+    the number of completions that gave no comparable answer; n is their total. Exact: the
+    number of subsets in which each class wins is counted, not sampled."""
+    counts = [members for members, _ in classes]
+    if any(members < 1 for members in counts) or abstained < 0:
+        raise ValueError("every answer class needs a member, and abstentions cannot be negative")
+    n = sum(counts) + abstained
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be in [1, n={n}], got {k}")
+    total = comb(n, k)
+    expected = 0.0
+    for winner, (members, reward) in enumerate(classes):
+        if reward == 0:
+            continue  # its wins add nothing
+        rivals = [m for i, m in enumerate(counts) if i != winner]
+        for votes in range(1, min(members, k) + 1):
+            ways = _winning_subsets(rivals, abstained, votes, k - votes)
+            # ways[t]: subsets where it has `votes` and t rivals tie with it (it wins 1/(t+1));
+            # exact integers, divided last: C(n, k) outgrows a float's range near n = 1030
+            for ties, count in enumerate(ways):
+                expected += reward * (comb(members, votes) * count / ((ties + 1) * total))
+    return expected
+
+
+def _winning_subsets(rivals: Sequence[int], abstained: int, votes: int, rest: int) -> list[int]:
+    """For each number t of rivals tied at `votes`: the number of ways to pick `rest` more
+    completions from the rival classes and the abstentions with no rival above `votes` and
+    exactly t rivals at it. Classes too small to reach `votes` and the abstentions are free
+    picks, counted by one binomial; only the others need the polynomial product."""
+    free = abstained + sum(m for m in rivals if m < votes)
+    contenders = [m for m in rivals if m >= votes]
+    # table[t][s]: ways to take s completions from the contenders seen so far, t at `votes`
+    table = [[0] * (rest + 1) for _ in range(len(contenders) + 1)]
+    table[0][0] = 1
+    for seen, members in enumerate(contenders):
+        below = [comb(members, x) for x in range(min(votes, rest + 1))]
+        at = comb(members, votes)
+        grown = [[0] * (rest + 1) for _ in range(len(contenders) + 1)]
+        for ties in range(seen + 1):
+            row = table[ties]
+            for s, ways in enumerate(row):
+                if not ways:
+                    continue
+                for x, choose in enumerate(below[: rest + 1 - s]):
+                    grown[ties][s + x] += ways * choose
+                if s + votes <= rest:
+                    grown[ties + 1][s + votes] += ways * at
+        table = grown
+    return [sum(row[s] * comb(free, rest - s) for s in range(rest + 1)) for row in table]
 
 
 def mean_pass_at_k(counts: Sequence[tuple[int, int]], k: int) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from fractions import Fraction
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from rlvr.passk import (
     bootstrap_interval,
+    majority_at_k,
     mean_pass_at_k,
     paired_difference_with_interval,
     pass_at_k,
@@ -166,3 +168,74 @@ def test_pairing_finds_a_gain_the_two_separate_intervals_overlap_on() -> None:
     assert 0.90 <= covered / trials <= 0.985
     assert overlapped / trials > 0.9  # side by side, the gain mostly looks like noise
     assert excluded_zero / trials > 0.5  # paired, it mostly does not
+
+
+# -- maj@k ----------------------------------------------------------------------------------------
+
+
+def enumerated_majority_at_k(classes: list[tuple[int, float]], abstained: int, k: int) -> float:
+    """The mean, over every size-k subset, of the majority class's reward (ties: their mean;
+    nobody voting: 0)."""
+    samples = [c for c, (members, _) in enumerate(classes) for _ in range(members)]
+    samples += [None] * abstained
+    total = 0.0
+    subsets = list(itertools.combinations(samples, k))
+    for subset in subsets:
+        votes = Counter(c for c in subset if c is not None)
+        if votes:
+            top = max(votes.values())
+            tied = [c for c, count in votes.items() if count == top]
+            total += sum(classes[c][1] for c in tied) / len(tied)
+    return total / len(subsets)
+
+
+@st.composite
+def vote_counts(draw: st.DrawFn) -> tuple[list[tuple[int, float]], int, int]:
+    classes = draw(
+        st.lists(st.tuples(st.integers(1, 4), st.sampled_from([0.0, 1.0, 0.5])), max_size=4)
+    )
+    abstained = draw(st.integers(0 if classes else 1, 3))
+    n = sum(members for members, _ in classes) + abstained
+    return classes, abstained, draw(st.integers(1, n))
+
+
+@settings(deadline=None)  # enumeration takes a while on a busy machine, not maj@k
+@given(vote_counts())
+def test_majority_at_k_equals_enumeration_of_every_subset(
+    case: tuple[list[tuple[int, float]], int, int],
+) -> None:
+    classes, abstained, k = case
+    assert majority_at_k(classes, abstained, k) == pytest.approx(
+        enumerated_majority_at_k(classes, abstained, k), abs=1e-12
+    )
+
+
+def test_majority_at_k_edges() -> None:
+    # k = n: the plain majority; the right answer in the minority loses however often it appears
+    assert majority_at_k([(3, 1.0), (1, 0.0)], 0, 4) == 1.0
+    assert majority_at_k([(1, 1.0), (3, 0.0)], 0, 4) == 0.0
+    assert majority_at_k([(2, 1.0), (2, 0.0)], 0, 4) == 0.5  # a tie, broken at random
+    assert majority_at_k([(1, 1.0)], 5, 6) == 1.0  # abstentions do not vote
+    assert majority_at_k([], 4, 2) == 0.0  # nobody answered
+    # k = 1: the share of samples that gave the right answer
+    assert majority_at_k([(3, 1.0), (5, 0.0)], 2, 1) == pytest.approx(0.3)
+    # voting helps a plurality answer, unlike pass@k it never credits a lone right answer
+    assert majority_at_k([(4, 1.0), (1, 0.0), (1, 0.0), (1, 0.0)], 0, 5) == 1.0
+    assert majority_at_k([(1, 1.0), (6, 0.0)], 0, 5) == 0.0
+
+
+def test_majority_at_k_is_exact_for_large_n() -> None:
+    """C(1100, 550) is beyond a float: the counts stay integers until the last division."""
+    assert majority_at_k([(600, 1.0), (500, 0.0)], 0, 1100) == 1.0
+    value = majority_at_k([(600, 1.0), (500, 0.0)], 0, 550)
+    assert 0.99 < value < 1.0
+
+
+@pytest.mark.parametrize(
+    ("classes", "abstained", "k"), [([(2, 1.0)], 0, 3), ([(2, 1.0)], 0, 0), ([(0, 1.0)], 1, 1)]
+)
+def test_impossible_votes_are_refused(
+    classes: list[tuple[int, float]], abstained: int, k: int
+) -> None:
+    with pytest.raises(ValueError, match=r"k must be|member"):
+        majority_at_k(classes, abstained, k)
