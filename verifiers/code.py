@@ -63,6 +63,13 @@ COMPILERS = {
     "c": ["gcc", "-std=gnu17", "-O2", "-pipe", "-o", "main", "main.c", "-lm"],
     "cpp": ["g++", "-std=gnu++17", "-O2", "-pipe", "-o", "main", "main.cpp", "-lm"],
 }
+PYTHON_MAIN = (
+    "import builtins as b, sys as s; b.exit = b.quit = s.exit; s.argv[0] = 'main.py'; del b, s; "
+    "__file__ = 'main.py'; exec(compile(open('main.py', 'rb').read(), 'main.py', 'exec'))"
+)
+"""How a Python program is run: as `main.py` in `__main__`, with `exit()` and `quit()`, which
+`site` adds to an interpreter and `-S` (no site: no installed packages, a faster start) leaves
+out; a correct program that ends with `exit()` is not a crash."""
 MAX_RESTARTS = 8
 """Sandboxes restarted for one row after the program died or hung, before giving up."""
 INFO_TESTS = 50
@@ -328,7 +335,13 @@ class _Run:
             elif "done" in message:
                 break
         missing = stop or Outcome("crash", "not reported")
-        return None, [outcomes.get(i, missing) for i in range(task.count)]
+        results = [outcomes.get(i, missing) for i in range(task.count)]
+        if stop is not None and all(o.status == "passed" for o in results):
+            # The test code failed, or hung, past its last assert (a helper's assert, a raise,
+            # a call whose failure it swallowed): a test program that does not run to its end
+            # did not pass, in the published harnesses as here.
+            results[-1] = stop
+        return None, results
 
     # stdio form: a program run once per test
 
@@ -343,7 +356,7 @@ class _Run:
             "compile": COMPILERS.get(language),
             "compile_limits": verifier.compile_limits.for_harness(),
             "compile_timeout_s": verifier.compile_timeout_s,
-            "run": [python, "-S", "-s", "main.py"] if language == "python" else ["./main"],
+            "run": [python, "-S", "-s", "-c", PYTHON_MAIN] if language == "python" else ["./main"],
             "timeout_s": verifier.timeout_s,
         }
         outcomes: list[Outcome] = []

@@ -1069,6 +1069,7 @@ def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
     (encoded) or the exception raised. Runs the candidate's code: nothing it sends is trusted."""
     path = f"{config['workdir']}/solution.py"
     namespace: dict[str, Any] = {"__name__": "solution", "__file__": path, "__builtins__": builtins}
+    builtins.exit = builtins.quit = sys.exit  # type: ignore[assignment]  # as `site` would
     try:
         code = compile(config["source"], path, "exec")
     except BaseException as exc:  # SyntaxError, ValueError (NUL bytes), RecursionError
@@ -1477,6 +1478,9 @@ def serve_check(channel: Channel, config: dict[str, Any]) -> None:
         return
     except BaseException as exc:  # the check function itself, outside any statement
         channel.send({"stopped": "crash", "detail": excerpt(describe(exc), 500)})
+        return
+    if checker.pending is not None:  # a failure of the candidate's after the last test
+        channel.send({"stopped": checker.pending.status, "detail": checker.pending.detail})
         return
     channel.send({"done": True})
 

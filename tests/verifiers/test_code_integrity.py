@@ -703,3 +703,35 @@ def test_an_exception_reaches_the_test_code_with_its_arguments() -> None:
     assert VERIFIER.verify(EXCEPTION_MESSAGES, fenced(right)).reward == 1.0
     for wrong in ("raise ValueError('positive')", "raise ValueError(object())", "raise KeyError"):
         zero(VERIFIER.verify(EXCEPTION_MESSAGES, fenced(f"def f(x):\n    {wrong}")))
+
+
+TRAILING_FAILURES = {
+    "a_helpers_assert": "def check(candidate):\n    assert candidate(0) == 0\n"
+    "    def h(x):\n        assert candidate(x) == 2 * x\n    h(1)\n",
+    "a_raise_after_the_asserts": "assert f(0) == 0\nr = f(1)\nif r != 2:\n    raise ValueError()\n",
+    "a_swallowed_hang": "def check(candidate):\n    assert candidate(0) == 0\n"
+    "    try:\n        candidate(5)\n    except:\n        pass\n",
+}
+
+
+@pytest.mark.parametrize("test", sorted(TRAILING_FAILURES))
+def test_test_code_that_fails_after_its_last_assert_fails(test: str) -> None:
+    """A test program that does not run to its end did not pass, as in the published harnesses:
+    the failure of a statement after the last assert has no later test to carry it."""
+    problem = {"entry_point": "f", "test": TRAILING_FAILURES[test]}
+    wrong = "import time\ndef f(x):\n    if x == 5:\n        time.sleep(10)\n    return 0"
+    zero(CodeVerifier(timeout_s=1.0).verify(problem, fenced(wrong)))
+    assert VERIFIER.verify(problem, fenced("def f(x):\n    return 2 * x")).reward == 1.0
+
+
+@pytest.mark.parametrize(
+    ("problem", "code"),
+    [
+        ({"tests": [{"stdin": "1\n", "stdout": "2"}]}, "x = int(input())\nprint(2 * x)\nexit()"),
+        ({"tests": [{"stdin": "1\n", "stdout": "2"}]}, "print(2 * int(input()))\nquit(0)"),
+        (DOUBLE_IO, "def f(x):\n    return 2 * x\nif __name__ == '__main__':\n    exit()"),
+    ],
+)
+def test_a_program_that_ends_with_exit_is_not_a_crash(problem: dict[str, Any], code: str) -> None:
+    """`exit()` and `quit()` come from `site`, which the sandbox's Python skips (`-S`)."""
+    assert VERIFIER.verify(problem, fenced(code)).reward == 1.0
