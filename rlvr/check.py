@@ -16,6 +16,11 @@ each hang or death is the call's own. A completion that hung is not tried on the
 problems, and after `MAX_HUNG_CALLS` hung calls the rest are not run: a verifier that hangs on
 everything fails in a few deadlines rather than one per call.
 
+`rlvr check ENV` for a multi-turn environment (NAME an environment, not a verifier) runs
+rlvr.multiturn.check_environment instead: its contract, its tools answering a run, a hang, a
+crash, a flood and forged chat markers with bounded text within the deadline, bad arguments
+answered, the call past `max_turns` refused (docs/writing-a-verifier.md, "Multi-turn").
+
 A verifier that cannot be loaded or created (unknown name, import error, wrong signature,
 does not pickle) is a `PluginError` (exit code 2), not a failed check (exit code 1).
 """
@@ -174,6 +179,8 @@ def run_checks(
     registry = default_registry()
     for path in plugin_files:
         registry.load_file(path)
+    if name not in registry.names("verifiers") and name in registry.names("environments"):
+        return _check_environment(name, deadline_s)
     verifier = registry.create("verifiers", name)
     plugin = next(p for p in registry.plugins("verifiers") if p.name == name and not p.error)
     report = Report(name)
@@ -195,6 +202,28 @@ def run_checks(
         _check_with_examples(report, runner, blob, examples)
     finally:
         runner.close()
+    return report
+
+
+def _check_environment(name: str, deadline_s: float) -> Report:
+    """A multi-turn environment's checks (rlvr.multiturn.check_environment: its tools run,
+    hangs and floods answer in time and bounded, the turn limit refuses); its final answers
+    are its verifier's, which `rlvr check VERIFIER` checks."""
+    from rlvr.multiturn import check_environment, is_multiturn
+    from rlvr.resolve import build_environment
+
+    environment = build_environment(name, None, 0)
+    verifier = getattr(environment, "verifier", None)
+    if not is_multiturn(environment):
+        raise PluginError(
+            f"{name!r} is a single-turn environment: check its verifier, rlvr check {verifier}"
+        )
+    report = Report(name)
+    for row in check_environment(environment, deadline_s=deadline_s):
+        report.add(row.check, row.failures, row.detail)
+    report.notes.append(
+        f"its final answers are scored by {verifier!r}: rlvr check {verifier} checks that verifier"
+    )
     return report
 
 

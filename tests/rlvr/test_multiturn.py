@@ -465,3 +465,83 @@ def test_training_rewards_judge_the_final_turn_and_void_a_faulted_episode() -> N
     assert [m["role"] for m in sample["transcript"]] == ["assistant", "tool", "assistant"]
     assert sample["tool_calls"][0]["status"] == "ok"
     json.dumps(outcomes.samples)
+
+
+LEAKY_PLUGIN = '''
+import time
+
+
+class LeakyEpisode:
+    """What the conformance check must catch: no turn limit, output unbounded and unescaped,
+    a tool that raises, and (given a hang) one that blocks past the deadline."""
+
+    def __init__(self, problems, hangs):
+        self.problems, self.hangs = problems, hangs
+        self.transcript, self.fault = [], None
+
+    def reset(self, **row):
+        if row.get("problem_id") not in self.problems:
+            raise KeyError(row.get("problem_id"))
+        self.transcript = []
+
+    def echo(self, text: str) -> str:
+        """Echo the text back.
+
+        Args:
+            text: What to echo.
+        """
+        self.transcript.append({"turn": len(self.transcript) + 1, "status": "ok"})
+        if "os.kill" in str(text):
+            raise RuntimeError("the tool broke")
+        if self.hangs and "while True" in str(text):
+            time.sleep(60)
+        return str(text) * 1000
+
+
+class Leaky:
+    name = "leaky"
+    verifier = "math"
+    max_turns = 2
+    hangs = False
+
+    def __init__(self, seed=0):
+        pass
+
+    def problems(self, split="train"):
+        return [{"id": "leaky/1", "env": "leaky", "prompt": "q", "answer": "1"}]
+
+    def prompt(self, problem):
+        return [{"role": "user", "content": "q"}]
+
+    def episode(self, problems):
+        return LeakyEpisode(problems, self.hangs)
+
+
+class Sleepy(Leaky):
+    name = "sleepy"
+    hangs = True
+'''
+
+
+def test_rlvr_check_passes_a_builtin_multiturn_environment(run_cli: Any) -> None:
+    result = run_cli("check", "math-tool")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for row in ("a tool call that hangs", "a tool call that floods", "turn limit"):
+        assert row in result.stdout
+    assert "rlvr check math" in result.stdout  # the final answer's verifier is checked apart
+
+
+def test_rlvr_check_names_what_a_broken_multiturn_environment_gets_wrong(
+    run_cli: Any, write_plugin: Any
+) -> None:
+    plugin = write_plugin("leaky", LEAKY_PLUGIN)
+    result = run_cli("check", "leaky", "--plugin", plugin, "--timeout", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())
+    assert "answered 19000 characters" in out  # flood: unbounded
+    assert "raised RuntimeError" in out  # crash: raised into the caller
+    assert "chat-template markers" in out  # forged turns
+    assert "was not refused" in out  # turn limit
+    result = run_cli("check", "sleepy", "--plugin", plugin, "--timeout", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no answer within 2 s" in " ".join(result.stdout.split())
