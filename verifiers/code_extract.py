@@ -5,8 +5,10 @@ A completion is judged on what follows its reasoning section. Inside that:
 1. Fenced blocks (```` ``` ```` or `~~~`, any length, at any indentation, as inside a list
    item, which is taken off the block's lines; an unclosed last block running to the end)
    tagged with the problem's language (the tag's first word: `python:main.py`, `{python}` and
-   `python title="x"` are Python), or untagged when none is tagged; blocks in other languages
-   (shell sessions, sample output) are never taken.
+   `python title="x"` are Python; fence lines are read after NFKC and without invisible
+   characters, so fullwidth backticks and a zero-width space after the tag change nothing),
+   or untagged when none is tagged; blocks in other languages (shell sessions, sample output)
+   are never taken.
 2. Of those, the last one that defines the entry point (`def name(`), or for a program read
    from stdin, the last one that looks like a whole program (`main(` in C and C++; input or
    output calls in Python); else the longest.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rlvr.text import REASONING_CLOSE, strip_reasoning
@@ -68,12 +71,12 @@ def fenced_blocks(text: str) -> list[Block]:
     lines: list[str] = []
     for line in text.splitlines():
         if fence is None:
-            opened = _FENCE.match(line)
+            opened = _FENCE.match(_fence_line(line))
             if opened:
                 indent, fence, lines = opened.group(1), opened.group(2), []
                 tag = _TAG_END.split(opened.group(3).lower().lstrip("{."), maxsplit=1)[0]
             continue
-        stripped = line.strip()
+        stripped = _fence_line(line).strip()
         if set(stripped) == {fence[0]} and len(stripped) >= len(fence):  # the closing fence
             blocks.append(Block(tag, "\n".join(lines) + "\n"))
             fence = None
@@ -82,6 +85,16 @@ def fenced_blocks(text: str) -> list[Block]:
     if fence is not None and lines:
         blocks.append(Block(tag, "\n".join(lines) + "\n"))
     return blocks
+
+
+def _fence_line(line: str) -> str:
+    """A line as a fence is recognised in: NFKC (fullwidth backticks are backticks) without
+    invisible format characters (a zero-width space after `python` is no part of the tag).
+    Only fences are read so; a block's code is taken as written."""
+    if line.isascii():
+        return line
+    normal = unicodedata.normalize("NFKC", line)
+    return "".join(c for c in normal if unicodedata.category(c) != "Cf")
 
 
 def _dedent(line: str, indent: str) -> str:

@@ -599,13 +599,15 @@ def test_a_subclass_crosses_as_its_value_never_as_what_it_claims() -> None:
         "```python:solution.py\ndef f(x):\n    return 2 * x\n```\n",
         "```{python}\ndef f(x):\n    return 2 * x\n```\n",
         '```python title="f.py"\ndef f(x):\n    return 2 * x\n```\n',
+        "```python\u200b\ndef f(x):\n    return 2 * x\n```\n",
+        "\uff40\uff40\uff40python\ndef f(x):\n    return 2 * x\n\uff40\uff40\uff40\n",
     ],
 )
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_a_correct_answer_in_an_ordinary_form_passes(form: str, completion: str) -> None:
     """A `from __future__` import that the prompt's code, put first, pushed off the top of the
     module (a syntax error); a fenced block indented inside a list item; a fence tag with a file
-    name or attributes."""
+    name or attributes, or an invisible character; fullwidth backticks."""
     assert VERIFIER.verify(FORMS[form], completion).reward == 1.0
 
 
@@ -735,3 +737,30 @@ def test_test_code_that_fails_after_its_last_assert_fails(test: str) -> None:
 def test_a_program_that_ends_with_exit_is_not_a_crash(problem: dict[str, Any], code: str) -> None:
     """`exit()` and `quit()` come from `site`, which the sandbox's Python skips (`-S`)."""
     assert VERIFIER.verify(problem, fenced(code)).reward == 1.0
+
+
+SLOW_TO_COMPILE = """
+constexpr long long g() {
+    long long s = 0;
+    for (int i = 0; i < 200000; ++i)
+        for (int j = 0; j < 200000; ++j) s += (i ^ j) % 7;
+    return s;
+}
+constexpr long long v = g();
+int main() { return (int)v; }
+"""
+
+
+@pytest.mark.parametrize(
+    "verifier",
+    [
+        CodeVerifier(timeout_s=1.0, compile_timeout_s=1.5),  # the compiler's own limit
+        CodeVerifier(timeout_s=1.0, budget_s=1.5),  # the row's budget, while compiling
+    ],
+    ids=["compile_timeout", "budget"],
+)
+def test_a_compiler_bomb_is_the_programs_0_not_an_error(verifier: CodeVerifier) -> None:
+    problem = {"language": "cpp", "tests": [{"stdin": "", "stdout": "0"}]}
+    verdict = verifier.verify(problem, fenced(SLOW_TO_COMPILE).replace("python", "cpp"))
+    zero(verdict)
+    assert verdict.info["status"] in ("compile_error", "timeout")
