@@ -175,6 +175,41 @@ def published_cases(published: Path, responses: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def gate_cost(published: Path, responses: Path) -> list[str]:
+    """What the content gate (`min_content`, training's setting) takes from real answers."""
+    answers = {}
+    for line in responses.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            answers[row["prompt"].strip()] = row["response"]
+    followed = kept = gained = scored = 0
+    refused: defaultdict[str, int] = defaultdict(int)
+    for line in published.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line) if line.strip() else None
+        if row is None or row["prompt"].strip() not in answers:
+            continue
+        answer = answers[row["prompt"].strip()]
+        plain = InstructionVerifier(min_content=False).verify(row, answer)
+        gated = InstructionVerifier(min_content=True).verify(row, answer)
+        if plain.reward is None:
+            continue
+        scored += 1
+        for before, after in zip(
+            plain.info["instructions"], gated.info["instructions"], strict=True
+        ):
+            followed += before["followed"]
+            kept += before["followed"] and after["followed"]
+            gained += after["followed"] and not before["followed"]
+            if before["followed"] and not after["followed"]:
+                refused[before["id"]] += 1
+    by_id = ", ".join(f"{i} {n}" for i, n in sorted(refused.items(), key=lambda x: -x[1]))
+    return [
+        f"Content gate on these answers (`min_content`, whole rows, strict, {scored} rows "
+        f"rlvr scores): {kept} of the {followed} instructions followed stay followed "
+        f"({followed - kept} refused: {by_id or 'none'}; {gained} gained)."
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reference-python", required=True)
@@ -200,6 +235,8 @@ def main() -> None:
         f"{responses.name}",
         "",
         *agreement(published_rows, args.reference_python, args.ifbench, folder),
+        "",
+        *gate_cost(published, responses),
         "",
         f"### Generated: {len(generated)} responses, {args.per_id} for each of IFBench's own ids",
         "",

@@ -902,10 +902,13 @@ def _lines(minimum: int) -> Callable[[str], str | None]:
 
 
 def gated_special_bullets(text: str, kwargs: Kwargs) -> Outcome:
-    # the reference counts the marker anywhere (a `-` inside `well-known` too)
+    # The reference counts the marker anywhere (a `-` inside `well-known` too); here it must
+    # stand apart, at the start of the text or a line or between spaces, as a list marker does.
     marker = kwargs["sep"]
-    items = sum(line.strip().startswith(marker) for line in text.split("\n")) if marker else 0
-    return items >= 2, f"{items} lines start with {marker!r}, needs at least 2"
+    items = 0
+    if marker.strip():
+        items = len(re.findall(rf"(?:^|(?<=\s)){re.escape(marker.strip())}(?=\s|$)", text))
+    return items >= 2, f"{items} times {marker!r} as a list marker, needs at least 2"
 
 
 def gated_palindromes(text: str, kwargs: Kwargs) -> Outcome:

@@ -54,6 +54,8 @@ MAX_RESPONSE_CHARS = 1_000_000
 """A response longer than this follows nothing: every check is linear in the text, but a
 policy should not be paid for megabytes (IFEval's longest answers are a few thousand)."""
 _REPEAT = "combination:repeat_prompt"
+_OTHER_LANGUAGE = frozenset({"language:response_language", "count:words_japanese"})
+"""Instructions that ask for words in another language than English."""
 _REPEATS = frozenset({_REPEAT, "repeat:repeat_change", "repeat:repeat_span"})
 """Instructions that ask to repeat (part of) the request: the gate does not count that copy
 as an echo."""
@@ -117,7 +119,7 @@ class InstructionVerifier:
                 prompt=prompt_text(problem.get("prompt")),
                 allowed_copies=[k["prompt_to_repeat"] for i, k in instructions if i in _REPEATS],
                 min_words=self.min_words,
-                latin="language:response_language" not in ids,
+                latin=not _OTHER_LANGUAGE & set(ids),
             )
             settings["degenerate"] = degenerate_why
             # A short answer that was asked for is spared the gate only while it is short.
@@ -127,7 +129,8 @@ class InstructionVerifier:
         outcomes = []
         for instruction_id, kwargs in instructions:
             followed, why = judge(instruction_id, kwargs, text, mode, gated=gated)
-            spared = brief and ALL_INSTRUCTIONS[instruction_id].short_answer
+            instruction = ALL_INSTRUCTIONS[instruction_id]
+            spared = (brief and instruction.short_answer) or instruction.exact_answer
             if followed and degenerate_why and not spared:
                 followed, why = False, f"degenerate text ({degenerate_why}): {why}"
             outcomes.append((followed, why))

@@ -133,6 +133,9 @@ class Instruction:
     check: Callable[[str, Kwargs], Outcome]
     hardness: int = 1
     short_answer: bool = False
+    exact_answer: bool = False
+    """The check compares with one right answer or an exact layout (a list of dates, a CSV
+    table, a copy of a span), which filler cannot meet: the content gate spares it."""
     """The instruction asks for a short answer, so the minimum-content rule spares it."""
     ifeval: bool = False
     ifbench: bool = False
@@ -1230,20 +1233,28 @@ _IFBENCH_IDS: list[tuple[str, dict[str, Arg], str]] = [
 replaces by a random one when missing or negative is required and at least 0), and its
 prompt sentence."""
 
-_SHORT_ANSWERS = frozenset(
+_SHORT_ANSWERS = frozenset({"format:no_whitespace", "custom:character_reverse"})
+"""IFBench ids whose right answer is short, spared by the content gate while the response is
+short."""
+
+_EXACT_ANSWERS = frozenset(
     {
         "format:options",
-        "format:no_whitespace",
         "custom:multiples",
         "custom:date_format_list",
+        "custom:european_capitals_sort",
+        "custom:reverse_newline",
+        "custom:csv_city",
+        "custom:csv_special_character",
+        "custom:csv_quotes",
         "custom:word_reverse",
-        "custom:character_reverse",
         "repeat:repeat_simple",
         "repeat:repeat_span",
+        "repeat:repeat_change",
     }
 )
-"""IFBench ids whose right answer is short or not prose, spared by the content gate while
-the response is short."""
+"""IFBench ids whose check wants one right answer or an exact layout, spared by the content
+gate whatever their length: a list of 54 dates is not prose, and filler fails them anyway."""
 
 IFBENCH_INSTRUCTIONS: dict[str, Instruction] = {
     instruction_id: Instruction(
@@ -1253,6 +1264,7 @@ IFBENCH_INSTRUCTIONS: dict[str, Instruction] = {
         ifbench.CHECKS[instruction_id],
         hardness=3,
         short_answer=instruction_id in _SHORT_ANSWERS,
+        exact_answer=instruction_id in _EXACT_ANSWERS,
         ifbench=True,
         open_kwargs=instruction_id.startswith("custom:"),
     )

@@ -422,3 +422,37 @@ def test_an_ifbench_file_with_a_start_verb_row_loads_and_that_row_scores_null(
     data.write_text(json.dumps({**broken, "kwargs": [nulls, {"N": "x"}]}) + "\n")
     with pytest.raises(RecordError, match="count:numbers"):
         InstructionEnvironment(data=data).problems("train")
+
+
+def test_exact_answers_are_spared_by_the_gate_whatever_their_length() -> None:
+    dates = ", ".join(f"18{y:02d}-0{m}-1{m}" for y in range(0, 15) for m in range(1, 5))
+    problem = {**row("custom:date_format_list", {}), "min_content": True, "prompt": "List."}
+    assert VERIFIER.verify(problem, dates).reward == 1.0
+    # sparing is per instruction: filler still follows no prose rule beside it
+    both = {
+        **problem,
+        "instruction_id_list": ["custom:date_format_list", "count:numbers"],
+        "kwargs": [{}, {"N": 60}],
+    }
+    verdict = VERIFIER.verify(both, dates)
+    assert verdict.info["followed"] == ["custom:date_format_list"], verdict.info
+
+
+def test_japanese_words_asked_for_are_not_refused_as_another_language() -> None:
+    text = (
+        " ".join(f"{word} 日本語" for word in ESSAY.replace(".", "").split()[:16])
+        + " 東京 大阪 京都 さくら"
+    )
+    problem = {**row("count:words_japanese", {"N": 2}), "min_content": True}
+    assert VERIFIER.verify(problem, text).reward == 1.0, VERIFIER.verify(problem, text).info
+
+
+def test_a_list_marker_inside_words_does_not_count_under_the_gate() -> None:
+    inline = "SEPARATOR " + ESSAY.replace(" and ", " SEPARATOR ")
+    hyphens = ESSAY.replace(" over ", " well-known ").replace(" near ", " long-lost ")
+    problem = row("format:list", {"sep": "SEPARATOR"})
+    gated = {**problem, "min_content": True}
+    assert VERIFIER.verify(gated, inline).reward == 1.0
+    dash = row("format:list", {"sep": "-"})
+    assert VERIFIER.verify(dash, hyphens).reward == 1.0  # IFBench counts any `-`
+    assert VERIFIER.verify({**dash, "min_content": True}, hyphens).reward == 0.0
