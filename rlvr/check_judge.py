@@ -90,6 +90,7 @@ MASTER_KEY_KINDS = (
 CORRECT_KINDS = ("correct",)
 WRONG_KINDS = ("wrong", "verbose_wrong")
 KINDS = (*CORRECT_KINDS, *WRONG_KINDS, *MASTER_KEY_KINDS)
+JUDGE_MODES = ("pointwise", "pairwise", "cascade")
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)", re.S)
 
 
@@ -257,7 +258,33 @@ def problems_with_references(
 def run_check(
     judge: Any, config: Any, problems: Sequence[Problem], *, model: str, env: str, threshold: float
 ) -> JudgeReport:
-    """Every case of every problem through `GenRMScorer` with this judge, in one batch."""
+    """Every case of every problem through the scorer training uses with this judge, in one
+    batch: `GenRMScorer`, or in cascade mode `EquivalenceScorer` (each case's text asked
+    about against the reference, in both orders; its score 1 when both say equivalent)."""
+    if config.mode == "cascade":
+        scores, order_agreement, unreadable = _cascade_scores(judge, config, problems)
+        cases = [item for p in problems for item in cases_for(p, [q.reference for q in problems])]
+    else:
+        scores, order_agreement, unreadable, cases = _scorer_scores(judge, config, problems)
+    report = JudgeReport(model=model, mode=config.mode, env=env, threshold=threshold)
+    for item, score in zip(cases, scores, strict=True):
+        report.cases.append(
+            {
+                "kind": item.kind,
+                "problem_id": item.problem_id,
+                "text": item.text,
+                "score": score,
+                "positive": score is not None and score > threshold,
+            }
+        )
+    report.order_agreement = order_agreement
+    report.unreadable_fraction = unreadable
+    return report
+
+
+def _scorer_scores(
+    judge: Any, config: Any, problems: Sequence[Problem]
+) -> tuple[list[float | None], float | None, float, list[Case]]:
     from rlvr.genrm import GenRMScorer, JudgeGroup
 
     scorer = GenRMScorer(judge, config)
@@ -270,21 +297,33 @@ def run_check(
             groups.append(JudgeGroup(problem.prompt, completions, reference=problem.reference))
             cases.append(item)
     result = scorer.score_groups(groups)
-    report = JudgeReport(model=model, mode=config.mode, env=env, threshold=threshold)
-    for item, scores in zip(cases, result.scores, strict=True):
-        score = scores[0]
-        report.cases.append(
-            {
-                "kind": item.kind,
-                "problem_id": item.problem_id,
-                "text": item.text,
-                "score": score,
-                "positive": score is not None and score > threshold,
-            }
-        )
-    report.order_agreement = result.metrics.get("genrm/order_agreement")
-    report.unreadable_fraction = result.metrics.get("genrm/unparseable_fraction", 0.0)
-    return report
+    return (
+        [scores[0] for scores in result.scores],
+        result.metrics.get("genrm/order_agreement"),
+        result.metrics.get("genrm/unparseable_fraction", 0.0),
+        cases,
+    )
+
+
+def _cascade_scores(
+    judge: Any, config: Any, problems: Sequence[Problem]
+) -> tuple[list[float | None], float | None, float]:
+    from rlvr.genrm import EquivalenceQuestion, EquivalenceScorer
+
+    answers = [p.reference for p in problems]
+    questions = [
+        EquivalenceQuestion(problem.prompt, problem.reference, item.text)
+        for problem in problems
+        for item in cases_for(problem, answers)
+    ]
+    result = EquivalenceScorer(judge, config).judge_answers(questions)
+    asked = result.metrics["genrm/cascade_asked"]
+    answered = result.metrics["genrm/judgements"] - result.metrics["genrm/failed_calls"]
+    return (
+        [None if e is None else float(e) for e in result.equivalent],
+        1 - result.metrics["genrm/cascade_order_disagreement"] / asked if asked else None,
+        result.metrics["genrm/cascade_unparseable"] / answered if answered else 0.0,
+    )
 
 
 def check_judge(
@@ -295,23 +334,28 @@ def check_judge(
     limit: int,
     config_path: Path | None,
     threshold: float,
+    base_url: str | None = None,
 ) -> JudgeReport:
     """Load the judge and the problems as `rlvr check-judge` is asked to, and run the check."""
     import dataclasses
 
     from rlvr.config import GenRMConfig, load_config
-    from rlvr.genrm import TransformersJudge
+    from rlvr.genrm import OpenAIJudge, TransformersJudge, endpoint_api_key
     from rlvr.judge_prompts import check_template
     from rlvr.models import resolve_model
     from rlvr.records import environment_problems
     from rlvr.registry import get_environment
 
     genrm = load_config(config_path).genrm if config_path is not None else GenRMConfig()
-    chosen = mode or (genrm.mode if genrm.mode in ("pointwise", "pairwise") else "pointwise")
-    if chosen not in ("pointwise", "pairwise"):
-        raise UserError(f"--mode must be pointwise or pairwise, got {chosen!r}")
-    genrm = dataclasses.replace(genrm, mode=chosen, model=model or genrm.model)
-    for name in ("pointwise", "pairwise"):
+    chosen = mode or (genrm.mode if genrm.mode in JUDGE_MODES else "pointwise")
+    if chosen not in JUDGE_MODES:
+        raise UserError(f"--mode must be pointwise or pairwise (or cascade), got {chosen!r}")
+    genrm = dataclasses.replace(
+        genrm, mode=chosen, model=model or genrm.model, base_url=base_url or genrm.base_url
+    )
+    if genrm.base_url is not None and not genrm.model:
+        raise UserError("--base-url needs --model: the model name the endpoint serves")
+    for name in JUDGE_MODES:
         template = getattr(genrm, f"{name}_template")
         if template is not None:
             check_template(template, name, where=f"{config_path}: genrm.{name}_template")
@@ -325,19 +369,23 @@ def check_judge(
         raise UserError(f"--env {env}: {exc}") from None
     records = environment_problems(env, environment, "heldout")
     problems = problems_with_references(env, records, genrm.reference_field, limit)
-    path = resolve_model(genrm.model)
-    judge = TransformersJudge.from_config(path, genrm)
+    judge: Any
+    if genrm.base_url is not None:
+        endpoint = OpenAIJudge.from_config(genrm, api_key=endpoint_api_key(genrm))
+        endpoint.check_reachable()
+        judge, name = endpoint, f"{genrm.model} at {genrm.base_url}"
+    else:
+        path = resolve_model(genrm.model)
+        judge, name = TransformersJudge.from_config(path, genrm), genrm.model or path.name
     cases = sum(len(cases_for(p, [])) for p in problems)
     # a CPU judge may take minutes: say what it is doing before it starts
     print(
         f"rlvr check-judge: judging {cases} cases of {len(problems)} {env} problems with "
-        f"{genrm.model or path.name} ({chosen}); every case is one judge call, two in pairwise "
-        "mode, except those with nothing to judge",
+        f"{name} ({chosen}); every case is one judge call, two in pairwise and cascade "
+        "modes, except those with nothing to judge",
         file=sys.stderr,
     )
-    return run_check(
-        judge, genrm, problems, model=genrm.model or path.name, env=env, threshold=threshold
-    )
+    return run_check(judge, genrm, problems, model=name, env=env, threshold=threshold)
 
 
 def _percent(value: float | None) -> str:

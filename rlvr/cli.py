@@ -599,7 +599,16 @@ def check_judge(  # noqa: PLR0917 - typer maps parameters onto options
     mode: Annotated[
         str | None,
         typer.Option(
-            help="pointwise or pairwise \\[default: genrm.mode of --config, else pointwise].",
+            help="pointwise, pairwise or cascade \\[default: genrm.mode of --config, else "
+            "pointwise].",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An OpenAI-compatible endpoint serving the judge as --model "
+            "\\[default: genrm.base_url of --config; else the judge runs here].",
             show_default=False,
         ),
     ] = None,
@@ -647,7 +656,13 @@ def check_judge(  # noqa: PLR0917 - typer maps parameters onto options
     from rlvr.check_judge import print_report, write_json
 
     report = run_check_judge(
-        model=model, mode=mode, env=env, limit=limit, config_path=config, threshold=threshold
+        model=model,
+        mode=mode,
+        env=env,
+        limit=limit,
+        config_path=config,
+        threshold=threshold,
+        base_url=base_url,
     )
     print_report(report)
     if json_path is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import itertools
+import os
 import types
 import typing
 from collections.abc import Mapping
@@ -49,14 +50,27 @@ class GenRMConfig:
     """The generative reward model (`genrm:` in the YAML); see docs/genrm.md."""
 
     mode: str = "off"
-    """off, pointwise (each response rated alone) or pairwise (each against its neighbours in
-    the group, in a circle, both orders)."""
+    """off, pointwise (each response rated alone), pairwise (each against its neighbours in
+    the group, in a circle, both orders) or cascade (the verifier first; the judge only where
+    it said wrong, asked in both answer orders whether the answer equals the reference)."""
     model: str | None = None
-    """The judge: any causal LM rlvr can load (as `model`); None: the embedded model."""
+    """The judge: any causal LM rlvr can load (as `model`); None: the embedded model. With
+    `base_url`, the model name the endpoint serves."""
+    base_url: str | None = None
+    """An OpenAI-compatible endpoint serving the judge (`http://host:8000/v1`: vLLM, SGLang,
+    llama.cpp, transformers serve); None: the judge runs in-process."""
+    api_key_env: str | None = None
+    """The environment variable holding the endpoint's API key (never the key itself);
+    None: no key (a local server)."""
+    request_timeout: float = 60.0
+    """Endpoint: seconds one request may take before it is retried."""
+    max_retries: int = 3
+    """Endpoint: retries of a request after a transport error or timeout, with backoff; a
+    request still failing is an infrastructure fault (score None, never 0)."""
     max_new_tokens: int = 64
     """Tokens the judge may write per judgement; its JSON verdict must fit."""
     batch_size: int = 8
-    """Judge conversations per `generate` call."""
+    """Judge conversations per `generate` call; for an endpoint, requests in flight at once."""
     temperature: float = 0.0
     """0: greedy, deterministic judging."""
     position_swap: bool = True
@@ -72,6 +86,9 @@ class GenRMConfig:
     pairwise_template: str | None = None
     """The judge's prompt in pairwise mode, with {prompt}, {response_1}, {response_2} and
     optionally {reference}; None: the built-in one."""
+    cascade_template: str | None = None
+    """The judge's prompt in cascade mode, with {prompt}, {answer_1} and {answer_2} (the
+    reference and the candidate's answer, in both orders); None: the built-in one."""
     max_response_tokens: int | None = None
     """Tokens of a response the judge reads; a longer one is cut there and the judge told so.
     None: what fits the judge's context beside the rest of its prompt and its verdict."""
@@ -542,7 +559,8 @@ def _check_genrm(config: TrainConfig) -> None:
         raise UserError(
             f"genrm.max_response_tokens must be at least 1, got {genrm.max_response_tokens}"
         )
-    for mode in ("pointwise", "pairwise"):
+    _check_endpoint(genrm)
+    for mode in ("pointwise", "pairwise", "cascade"):
         template = getattr(genrm, f"{mode}_template")
         if template is not None:
             check_template(template, mode, where=f"genrm.{mode}_template")
@@ -560,6 +578,34 @@ def _check_genrm(config: TrainConfig) -> None:
                 f"envs.{name}.reward.genrm is {weights.genrm} but the GenRM is off: pass "
                 "--genrm pointwise|pairwise or set genrm.mode in the config"
             )
+        if weights.genrm > 0 and genrm.mode == "cascade":
+            raise UserError(
+                f"envs.{name}.reward.genrm is {weights.genrm} but genrm.mode is cascade, where "
+                "the judge decides only where the verifier said wrong: set the weight to 0 or "
+                "use pointwise|pairwise"
+            )
+
+
+def _check_endpoint(genrm: GenRMConfig) -> None:
+    """A judge behind an endpoint: its URL, model name, key variable and request limits."""
+    if genrm.request_timeout <= 0:
+        raise UserError(f"genrm.request_timeout must be positive, got {genrm.request_timeout}")
+    if genrm.max_retries < 0:
+        raise UserError(f"genrm.max_retries must be 0 or more, got {genrm.max_retries}")
+    if genrm.base_url is None:
+        if genrm.api_key_env is not None:
+            raise UserError("genrm.api_key_env is set but genrm.base_url is not")
+        return
+    if not genrm.base_url.startswith(("http://", "https://")):
+        raise UserError(
+            f"genrm.base_url must start with http:// or https://, got {genrm.base_url!r}"
+        )
+    if not genrm.model:
+        raise UserError("genrm.base_url needs genrm.model: the model name the endpoint serves")
+    if genrm.api_key_env is not None and not os.environ.get(genrm.api_key_env):
+        raise UserError(
+            f"genrm.api_key_env names {genrm.api_key_env}, which is not set in this environment"
+        )
 
 
 # -- the command line and the docs, generated from the dataclasses above ----------------------

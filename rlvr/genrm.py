@@ -13,6 +13,11 @@ Two modes (docs/genrm.md):
   and its side of the ranking, both mapped to [0, 1]. A missing ranking is tolerated (the
   ratings' difference stands in for it); missing ratings are not.
 
+- cascade: as NeMo-Gym's math-with-judge, the verifier first; only where it said wrong (a 0
+  for a wrong or unreadable answer, not a refusal), the judge is asked, in both orders, whether
+  the answer it extracted equals the reference: `{"equivalent": 1|0}`. The reward becomes 1
+  only when both orders say so; where the verifier said 1 or None the judge is not asked.
+
 By default the judge's reply is prefilled with the opening of the JSON verdict and ends at its
 closing brace, so that even a small model answers in the format.
 
@@ -26,8 +31,10 @@ and asked again, so that it costs only its own conversations; a response with no
 left is None (an infrastructure fault, as for a verifier), and so is every score when the
 judge's actor is lost. Nothing a response does crashes a step.
 
-Where the work runs: `GenRMScorer` is plain Python over a `Judge` backend (`TransformersJudge`,
-greedy batched `generate` with the model's chat template; `ScriptedJudge` for tests).
+Where the work runs: `GenRMScorer` (and `EquivalenceScorer`, cascade mode) is plain Python over
+a `Judge` backend (`TransformersJudge`, greedy batched `generate` with the model's chat
+template; `OpenAIJudge`, concurrent requests to an OpenAI-compatible endpoint, where a request
+that fails after its retries is None, an infrastructure fault; `ScriptedJudge` for tests).
 `GenRMActor` hosts the scorer and its model in a Ray actor, on a GPU when the cluster has one,
 so the trainer submits a step's groups and collects the scores later. `combine_reward` mixes a
 verifier's reward with the GenRM score by an environment's weights.
@@ -53,6 +60,8 @@ from typing import Any, Protocol, cast
 from rlvr.config import GenRMConfig, RewardWeights
 from rlvr.errors import UserError
 from rlvr.judge_prompts import (
+    EQUIVALENCE_KEY,
+    EQUIVALENCE_TEMPLATE,
     GENRM_MODES,
     PAIRWISE_TEMPLATE,
     POINTWISE_TEMPLATE,
@@ -61,6 +70,7 @@ from rlvr.judge_prompts import (
     check_template,
     fenced_response,
     has_content,
+    line_key,
     new_nonce,
     protected_lines,
     render_template,
@@ -68,12 +78,18 @@ from rlvr.judge_prompts import (
 from rlvr.protocols import Message
 from rlvr.scoring import completion_text
 from rlvr.text import strip_reasoning
+from rlvr.verdict import Verdict
 
 __all__ = [
+    "CASCADE_STATUSES",
+    "EQUIVALENCE_TEMPLATE",
     "GENRM_MODES",
     "PAIRWISE_TEMPLATE",
     "POINTWISE_TEMPLATE",
     "PREFILLS",
+    "CascadeResult",
+    "EquivalenceQuestion",
+    "EquivalenceScorer",
     "GenRMActor",
     "GenRMConfig",
     "GenRMResult",
@@ -81,19 +97,26 @@ __all__ = [
     "Judge",
     "JudgeGroup",
     "Judgement",
+    "OpenAIJudge",
     "PairJudgement",
     "PendingScores",
     "ScriptedJudge",
     "TransformersJudge",
+    "apply_cascade",
+    "ask_judge",
+    "cascade_questions",
     "check_template",
     "circular_pairs",
     "combine_reward",
+    "endpoint_api_key",
     "group_by_problem",
     "length_correlation",
     "pair_scores",
+    "parse_equivalence",
     "parse_pairwise",
     "parse_pointwise",
     "render_template",
+    "rescue_verdicts",
 ]
 
 SCORE_MIN, SCORE_MAX = 1, 5
@@ -362,10 +385,12 @@ class Judge(Protocol):
     A judge may also offer `context_tokens` (its context length), `count_tokens(text)` and
     `truncate(text, max_tokens) -> (text, was_cut)`, which size and cut responses in its own
     tokens (`TransformersJudge` does); without them the scorer counts 4 characters a token
-    and assumes a 4096-token context.
+    and assumes a 4096-token context. A reply may be None where the judge failed on that
+    conversation alone (an infrastructure fault, as when a request to an endpoint fails); a
+    judge that fails as a whole raises.
     """
 
-    def generate(self, conversations: Sequence[list[Message]]) -> list[str]: ...
+    def generate(self, conversations: Sequence[list[Message]]) -> Sequence[str | None]: ...
 
 
 class ScriptedJudge:
@@ -507,6 +532,200 @@ class TransformersJudge:
                 for index, text in zip(batch, texts, strict=True):
                     replies[index] = text
         return replies
+
+
+class OpenAIJudge:
+    """A judge behind an OpenAI-compatible chat-completions endpoint (vLLM, SGLang, llama.cpp's
+    server, `transformers serve`, a hosted API): the same prompts, prefill and parsing as a
+    local judge, sent as `requests_in_flight` concurrent requests.
+
+    Each request has a timeout and is retried with exponential backoff after a transport
+    error, a timeout, a 429 or a 5xx (the `openai` client's own retries); a request that still
+    fails gives a None reply, which the scorer counts as an infrastructure fault (score None,
+    never 0). A reply is cut at 16 characters per allowed token, however long the server's.
+
+    The prefill goes as a last assistant message: servers that continue it (vLLM with
+    `continue_final_message`, llama.cpp) answer with the rest of the verdict; those that start
+    a new turn answer with a whole one. Either parses, because the verdict is read from the
+    prefill and the reply together and the last complete object wins.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        max_new_tokens: int = 64,
+        temperature: float = 0.0,
+        requests_in_flight: int = 8,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        stop_at: str | None = None,
+        context_tokens: int | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> None:
+        from openai import OpenAI
+
+        self.base_url = base_url
+        self.model = model
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+        self.requests_in_flight = max(1, requests_in_flight)
+        self.stop_at = stop_at
+        self._context_tokens = context_tokens
+        self.extra_body = dict(extra_body or {})
+        self.last_error: str | None = None
+        # A local server needs no key, but the client insists on one.
+        self.client = OpenAI(
+            base_url=base_url, api_key=api_key or "none", timeout=timeout, max_retries=max_retries
+        )
+
+    @classmethod
+    def from_config(cls, config: GenRMConfig, *, api_key: str | None = None) -> OpenAIJudge:
+        """The judge of a `genrm:` section with a `base_url`; the key is read by the caller
+        (`endpoint_api_key`), so that a missing one fails before any actor starts."""
+        if config.base_url is None or not config.model:
+            raise UserError("an endpoint judge needs genrm.base_url and genrm.model")
+        return cls(
+            config.base_url,
+            config.model,
+            api_key=api_key,
+            max_new_tokens=config.max_new_tokens,
+            temperature=config.temperature,
+            requests_in_flight=config.batch_size,
+            timeout=config.request_timeout,
+            max_retries=config.max_retries,
+            stop_at="}" if config.prefill else None,
+        )
+
+    @property
+    def context_tokens(self) -> int:
+        """The served model's context where the server says it (vLLM's `max_model_len`),
+        else the scorer's default; asked once."""
+        if self._context_tokens is None:
+            self._context_tokens = DEFAULT_CONTEXT_TOKENS
+            try:
+                for model in self.client.models.list():
+                    length = getattr(model, "max_model_len", None)
+                    if model.id == self.model and isinstance(length, int) and length > 0:
+                        self._context_tokens = length
+            except Exception:  # only a size hint: the requests themselves report failures
+                pass
+        return self._context_tokens
+
+    def check_reachable(self) -> None:
+        """A UserError naming the endpoint when nobody answers there or it does not serve the
+        model, so that a wrong URL fails at start, not as a run of None scores."""
+        import openai
+
+        try:
+            models = list(self.client.models.list())
+        except openai.APIError as exc:
+            raise UserError(
+                f"genrm.base_url {self.base_url}: cannot list its models ({type(exc).__name__}: "
+                f"{exc}); is an OpenAI-compatible server running there?"
+            ) from None
+        served = [m.id for m in models]
+        if served and self.model not in served:
+            # a warning, not an error: some servers (transformers serve) list only the models
+            # in their cache, yet load one given by path on its first request
+            warnings.warn(
+                f"genrm.model {self.model!r} is not among the models {self.base_url} lists "
+                f"({', '.join(served[:10])}); its requests may fail",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+    def _ask(self, conversation: list[Message]) -> str | None:
+        import openai
+
+        prefill = conversation[-1]["content"] if conversation[-1]["role"] == "assistant" else ""
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model,
+                messages=cast(Any, conversation),
+                max_tokens=self.max_new_tokens,
+                temperature=self.temperature,
+                stop=[self.stop_at] if self.stop_at else None,
+                extra_body=self.extra_body or None,
+            )
+            choice = response.choices[0]
+            reply = choice.message.content or ""
+        except (openai.APIError, IndexError, AttributeError, TypeError) as exc:
+            # after the client's retries: the server, not the response judged, failed
+            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            return None
+        reply = reply[: self.max_new_tokens * MAX_CHARS_PER_TOKEN]
+        if self.stop_at and choice.finish_reason == "stop" and not reply.endswith(self.stop_at):
+            reply += self.stop_at  # the server drops the stop string; the verdict needs it
+        return reply.removeprefix(prefill) if prefill else reply
+
+    def generate(self, conversations: Sequence[list[Message]]) -> list[str | None]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if len(conversations) <= 1:
+            return [self._ask(c) for c in conversations]
+        workers = min(self.requests_in_flight, len(conversations))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rlvr-judge") as pool:
+            return list(pool.map(self._ask, conversations))
+
+
+def endpoint_api_key(config: GenRMConfig) -> str | None:
+    """The endpoint's API key, from the environment variable `api_key_env` names."""
+    if config.api_key_env is None:
+        return None
+    key = os.environ.get(config.api_key_env)
+    if not key:
+        raise UserError(
+            f"genrm.api_key_env names {config.api_key_env}, which is not set in this environment"
+        )
+    return key
+
+
+# -- asking a judge ---------------------------------------------------------------------------
+
+
+def ask_judge(
+    judge: Judge, conversations: Sequence[list[Message]], *, max_chars: int | None = None
+) -> tuple[list[str | None], str]:
+    """The judge's reply to each conversation, None where it failed, and the first failure's
+    message ("" when none failed).
+
+    All conversations go to the judge in one call; a call that fails is split in two and each
+    half asked again, down to single conversations, so one conversation the judge cannot take
+    costs only itself (about 2·log2(n) extra calls). A judge may also answer None for one
+    conversation it failed on alone (`OpenAIJudge`, whose requests fail one by one). A reply
+    is cut at `max_chars`, so that what parses it is bounded whatever the judge wrote.
+    """
+    replies: list[str | None] = [None] * len(conversations)
+    errors: list[str] = []
+
+    def ask(indices: list[int]) -> None:
+        try:
+            got = judge.generate([conversations[i] for i in indices])
+            if not isinstance(got, list) or len(got) != len(indices):
+                count = len(got) if isinstance(got, list) else type(got).__name__
+                raise RuntimeError(f"the judge wrote {count} replies to {len(indices)} calls")
+            if not all(reply is None or isinstance(reply, str) for reply in got):
+                raise RuntimeError("the judge wrote a reply that is not text")
+        except Exception as exc:  # any judge fault is counted, never raised
+            if len(indices) == 1:
+                errors.append(f"{type(exc).__name__}: {exc}")
+                return
+            middle = len(indices) // 2
+            ask(indices[:middle])
+            ask(indices[middle:])
+            return
+        for i, reply in zip(indices, got, strict=True):
+            if reply is None:
+                failure = getattr(judge, "last_error", None)
+                errors.append(str(failure or "the judge gave no reply"))
+            replies[i] = reply if reply is None or max_chars is None else reply[:max_chars]
+
+    if conversations:
+        ask(list(range(len(conversations))))
+    return replies, errors[0] if errors else ""
 
 
 # -- the scorer -------------------------------------------------------------------------------
@@ -678,37 +897,9 @@ class GenRMScorer:
     # -- asking the judge
 
     def _generate(self, conversations: Sequence[list[Message]]) -> tuple[list[str | None], str]:
-        """The judge's reply to each conversation, None where it failed, and the first
-        failure's message ("" when none failed).
-
-        All conversations go to the judge in one call; a call that fails is split in two and
-        each half asked again, down to single conversations, so one conversation the judge
-        cannot take costs only itself (about 2·log2(n) extra calls)."""
-        replies: list[str | None] = [None] * len(conversations)
-        errors: list[str] = []
-
-        def ask(indices: list[int]) -> None:
-            try:
-                got = self.judge.generate([conversations[i] for i in indices])
-                if not isinstance(got, list) or len(got) != len(indices):
-                    count = len(got) if isinstance(got, list) else type(got).__name__
-                    raise RuntimeError(f"the judge wrote {count} replies to {len(indices)} calls")
-                if not all(isinstance(reply, str) for reply in got):
-                    raise RuntimeError("the judge wrote a reply that is not text")
-            except Exception as exc:  # any judge fault is counted, never raised
-                if len(indices) == 1:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                    return
-                middle = len(indices) // 2
-                ask(indices[:middle])
-                ask(indices[middle:])
-                return
-            for i, reply in zip(indices, got, strict=True):
-                replies[i] = reply
-
-        if conversations:
-            ask(list(range(len(conversations))))
-        return replies, errors[0] if errors else ""
+        return ask_judge(
+            self.judge, conversations, max_chars=self.config.max_new_tokens * MAX_CHARS_PER_TOKEN
+        )
 
     # -- scores
 
@@ -897,6 +1088,285 @@ def _metrics(
     return metrics
 
 
+# -- cascade: the verifier first, the judge where it said wrong --------------------------------
+
+CASCADE_STATUSES = frozenset({"wrong", "unparseable"})
+"""The verifier statuses (`info["status"]`) the judge may overturn: the verifier read an
+answer and found it different, or could not read it as math. A 0 for any other reason is the
+verifier's refusal and stands: a hedged answer, an expression that restates the question, an
+empty box, no answer, an answer too large or too slow to read."""
+_LATEX_FORMATTING = re.compile(
+    r"\\(?:text\w*|math\w*|mbox|operatorname|boxed|displaystyle|left|right|quad|qquad)\b"
+)
+"""LaTeX commands that only format: their names are letters, but `\\text{—}` says nothing."""
+CASCADE_ANSWER_TOKENS = 128
+"""A final answer longer than this (or `max_response_tokens`) is not an answer the judge is
+asked about: it stays 0."""
+
+
+@dataclass(frozen=True)
+class EquivalenceQuestion:
+    """Is `answer` the same as `reference`, for this problem?"""
+
+    prompt: str | Sequence[Mapping[str, Any]]
+    reference: str
+    answer: str
+    env: str | None = None
+
+
+@dataclass
+class CascadeResult:
+    """Per question: True (equivalent in both orders), False, or None (the judge failed)."""
+
+    equivalent: list[bool | None]
+    metrics: dict[str, float]
+    judgements: list[Judgement] = field(default_factory=list)
+    error: str | None = None
+
+
+def parse_equivalence(text: str) -> bool | None:
+    """The cascade verdict in a judge's output: True, False, or None when there is none.
+
+    The last JSON object with an `equivalent` field of 1/0, true/false or yes/no wins; failing
+    that, the last `"equivalent": value` pair (JSON cut short). A reasoning section never
+    closed holds no verdict."""
+    answer = strip_reasoning(text)
+    if answer is None:
+        return None
+    for candidate in reversed(_json_objects(answer)):
+        if EQUIVALENCE_KEY in candidate:
+            return _truth(candidate[EQUIVALENCE_KEY])
+    matches = re.findall(
+        rf'"?\b{EQUIVALENCE_KEY}\b"?\s*[:=]\s*"?(true|false|yes|no|1|0)\b', answer, re.IGNORECASE
+    )
+    return _truth(matches[-1]) if matches else None
+
+
+def _truth(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(
+            value.strip().casefold()
+        )
+    return None
+
+
+class EquivalenceScorer:
+    """Cascade mode's judge: asks, in both orders, whether a final answer and the reference
+    are equivalent; True only when both orders say so (NeMo-Gym's math-with-judge).
+
+    The rules (docs/genrm.md, "Cascade"): an answer with nothing to judge, longer than the cap,
+    or writing the verdict's own field is not equivalent without a call; both answers are
+    fenced with per-call codes and their colliding lines quoted, the reference as the
+    candidate, so that neither position marks the reference; a reply with no readable verdict
+    is "not equivalent"; a failed call is None (infrastructure), never a silent 0.
+    """
+
+    def __init__(self, judge: Judge, config: GenRMConfig) -> None:
+        self.judge = judge
+        self.config = config
+        self.template = config.cascade_template or EQUIVALENCE_TEMPLATE
+        self.protected = protected_lines(self.template)
+        self.max_answer_tokens = config.max_response_tokens or CASCADE_ANSWER_TOKENS
+
+    def _count_tokens(self, text: str) -> int:
+        count = getattr(self.judge, "count_tokens", None)
+        if callable(count):
+            try:
+                return int(count(text[: self.max_answer_tokens * MAX_CHARS_PER_TOKEN + 1]))
+            except Exception:  # a judge's helper is not trusted to count
+                pass
+        return len(text) // CHARS_PER_TOKEN + 1
+
+    def refusal(self, answer: str) -> str | None:
+        """Why `answer` is not put to the judge at all, or None."""
+        if not has_content(_LATEX_FORMATTING.sub("", answer[: MAX_CHARS_PER_TOKEN * 1024])):
+            return "content_free"
+        if len(answer) > self.max_answer_tokens * MAX_CHARS_PER_TOKEN or (
+            self._count_tokens(answer) > self.max_answer_tokens
+        ):
+            return "too_long"
+        if EQUIVALENCE_KEY in line_key(answer).replace(" ", ""):
+            return "forged_verdict"
+        return None
+
+    def judge_answers(self, questions: Sequence[EquivalenceQuestion]) -> CascadeResult:
+        started = time.perf_counter()
+        refusals = [self.refusal(q.answer) for q in questions]
+        calls: list[_Call] = []
+        for index, (question, refused) in enumerate(zip(questions, refusals, strict=True)):
+            if refused is not None:
+                continue
+            task = prompt_text(question.prompt)
+            for first, second in (
+                (question.reference, question.answer),
+                (question.answer, question.reference),
+            ):
+                nonce = new_nonce()
+                values = {
+                    "prompt": task,
+                    "answer_1": fenced_response(first, "ANSWER 1", nonce, self.protected),
+                    "answer_2": fenced_response(second, "ANSWER 2", nonce, self.protected),
+                }
+                conversation: list[Message] = [
+                    {"role": "user", "content": render_template(self.template, values)}
+                ]
+                prefill = PREFILLS["cascade"] if self.config.prefill else ""
+                if prefill:
+                    conversation.append({"role": "assistant", "content": prefill})
+                calls.append(
+                    _Call(
+                        index,
+                        (0, 1) if first is question.reference else (1, 0),
+                        conversation,
+                        prefill,
+                    )
+                )
+        replies, first_error = ask_judge(
+            self.judge,
+            [c.conversation for c in calls],
+            max_chars=self.config.max_new_tokens * MAX_CHARS_PER_TOKEN,
+        )
+        said: list[list[bool | None]] = [[] for _ in questions]
+        failed = [0] * len(questions)
+        judgements = []
+        for call, reply in zip(calls, replies, strict=True):
+            if reply is None:
+                failed[call.group] += 1
+                judgements.append(Judgement(call.group, call.positions, "", False, failed=True))
+                continue
+            output = call.prefill + reply
+            verdict = parse_equivalence(output)
+            said[call.group].append(verdict)
+            judgements.append(Judgement(call.group, call.positions, output, verdict is not None))
+        equivalent: list[bool | None] = []
+        for refused, verdicts, fails in zip(refusals, said, failed, strict=True):
+            if refused is not None or False in verdicts:
+                equivalent.append(False)  # one order said different: no need of the other
+            elif fails:
+                equivalent.append(None)
+            else:  # both orders answered; an unreadable verdict is not a yes
+                equivalent.append(verdicts == [True, True])
+        metrics = {
+            "genrm/cascade_asked": float(sum(r is None for r in refusals)),
+            "genrm/cascade_rescued": float(sum(e is True for e in equivalent)),
+            "genrm/cascade_failed": float(sum(e is None for e in equivalent)),
+            "genrm/cascade_refused": float(sum(r is not None for r in refusals)),
+            "genrm/cascade_unparseable": float(
+                sum(v is None for verdicts in said for v in verdicts)
+            ),
+            "genrm/cascade_order_disagreement": float(sum(True in v and False in v for v in said)),
+            "genrm/judgements": float(len(calls)),
+            "genrm/failed_calls": float(sum(failed)),
+            "genrm/seconds": time.perf_counter() - started,
+        }
+        error = None
+        if first_error:
+            error = (
+                f"the GenRM judge failed on {sum(failed)} of {len(calls)} cascade calls: "
+                f"{first_error}"
+            )
+            warnings.warn(error, RuntimeWarning, stacklevel=2)
+        return CascadeResult(equivalent, metrics, judgements, error=error)
+
+
+def cascade_questions(
+    prompts: Sequence[Any],
+    problems: Sequence[Mapping[str, Any]],
+    completions: Sequence[Any],
+    verdicts: Sequence[Verdict | None],
+    reference_field: str | None,
+) -> tuple[list[int], list[EquivalenceQuestion]]:
+    """The items the judge is asked about, and the questions: where the verifier said wrong
+    (reward 0, not None, a status in `CASCADE_STATUSES`) on a problem with a reference. The
+    answer asked about is the one the verifier extracted, else the text after the reasoning."""
+    indices: list[int] = []
+    questions: list[EquivalenceQuestion] = []
+    if reference_field is None:
+        return indices, questions
+    for i, (problem, verdict) in enumerate(zip(problems, verdicts, strict=True)):
+        if verdict is None or verdict.reward is None or verdict.reward != 0:
+            continue
+        if verdict.info.get("status") not in CASCADE_STATUSES:
+            continue
+        reference = problem.get(reference_field)
+        if reference is None or not str(reference).strip():
+            continue
+        extracted = verdict.info.get("extracted")
+        answer = extracted if isinstance(extracted, str) else response_text(completions[i])
+        indices.append(i)
+        questions.append(
+            EquivalenceQuestion(prompts[i], str(reference), answer, env=problem.get("env"))
+        )
+    return indices, questions
+
+
+def apply_cascade(
+    verdicts: Sequence[Verdict | None], indices: Sequence[int], result: CascadeResult
+) -> list[Verdict | None]:
+    """The verdicts with the judge's decisions applied: 1 where it found the answer equivalent
+    in both orders, None where it failed (the reward is unknown, not 0), else the verifier's
+    0; `info["judge"]` says which."""
+    out = list(verdicts)
+    for i, equivalent in zip(indices, result.equivalent, strict=True):
+        verdict = verdicts[i]
+        assert verdict is not None
+        if equivalent is None:
+            out[i] = Verdict.error(
+                result.error or "the GenRM judge failed", **{**verdict.info, "judge": "failed"}
+            )
+        else:
+            out[i] = Verdict(
+                1.0 if equivalent else 0.0,
+                {**verdict.info, "judge": "equivalent" if equivalent else "different"},
+            )
+    return out
+
+
+def cascade_metrics(
+    result: CascadeResult, questions: Sequence[EquivalenceQuestion]
+) -> dict[str, float]:
+    """The result's metrics, and per environment how many were asked and rescued."""
+    metrics = dict(result.metrics)
+    by_env: dict[str, list[bool | None]] = defaultdict(list)
+    for question, equivalent in zip(questions, result.equivalent, strict=True):
+        if question.env is not None:
+            by_env[str(question.env)].append(equivalent)
+    for env, values in by_env.items():
+        metrics[f"env/{env}/cascade_asked"] = float(len(values))
+        metrics[f"env/{env}/cascade_rescued"] = float(sum(v is True for v in values))
+    return metrics
+
+
+def rescue_verdicts(
+    judge_answers: Callable[[Sequence[EquivalenceQuestion]], CascadeResult],
+    prompts: Sequence[Any],
+    problems: Sequence[Mapping[str, Any]],
+    completions: Sequence[Any],
+    verdicts: Sequence[Verdict | None],
+    *,
+    reference_field: str | None,
+    log_metric: Callable[[str, float], None] | None = None,
+) -> list[Verdict | None]:
+    """Cascade mode over a batch: the verdicts with the judge (`judge_answers`, e.g.
+    `EquivalenceScorer.judge_answers`) consulted where the verifier said wrong
+    (`cascade_questions`, `apply_cascade`); how many it was asked and rescued go to
+    `log_metric`, every step, 0 included."""
+    indices, questions = cascade_questions(
+        prompts, problems, completions, verdicts, reference_field
+    )
+    result = judge_answers(questions) if questions else CascadeResult([], {})
+    if callable(log_metric):
+        metrics = {"genrm/cascade_asked": 0.0, "genrm/cascade_rescued": 0.0}
+        metrics.update(cascade_metrics(result, questions))
+        for name, value in metrics.items():
+            log_metric(name, value)
+    return apply_cascade(verdicts, indices, result)
+
+
 # -- the Ray actor ----------------------------------------------------------------------------
 
 
@@ -904,18 +1374,30 @@ class _GenRMWorker:
     """The body of the Ray actor: builds the judge where the actor runs (its GPU, if any)."""
 
     def __init__(self, config: GenRMConfig, judge_factory: Callable[[], Judge]) -> None:
-        import torch
+        if config.base_url is None:
+            import torch
 
-        if not torch.cuda.is_available():
-            # Ray pins a CPU actor to one thread; the trainer waits for these scores anyway.
-            torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
-        self.scorer = GenRMScorer(judge_factory(), config)
+            if not torch.cuda.is_available():
+                # Ray pins a CPU actor to one thread; the trainer waits for these scores anyway.
+                torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+        judge = judge_factory()
+        self.scorer: GenRMScorer | None = None
+        self.cascade: EquivalenceScorer | None = None
+        if config.mode == "cascade":
+            self.cascade = EquivalenceScorer(judge, config)
+        else:
+            self.scorer = GenRMScorer(judge, config)
 
     def ready(self) -> bool:
         return True
 
     def score_groups(self, groups: Sequence[JudgeGroup]) -> GenRMResult:
+        assert self.scorer is not None, "a cascade judge scores no groups"
         return self.scorer.score_groups(groups)
+
+    def judge_answers(self, questions: Sequence[EquivalenceQuestion]) -> CascadeResult:
+        assert self.cascade is not None, "only a cascade judge compares answers"
+        return self.cascade.judge_answers(questions)
 
 
 class PendingScores:
@@ -957,14 +1439,23 @@ class GenRMActor:
 
         import ray
 
-        if config.mode not in ("pointwise", "pairwise"):
+        if config.mode not in ("pointwise", "pairwise", "cascade"):
             raise UserError(
-                f"genrm.mode must be pointwise or pairwise for a judge, got {config.mode!r}"
+                "genrm.mode must be pointwise, pairwise or cascade for a judge, got "
+                f"{config.mode!r}"
             )
         cap = config.max_response_tokens
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
             raise UserError(f"genrm.max_response_tokens must be at least 1, got {cap!r}")
-        if judge_factory is None:
+        self.cascade = config.mode == "cascade"
+        if judge_factory is None and config.base_url is not None:
+            endpoint = OpenAIJudge.from_config(config, api_key=endpoint_api_key(config))
+            endpoint.check_reachable()  # a wrong URL fails here, in the driver
+            judge_factory = functools.partial(
+                OpenAIJudge.from_config, config, api_key=endpoint_api_key(config)
+            )
+            num_gpus = 0.0 if num_gpus is None else num_gpus  # the model runs elsewhere
+        elif judge_factory is None:
             from rlvr.models import resolve_model
 
             model_path = resolve_model(config.model)
@@ -984,6 +1475,38 @@ class GenRMActor:
 
     def submit(self, groups: Sequence[JudgeGroup]) -> PendingScores:
         return PendingScores(self.actor.score_groups.remote(list(groups)), groups)
+
+    def rescue(
+        self,
+        prompts: Sequence[Any],
+        problems: Sequence[Mapping[str, Any]],
+        completions: Sequence[Any],
+        verdicts: Sequence[Verdict | None],
+        *,
+        reference_field: str | None,
+        log_metric: Callable[[str, float], None] | None = None,
+    ) -> list[Verdict | None]:
+        """Cascade mode: `rescue_verdicts` with the judge in the actor. A lost actor makes
+        every consulted item None, never a silent 0."""
+        import ray
+
+        def judge_answers(questions: Sequence[EquivalenceQuestion]) -> CascadeResult:
+            try:
+                result: CascadeResult = ray.get(self.actor.judge_answers.remote(list(questions)))
+            except ray.exceptions.RayError as exc:
+                message = f"the GenRM actor failed: {exc}"
+                return CascadeResult([None] * len(questions), {}, error=message)
+            return result
+
+        return rescue_verdicts(
+            judge_answers,
+            prompts,
+            problems,
+            completions,
+            verdicts,
+            reference_field=reference_field,
+            log_metric=log_metric,
+        )
 
     def score_groups(self, groups: Sequence[JudgeGroup]) -> GenRMResult:
         return self.submit(groups).result()

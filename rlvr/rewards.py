@@ -190,8 +190,18 @@ class ProblemRewards:
         problems = [self.problems[pid] for pid in problem_id]
         lengths = [len(ids) for ids in kwargs.get("completion_ids") or [[]] * len(completions)]
         log_metric = kwargs.get("log_metric")
-        judging = self._submit_to_genrm(prompts, completions, problem_id) if self.genrm else None
+        scoring = self.genrm is not None and not self.genrm.cascade
+        judging = self._submit_to_genrm(prompts, completions, problem_id) if scoring else None
         verdicts = self._verify(problems, texts)
+        if self.genrm is not None and self.genrm.cascade:  # the judge only where it said wrong
+            verdicts = self.genrm.rescue(
+                prompts,
+                problems,
+                completions,
+                verdicts,
+                reference_field=self.reference_field,
+                log_metric=log_metric if callable(log_metric) else None,
+            )
         # TRL's rollout loop hands over each rollout's episode (multi-turn runs): a tool call
         # that met an infrastructure fault voids the verdict, which is then counted as an
         # error like any verifier fault, never a 0 the policy is blamed for.
