@@ -184,7 +184,8 @@ def published(path: Path, responses: Path, python: str, folder: Path) -> list[st
     rows, unimplemented, random_kwargs = published_cases(path, responses)
     lines = [
         f"{len(rows)} instructions of {path.name} answered by {responses.name}; "
-        f"{len(unimplemented)} more use IFBench's own ids, which rlvr does not implement; "
+        f"{len(unimplemented)} more use IFBench's own ids, which IFEval's reference does not "
+        "know (benchmarks/ifbench_vs_reference.py compares them with IFBench's); "
         f"{len(random_kwargs)} have kwargs that IFEval's reference replaces by a random value "
         f"(not compared: {'; '.join(random_kwargs) or 'none'}).",
         "",

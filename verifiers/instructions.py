@@ -1,4 +1,6 @@
-"""The instruction-following constraints, one table: IFEval's 25 and rlvr's own.
+"""The instruction-following constraints, one table: IFEval's 25 and rlvr's own (generated
+for training, `INSTRUCTIONS`), and IFBench's own (scored, never generated,
+`IFBENCH_INSTRUCTIONS`, checks in `rlvr.verifiers.ifbench`).
 
 Each `Instruction` has an id, a schema for its kwargs (`Arg`), the sentence that asks for it
 in a prompt (`describe`), a pure check of a response (`check`, returning whether it was
