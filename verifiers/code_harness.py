@@ -1249,6 +1249,10 @@ class Proxy:
         raise self.checker.failure(status if status in FAILURES else "crash", detail)
 
 
+MAX_SCANNED = 1000
+"""Largest set or dict whose members `Checker.contains` compares one by one."""
+
+
 class Checker:
     """Runs the problem's test statements one by one and reports each outcome.
 
@@ -1320,9 +1324,14 @@ class Checker:
 
     def contains(self, item: Any, container: Any) -> bool:
         """`item in container` in a test statement, with the members of a list, tuple, set,
-        frozenset or dict keys compared as `equal` does."""
+        frozenset or dict keys compared as `equal` does. A set or dict over `MAX_SCANNED`
+        members keeps Python's answer: scanning it on every test would turn a loop of lookups
+        quadratic, and time a correct answer out."""
         found = item in container
-        plain = type(container) in (list, tuple, set, frozenset, dict)
+        kind = type(container)
+        plain = kind in (list, tuple) or (
+            kind in (set, frozenset, dict) and len(container) <= MAX_SCANNED
+        )
         if found and plain and not any(typed_equal(member, item) for member in container):
             self.failure("wrong", _only_loosely(item, container, "found in"))
             return False
