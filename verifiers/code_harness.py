@@ -54,7 +54,9 @@ DETAIL_CHARS = 2000
 """Longest error text (traceback, compiler message) sent back per item."""
 TRACEBACK_FRAMES = 12
 MEMORY_MARKERS = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
-TAGS = frozenset({"$tuple", "$set", "$frozenset", "$dict", "$bytes", "$float", "$complex"})
+TAGS = frozenset(
+    {"$tuple", "$set", "$frozenset", "$dict", "$bytes", "$float", "$complex", "$iterator"}
+)
 FAILURES = frozenset({"wrong", "timeout", "crash", "memory"})
 """How a call of the candidate can fail. There is no status for a pass: a pass is only ever
 the judge's own comparison of a value it decoded with the expected one."""
@@ -71,7 +73,8 @@ MAX_WORKER_STARTS = 8
 # apart); what JSON cannot say is an object with a single "$" key: {"$tuple": [...]},
 # {"$set": [...]}, {"$frozenset": [...]}, {"$dict": [[key, value], ...]} (keys that are not
 # strings, or start with "$"), {"$bytes": "hex"}, {"$float": "nan" | "inf" | "-inf"},
-# {"$complex": [re, im]}. Problem records write expected values the same way.
+# {"$complex": [re, im]}, {"$iterator": [...]} (a generator, `map`, `zip`...: what it yields,
+# as an iterator again). Problem records write expected values the same way.
 
 
 class Unencodable(ValueError):
@@ -119,7 +122,25 @@ def encode(value: Any, depth: int = 0) -> Any:
     for base, content in PLAIN_CONTENT:
         if isinstance(value, base):
             return encode(content(value), depth + 1)
+    if hasattr(kind, "__next__") and hasattr(kind, "__iter__"):
+        return {"$iterator": [encode(item, depth + 1) for item in _drained(value)]}
     raise Unencodable(f"a value of type {kind.__name__!s:.60}")
+
+
+MAX_ITERATED = 1_000_000
+"""Most items an iterator may yield to cross the boundary."""
+
+
+def _drained(iterator: Any) -> list[Any]:
+    """What an iterator yields (a generator, `map`, `filter`, `zip`), so that a test may take
+    `list(f(x))` of a function that returns one, as in Python. One that never ends runs into
+    the call's time limit, as `list()` of it would."""
+    items: list[Any] = []
+    for item in iterator:
+        if len(items) >= MAX_ITERATED:
+            raise Unencodable(f"an iterator of more than {MAX_ITERATED} items")
+        items.append(item)
+    return items
 
 
 PLAIN_CONTENT: tuple[tuple[type, Any], ...] = (
@@ -173,6 +194,8 @@ def decode(data: Any, depth: int = 0) -> Any:
             return set(spread(items))
         if tag == "$frozenset":
             return frozenset(spread(items))
+        if tag == "$iterator":  # an iterator again: equal to no list, as in Python
+            return iter(items)
         if tag == "$complex":
             real, imag = items
             if type(real) not in (int, float) or type(imag) not in (int, float):

@@ -562,12 +562,37 @@ ONE = {"entry_point": "f", "tests": [{"input": [], "output": 1}]}
             "def f(x):\n    return P(x, x + 1)",
         ),
         (ONE, "import enum\nclass E(enum.IntEnum):\n    A = 1\ndef f():\n    return E.A"),
+        (
+            {
+                "entry_point": "f",
+                "test": "def check(candidate):\n    for x in [1, 2]:\n"
+                "        assert list(candidate(x)) == [2 * x]\n",
+            },
+            "def f(x):\n    yield 2 * x",
+        ),
+        (
+            {
+                "entry_point": "f",
+                "test": "def check(candidate):\n    for x in [3]:\n"
+                "        assert sorted(candidate(x)) == [x, 2 * x]\n",
+            },
+            "def f(x):\n    return map(lambda k: k * x, [2, 1])",
+        ),
     ],
 )
 def test_a_subclass_of_a_plain_type_crosses_as_the_value_it_holds(
     problem: dict[str, Any], code: str
 ) -> None:
     assert VERIFIER.verify(problem, fenced(code)).reward == 1.0
+
+
+def test_an_iterator_is_equal_to_no_list_and_an_endless_one_fails() -> None:
+    """A generator crosses as what it yields, as an iterator again: `list(f(x))` of it works in
+    test code, and a test comparing it with a list fails, as in Python."""
+    for problem in (DOUBLE_IO, DOUBLE_LITERAL):
+        zero(VERIFIER.verify(problem, fenced("def f(x):\n    yield 2 * x")))
+    endless = "import itertools\ndef f(x):\n    return itertools.count(2 * x, 0)"
+    zero(VERIFIER.verify(DOUBLE_CHECK, fenced(endless)))
 
 
 def test_a_subclass_crosses_as_its_value_never_as_what_it_claims() -> None:
