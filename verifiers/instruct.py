@@ -198,6 +198,16 @@ class InstructionVerifier:
                 "Four words are enough.",
                 1.0,
             ),
+            # IFBench's published layout: float counts, every kwarg, null where unused
+            (
+                {
+                    "key": 5,
+                    "instruction_id_list": ["count:numbers"],
+                    "kwargs": [{"N": 2.0, "word": None}],
+                },
+                "Pay 3.5 or 1,000 now.",
+                1.0,
+            ),
             (lowercase, essay, 1.0),
             (lowercase, essay.capitalize(), 0.5),
             (negative, essay, 1.0),
