@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rlvr.environments.instruct import InstructionEnvironment
 from rlvr.errors import RecordError
@@ -456,3 +458,25 @@ def test_a_list_marker_inside_words_does_not_count_under_the_gate() -> None:
     dash = row("format:list", {"sep": "-"})
     assert VERIFIER.verify(dash, hyphens).reward == 1.0  # IFBench counts any `-`
     assert VERIFIER.verify({**dash, "min_content": True}, hyphens).reward == 0.0
+
+
+IFBENCH_ROW = {
+    "key": 9,
+    "prompt": "Write.",
+    "instruction_id_list": sorted(CASES),
+    "kwargs": [CASES[i][0] for i in sorted(CASES)],
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(max_size=300)
+    | st.lists(
+        st.sampled_from(list("\"'*-()[]{}.,!?;:\n\t 1aZé日😀\u200b\u0301‽<>/|")), max_size=200
+    ).map("".join)
+)
+def test_any_string_gets_a_reward_never_an_error(completion: str) -> None:
+    for extra in ({"mode": "strict"}, {"mode": "loose"}, {"min_content": True}):
+        verdict = VERIFIER.verify({**IFBENCH_ROW, **extra}, completion)
+        assert verdict.reward is not None, verdict.info
+        assert 0.0 <= verdict.reward <= 1.0
