@@ -964,7 +964,12 @@ class _Parser:
         return Matrix(tuple(tuple(r) for r in rows))
 
 
-MAX_BIG_OPERATOR_TERMS = 1000
+MAX_BIG_OPERATOR_TERMS = 2025
+"""The most terms a `\\sum`/`\\prod` of a polynomial may have and still be computed (a year's
+worth: competition problems sum to the year), within MAX_BIG_OPERATOR_WORK coefficient steps;
+of a quotient, whose denominators pile up, MAX_BIG_OPERATOR_QUOTIENTS."""
+MAX_BIG_OPERATOR_QUOTIENTS = 200
+MAX_BIG_OPERATOR_WORK = 20_000
 
 
 def _renamed(summand: Any, index: sympy.Symbol, canonical: sympy.Symbol) -> Any:
@@ -980,9 +985,9 @@ def _renamed(summand: Any, index: sympy.Symbol, canonical: sympy.Symbol) -> Any:
 
 def _evaluated(name: str, summand: Any, index: sympy.Symbol, lower: Any, upper: Any) -> Any:
     """The value of a sum or product over a short range of integers of a rational function of
-    the index (`k^2`, `\\frac{1}{k(k+1)}`); None for any other (kept as a form: `2^k` could
-    hide a tower). AnswerTooLarge past MAX_DIGITS, estimated from the largest term before
-    anything is computed, and checked after each step."""
+    the index (`k^2`, `\\frac{1}{k(k+1)}`); None for any other, or one that would take long
+    (kept as a form: `2^k` could hide a tower). AnswerTooLarge past MAX_DIGITS, estimated from
+    the largest term before anything is computed, and checked after each step."""
     if not (isinstance(lower, sympy.Integer) and isinstance(upper, sympy.Integer)):
         return None
     count = int(upper) - int(lower) + 1
@@ -993,6 +998,10 @@ def _evaluated(name: str, summand: Any, index: sympy.Symbol, lower: Any, upper: 
     numerator, denominator = (
         sympy.Poly(part, index) for part in sympy.fraction(sympy.together(summand))
     )
+    degrees = numerator.degree() + denominator.degree() + 1
+    quotient = denominator.degree() > 0
+    if count * degrees > MAX_BIG_OPERATOR_WORK or (quotient and count > MAX_BIG_OPERATOR_QUOTIENTS):
+        return None
     largest = math.log10(max(abs(int(lower)), abs(int(upper)), 2))
     digits = 0.0
     for part in (numerator, denominator):

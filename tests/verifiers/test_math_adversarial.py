@@ -235,10 +235,11 @@ def test_new_notation_pays_nothing_else(gold: str, completion: str, mode: str) -
         "\\sum_{k=1}^{1000} \\frac{1}{k^{1000} + 7}",
     ],
 )
-def test_big_operators_are_refused_before_they_are_built(answer: str) -> None:
+def test_big_operators_are_refused_or_kept_as_forms_before_they_are_built(answer: str) -> None:
     started = time.monotonic()
     verdict = score("1", boxed(answer))
-    assert (verdict.reward, verdict.info["status"]) == (0, "too_large"), verdict.info
+    assert verdict.reward == 0
+    assert verdict.info["status"] in ("too_large", "wrong"), verdict.info
     assert time.monotonic() - started < 5
 
 
