@@ -479,8 +479,11 @@ class _Candidate:
         name, args, kwargs = request.get("call"), request.get("args"), request.get("kwargs")
         if not (isinstance(name, str) and isinstance(args, list) and isinstance(kwargs, dict)):
             return {"error": {"status": "crash", "detail": "malformed call"}}
-        reply = self._call(name, args, kwargs)
+        mutable = request.get("mutable") is True
+        reply = self._call(name, args, kwargs, mutable)
         if "ok" in reply:
+            if mutable and isinstance(reply.get("after"), list):  # the checker decodes both
+                return {"ok": reply["ok"], "after": reply["after"]}
             return {"ok": reply["ok"]}
         status, detail, raised = _failure(reply)
         error = {"status": status, "detail": detail or "", "raised": raised}
@@ -503,7 +506,9 @@ class _Candidate:
             detail = f"raised {raised}: {detail or ''}"
         return status, detail
 
-    def _call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _call(
+        self, name: str, args: list[Any], kwargs: dict[str, Any], mutable: bool = False
+    ) -> dict[str, Any]:
         verifier = self.run.verifier
         if self.fatal is None and self.process is None:
             if self.restarts >= MAX_RESTARTS:
@@ -519,7 +524,9 @@ class _Candidate:
             return {"error": {"status": self.fatal.status, "detail": self.fatal.detail}}
         process = self.process
         assert process is not None
-        request = {"call": name, "args": args, "kwargs": kwargs}
+        request: dict[str, Any] = {"call": name, "args": args, "kwargs": kwargs}
+        if mutable:
+            request["mutable"] = True
         if self.queued and self.queued[0] == request:
             self.queued.popleft()  # sent ahead by `send_ahead`
         else:

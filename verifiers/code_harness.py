@@ -972,9 +972,10 @@ class Worker:
 
     @staticmethod
     def request_line(request: dict[str, Any]) -> bytes:
-        return dumps(
-            {"call": request["call"], "args": request["args"], "kwargs": request["kwargs"]}
-        )
+        call = {"call": request["call"], "args": request["args"], "kwargs": request["kwargs"]}
+        if request.get("mutable") is True:
+            call["mutable"] = True
+        return dumps(call)
 
     def call(self, request: dict[str, Any]) -> bytes:
         """The reply line for one call: {"ok": value} or {"error": {status, detail}}."""
@@ -991,7 +992,10 @@ class Worker:
             return failure_line(failure["status"], failure["detail"])
         try:
             if "ok" in message:
-                return dumps({"ok": message["ok"]})
+                reply = {"ok": message["ok"]}
+                if request.get("mutable") is True and type(message.get("after")) is list:
+                    reply["after"] = message["after"]  # the arguments as the call left them
+                return dumps(reply)
         except (ValueError, TypeError, RecursionError, MemoryError):
             return failure_line("wrong", "returned a value that cannot be compared")
         if "raised" in message:
@@ -1127,7 +1131,10 @@ def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
                 channel.send(report)
             continue
         try:
-            line = dumps({"ok": encode(result)})
+            reply = {"ok": encode(result)}
+            if request.get("mutable") is True:  # a test may look at what the call changed
+                reply["after"] = [encode(arg) for arg in [*args, *kwargs.values()]]
+            line = dumps(reply)
         except (Unencodable, ValueError, RecursionError, MemoryError) as exc:
             detail = (
                 f"{exc}, which cannot be compared" if isinstance(exc, Unencodable) else str(exc)
@@ -1228,12 +1235,15 @@ class Proxy:
         self.__name__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        passed = [*args, *kwargs.values()]
         try:
-            request = {
+            request: dict[str, Any] = {
                 "call": self.name,
                 "args": [encode(arg) for arg in args],
                 "kwargs": {key: encode(arg) for key, arg in kwargs.items()},
             }
+            if any(type(arg) in MUTABLE for arg in passed):
+                request["mutable"] = True
         except TooDeep as exc:
             raise self.checker.failure("wrong", f"the test passes {exc} to {self.name}()") from None
         except Unencodable as exc:
@@ -1250,6 +1260,8 @@ class Proxy:
             except Exception as exc:  # whatever the value does to the decoder is its fault
                 raise self.checker.failure("wrong", f"returned a malformed value ({exc})") from None
             self.checker.returned(value)
+            if type(reply.get("after")) is list and len(reply["after"]) == len(passed):
+                self.mutate(passed, reply["after"])
             return value
         error = reply.get("error")
         error = error if type(error) is dict else {}
@@ -1271,9 +1283,33 @@ class Proxy:
             detail = f"raised {raised}: {detail}"
         raise self.checker.failure(status if status in FAILURES else "crash", detail)
 
+    def mutate(self, passed: list[Any], after: list[Any]) -> None:
+        """Give the test's own lists, dicts and sets the contents the call left in its copies:
+        the arguments crossed as values, so a change in place is sent back as one. Like a
+        return value, it is only what the candidate claims, decoded here into plain values."""
+        for original, changed in zip(passed, after, strict=True):
+            if type(original) not in MUTABLE:
+                continue
+            try:
+                value = decode(changed)
+            except Exception as exc:  # whatever the value does to the decoder is its fault
+                raise self.checker.failure("wrong", f"changed an argument into ({exc})") from None
+            if type(value) is not type(original):
+                continue  # the same type or nothing: a list left a list, as in place
+            if type(original) is list:
+                original[:] = value
+            else:
+                original.clear()
+                original.update(value)
+            self.checker.returned(original)
+
 
 MAX_SCANNED = 1000
 """Largest set or dict whose members `Checker.contains` compares one by one."""
+
+
+MUTABLE = (list, dict, set)
+"""Argument types a call may change in place: a test of an in-place sort looks at its list."""
 
 
 class Checker:

@@ -789,3 +789,33 @@ def test_a_compiler_bomb_is_the_programs_0_not_an_error(verifier: CodeVerifier) 
     verdict = verifier.verify(problem, fenced(SLOW_TO_COMPILE).replace("python", "cpp"))
     zero(verdict)
     assert verdict.info["status"] in ("compile_error", "timeout")
+
+
+IN_PLACE = {
+    "entry_point": "f",
+    "test": textwrap.dedent(
+        """
+        def check(candidate):
+            for xs in ([3, 1, 2], [2, 1]):
+                a = list(xs)
+                candidate(a)
+                assert a == sorted(xs)
+            d = {"a": 1}
+            candidate(d)
+            assert d == {"a": 1, "seen": True}
+        """
+    ),
+}
+
+
+def test_a_change_in_place_reaches_the_test_code_as_a_value() -> None:
+    """Arguments cross as copies; what the call left in them comes back, decoded like a return
+    value, into the test's own list or dict: a correct in-place sort passes, a function that
+    changes nothing, or only rebinds its parameter, does not."""
+    right = (
+        "def f(a):\n    if type(a) is dict:\n        a['seen'] = True\n    else:\n"
+        + "        a.sort()"
+    )
+    assert VERIFIER.verify(IN_PLACE, fenced(right)).reward == 1.0
+    for wrong in ("pass", "a = sorted(a)", "return sorted(a)"):
+        zero(VERIFIER.verify(IN_PLACE, fenced(f"def f(a):\n    {wrong}")))
