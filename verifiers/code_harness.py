@@ -1260,8 +1260,9 @@ class Proxy:
             except Exception as exc:  # whatever the value does to the decoder is its fault
                 raise self.checker.failure("wrong", f"returned a malformed value ({exc})") from None
             self.checker.returned(value)
-            if type(reply.get("after")) is list and len(reply["after"]) == len(passed):
-                self.mutate(passed, reply["after"])
+            after = reply.get("after")
+            if value is None and type(after) is list and len(after) == len(passed):
+                self.mutate(passed, after)
             return value
         error = reply.get("error")
         error = error if type(error) is dict else {}
@@ -1286,7 +1287,13 @@ class Proxy:
     def mutate(self, passed: list[Any], after: list[Any]) -> None:
         """Give the test's own lists, dicts and sets the contents the call left in its copies:
         the arguments crossed as values, so a change in place is sent back as one. Like a
-        return value, it is only what the candidate claims, decoded here into plain values."""
+        return value, it is only what the candidate claims, decoded here into plain values.
+
+        Only for a call that returned None, as procedures that work in place do (`list.sort`):
+        the test then reads its argument, the call's only output. A call that returns a value
+        leaves the test's objects as they were, so that it cannot rewrite what the test compares
+        its value with (`assert f(xs) == sorted(xs)` passes for `xs[:] = [0]; return [0]` in
+        a harness that shares objects with the candidate)."""
         for original, changed in zip(passed, after, strict=True):
             if type(original) not in MUTABLE:
                 continue

@@ -819,3 +819,15 @@ def test_a_change_in_place_reaches_the_test_code_as_a_value() -> None:
     assert VERIFIER.verify(IN_PLACE, fenced(right)).reward == 1.0
     for wrong in ("pass", "a = sorted(a)", "return sorted(a)"):
         zero(VERIFIER.verify(IN_PLACE, fenced(f"def f(a):\n    {wrong}")))
+
+
+def test_a_call_that_returns_a_value_cannot_rewrite_what_the_test_compares_it_with() -> None:
+    """Changes in place come back only from a call that returned None: otherwise a candidate
+    could set the test's list to its own answer, and `f(xs) == sorted(xs)` would hold."""
+    problem = {
+        "entry_point": "f",
+        "test": "def check(candidate):\n    for xs in ([3, 1, 2], [5, 4]):\n"
+        "        assert candidate(xs) == sorted(xs)\n",
+    }
+    zero(VERIFIER.verify(problem, fenced("def f(a):\n    a[:] = [0]\n    return [0]")))
+    assert VERIFIER.verify(problem, fenced("def f(a):\n    return sorted(a)")).reward == 1.0
