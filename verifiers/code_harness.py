@@ -1132,8 +1132,8 @@ def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
             continue
         try:
             reply = {"ok": encode(result)}
-            if request.get("mutable") is True:  # a test may look at what the call changed
-                reply["after"] = [encode(arg) for arg in [*args, *kwargs.values()]]
+            if request.get("mutable") is True and result is None:
+                reply["after"] = changed(request, [*args, *kwargs.values()])
             line = dumps(reply)
         except (Unencodable, ValueError, RecursionError, MemoryError) as exc:
             detail = (
@@ -1142,6 +1142,18 @@ def candidate_main(channel: Channel, config: dict[str, Any]) -> None:
             channel.send({"unencodable": detail[:DETAIL_CHARS]})
             continue
         channel.send_line(line)
+
+
+def changed(request: dict[str, Any], values: list[Any]) -> list[Any]:
+    """What a call left in its list, dict and set arguments, for a test that looks at what it
+    changed in place (`Proxy.mutate`); None for an argument of another type or one the call
+    left as it came, so that a reply carries only what changed."""
+    sent = [*request.get("args", []), *request.get("kwargs", {}).values()]
+    after: list[Any] = []
+    for value, before in zip(values, sent, strict=False):
+        now = encode(value) if type(value) in (list, dict, set) else None
+        after.append(None if now == before else now)
+    return after
 
 
 def serve_stdio(channel: Channel, config: dict[str, Any]) -> None:
