@@ -286,6 +286,8 @@ class EnvTask:
     prompts: list[list[Message]] = field(default_factory=list)
     verifier_names: list[str] = field(default_factory=list)
     verifiers: list[Verifier] = field(default_factory=list)
+    environment: Any = None
+    """A multi-turn environment, whose episodes `evaluate_multiturn` runs; None otherwise."""
 
     @property
     def extractions(self) -> tuple[str | None, ...]:
@@ -351,12 +353,6 @@ class _Environments:
             environment = build_environment(
                 name, self.configs.get(name), self.seed, rows_elsewhere=self.data is not None
             )
-            if is_multiturn(environment):
-                # until eval runs their tools: single-turn, the prompt offers a tool it cannot call
-                raise UserError(
-                    f"environment {name!r} is multi-turn (its policy calls tools); rlvr eval "
-                    "does not run multi-turn environments yet (docs/multi-turn.md)"
-                )
             self._built[name] = environment
         return self._built[name]
 
@@ -416,6 +412,7 @@ def build_tasks(
         )
         task = EnvTask(name, list(chosen), [render_prompt(env, p) for p in chosen], plan.names)
         task.verifiers = [plan.verifiers[key] for key in plan.keys]
+        task.environment = env if is_multiturn(env) else None
         if task.problems and _all_math(task.verifiers) and math_verify_installed():
             task.extra_readings[MATH_VERIFY_READING] = MathVerifyChecker()
         tasks.append(task)
@@ -677,6 +674,54 @@ def evaluate_tasks(
         say(
             f"rlvr eval: {label} {task.name}: {len(env_results)} problems x {settings.n} "
             f"samples, pass rate {rate} ({time.perf_counter() - started:.0f} s)"
+        )
+    return results
+
+
+def evaluate_multiturn(
+    engine: Any,
+    tasks: Sequence[EnvTask],
+    settings: Settings,
+    *,
+    label: str,
+    judges: VerificationPool,
+    log: Callable[[str], None],
+) -> dict[str, list[ProblemResult]]:
+    """Multi-turn tasks: rlvr.multiturn.evaluate_episodes, the transformers engine's model
+    generating one message at a time with the settings' sampling, rendered by a copy of its
+    tokenizer given the tool-capable template training uses (rlvr.multiturn.tool_chat_template;
+    the single-turn tasks keep the tokenizer as it is), the final turns judged like any other."""
+    import copy
+    import functools
+
+    from rlvr.multiturn import chat_policy, evaluate_episodes, tool_chat_template
+
+    tokenizer = copy.deepcopy(engine.tokenizer)
+    log(f"rlvr eval: {label}: multi-turn chat template: {tool_chat_template(tokenizer)}")
+    policy = chat_policy(
+        engine.model,
+        tokenizer,
+        max_new_tokens=settings.max_new_tokens,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        top_k=settings.top_k,
+        min_p=settings.min_p,
+    )
+    results: dict[str, list[ProblemResult]] = {}
+    for task in tasks:
+        started = time.perf_counter()
+        results[task.name] = evaluate_episodes(
+            task.environment,
+            task.problems,
+            policy,
+            n=settings.n,
+            seeds=[problem_seed(settings.seed, str(p["id"])) for p in task.problems],
+            judge=functools.partial(judge, judges, task),
+        )
+        solved = sum(r.tallies[task.extractions[0]].correct for r in results[task.name])
+        log(
+            f"rlvr eval: {label} {task.name}: {len(task.problems)} problems x {settings.n} "
+            f"episodes, {solved} correct ({time.perf_counter() - started:.0f} s)"
         )
     return results
 
@@ -1296,6 +1341,13 @@ def run_eval(
         limit=settings.limit,
     )
     policies, server, settings = _what_to_evaluate(info, model, settings, api_key, base=base)
+    multiturn = [task for task in tasks if task.environment is not None]
+    if multiturn and settings.engine != "transformers":
+        raise UserError(
+            f"{', '.join(t.name for t in multiturn)}: multi-turn environments are evaluated on "
+            "the transformers engine (one message at a time, their tools run between); pass "
+            f"--engine transformers (engine {settings.engine} cannot run their tools)"
+        )
 
     # -- each policy: generate, judge, summarise, write ---------------------------------------
     report = Report(policies, {}, [], {}, settings, out)
@@ -1310,13 +1362,20 @@ def run_eval(
             try:
                 results = evaluate_tasks(
                     engine.generate,
-                    tasks,
+                    [task for task in tasks if task.environment is None],
                     settings,
                     label=policy.label,
                     prompts_per_call=engine.prompts_per_call,
                     log=log,
                     judges=judges,
                 )
+                if multiturn:
+                    results.update(
+                        evaluate_multiturn(
+                            engine, multiturn, settings, label=policy.label, judges=judges, log=log
+                        )
+                    )
+                results = {task.name: results[task.name] for task in tasks}
             finally:
                 engine.close()
             if policy.label == BASE_POLICY:

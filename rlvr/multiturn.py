@@ -112,16 +112,6 @@ def is_multiturn(environment: object) -> bool:
     return isinstance(environment, MultiTurnEnvironment)
 
 
-def refuse_multiturn(name: str, environment: object, verb: str) -> None:
-    """A multi-turn environment given to a verb that does not run its tools is a user error:
-    run single-turn, its prompt would offer a tool the policy cannot call."""
-    if is_multiturn(environment):
-        raise UserError(
-            f"environment {name!r} is multi-turn (its policy calls tools); {verb} does not run "
-            "multi-turn environments (docs/multi-turn.md)"
-        )
-
-
 # -- running tools -------------------------------------------------------------------------------
 
 
@@ -588,6 +578,8 @@ def chat_policy(
     max_new_tokens: int = 256,
     temperature: float = 1.0,
     top_p: float = 1.0,
+    top_k: int = 0,
+    min_p: float = 0.0,
 ) -> Policy:
     """A transformers causal LM as a `Policy`, generating as TRL does: the conversation
     rendered by the chat template with the tools' schemas, sampled, and parsed back into a
@@ -614,9 +606,15 @@ def chat_policy(
             output = model.generate(
                 inputs,
                 attention_mask=torch.ones_like(inputs),
-                # rlvr eval's sampling: no top-k cut; temperature 0 is greedy
+                # rlvr eval's sampling (top_k 0: no cut); temperature 0 is greedy
                 **(
-                    {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
+                    {
+                        "do_sample": True,
+                        "temperature": temperature,
+                        "top_p": top_p,
+                        "top_k": top_k,
+                        "min_p": min_p or None,
+                    }
                     if temperature > 0
                     else {"do_sample": False}
                 ),

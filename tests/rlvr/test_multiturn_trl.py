@@ -193,3 +193,63 @@ def test_chat_policy_runs_an_episode_on_a_real_model(tiny_model: Path) -> None:
     assert isinstance(result.final, str)
     verdict = score(get_verifier("math"), problem, completion_text(result.messages))
     assert verdict.reward is not None  # judged, not an infrastructure fault
+
+
+def test_rlvr_eval_runs_episodes_and_judges_their_final_turns(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rlvr eval` on a mix of `math` and `math-tool`: the tool environment's problems run as
+    episodes (its tool offered, its calls run in the sandbox, results fed back), and pass@k
+    is computed the same way from the final turns; the single-turn env is evaluated as ever."""
+    import rlvr.multiturn
+    from rlvr.evaluate import run_eval
+
+    offered: list[list[str]] = []
+
+    def scripted(model: Any, tokenizer: Any, **sampling: Any) -> Any:
+        assert "tool_call" in tokenizer.chat_template  # the tool-capable template
+        count = {"episodes": 0}
+
+        def policy(conversation: list[dict[str, Any]], tools: list[Any]) -> dict[str, Any]:
+            offered.append([tool.__name__ for tool in tools])
+            last = conversation[-1]
+            if last["role"] == "tool":
+                printed = str(last["content"]).strip()
+                answer = printed if printed.isdigit() else "0"
+                return {"role": "assistant", "content": f"\\boxed{{{answer}}}"}
+            count["episodes"] += 1
+            # every other episode runs a program that crashes: it reads the error, answers 0
+            code = "print(6 * 7)" if count["episodes"] % 2 else "raise SystemExit(3)"
+            call = {"type": "function", "function": {"name": "python", "arguments": {"code": code}}}
+            return {"role": "assistant", "content": "", "tool_calls": [call]}
+
+        return policy
+
+    monkeypatch.setattr(rlvr.multiturn, "chat_policy", scripted)
+    data = tmp_path / "rows.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"env": "math-tool", "prompt": f"What is 6 * 7? ({tag})", "answer": "42"})
+            + "\n"
+            for tag in "ab"
+        )
+    )
+    report = run_eval(
+        model=str(tiny_model),
+        run=None,
+        envs=["math-tool"],
+        settings_in={"n": 2, "ks": "1,2", "max_new_tokens": 8, "engine": "transformers"},
+        out=tmp_path / "eval",
+        data=data,
+        per_problem=True,
+        base=False,
+        log=lambda line: None,
+    )
+    block = json.loads((tmp_path / "eval" / "eval.json").read_text())["math-tool"]
+    assert block["n_problems"] == 2
+    assert block["errors"] == 0  # a crashing program is the candidate's: scored 0, not null
+    assert block["pass@1"] == 0.5  # one episode of two per problem ran the right program
+    assert block["pass@2"] == 1.0
+    assert offered
+    assert all(names == ["python"] for names in offered)
+    assert report.per_problem
