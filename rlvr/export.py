@@ -34,10 +34,10 @@ from rlvr.run_dir import RunDir
 EMBEDDED_BASE = "HuggingFaceTB/SmolLM2-135M-Instruct"
 EMBEDDED_LICENSE = "apache-2.0"
 HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
-NOT_CONFIG = ("output_dir", "model_path", "hardware")
-"""config.yaml keys left out of the card's config block: this machine's directories, and what
-the hardware decided (summed up under "How it was trained"). Without them the block is a
-config `rlvr train --config` reads."""
+NOT_CONFIG = ("output_dir", "model_path", "hardware", "multiturn")
+"""config.yaml keys left out of the card's config block: this machine's directories, what
+the hardware decided (summed up under "How it was trained") and the chat template a
+multi-turn run chose. Without them the block is a config `rlvr train --config` reads."""
 PASSK_KEY = re.compile(r"pass@(\d+)")
 
 
