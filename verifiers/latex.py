@@ -1106,13 +1106,18 @@ def parse_answer(text: str) -> Parsed:
     choice = _MULTIPLE_CHOICE.match(s)
     if choice and (s.startswith("(") or s.isupper()):
         return Parsed(Text(choice.group(1).upper()), notes=["multiple choice"])
-    s = re.sub(r"^[A-Za-z]\s*\\in\s*", "", s)  # x \in [1, 2]
+    # x \in [1, 2], (p, q) \in \{(5, 2), (7, 2)\}: the name of what the set holds
+    s = re.sub(r"^(?:[A-Za-z]|\(\s*[A-Za-z](?:\s*,\s*[A-Za-z]){1,9}\s*\))\s*\\in\s*", "", s)
     s = _approximation(s)
     s, unit = split_unit(s)
     s = _TEXT.sub(lambda m: m.group(1), s)
     s = _STYLE.sub("", s)
     if re.fullmatch(r"-?\d+,\d\d|-?0,\d+", s):  # a decimal comma: 1000,99 (but 1,2 is a list)
         s = s.replace(",", ".")
+    # "p=5, q=2 or p=7, q=2": two solutions of named values, as `;` writes them
+    solutions = re.split(r"\s*,?\s*\bor\b\s*", s)
+    if len(solutions) > 1 and all("=" in part and "," in part for part in solutions):
+        s = "; ".join(solutions)
     # "1 and 2", "(11,7) or (7,11)", "6 \text{ and } 8": a list of answers
     s = re.sub(r"\s*,?\s*\b(?:and|or)\b\s*", ", ", s) if re.search(r"\d", s) else s
     if (

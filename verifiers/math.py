@@ -47,6 +47,7 @@ from itertools import product
 from typing import Any
 
 import sympy
+from sympy.polys.polyerrors import BasePolynomialError
 
 from rlvr.text import REASONING_CLOSE, boxed_contents, strip_reasoning
 from rlvr.verdict import Verdict
@@ -163,7 +164,15 @@ class MathVerifier:
         completion = normalise_unicode(str(completion)[-MAX_COMPLETION_CHARS:])
         try:
             return self._verify(problem, completion, mode, tolerance)
-        except (ArithmeticError, ValueError, TypeError, RecursionError, AttributeError) as exc:
+        except (
+            ArithmeticError,
+            ValueError,
+            TypeError,
+            RecursionError,
+            AttributeError,
+            NotImplementedError,  # sympy's answer to a set or relation it cannot handle
+            BasePolynomialError,
+        ) as exc:
             # sympy raising on what the completion wrote is the completion's fault
             return Verdict(
                 0.0,
@@ -879,11 +888,10 @@ def _as_set(value: Any, *, pair_is_interval: bool = False) -> sympy.Set | None:
             if len(variable_terms) != 1 or not all(isinstance(t, sympy.Expr) for t in value.terms):
                 return None
             (variable,) = variable_terms
-            if not (isinstance(variable, sympy.Symbol) or _is_name(variable)):
-                return None
             real = sympy.Symbol("_value", real=True)  # inequalities speak of real numbers
-            # `1 \le |z| \le 2` describes z: the set of the values whose size is in range
-            stands = sympy.Abs(real) if isinstance(variable, sympy.Abs) else real
+            stands = _standing_for(variable, real)
+            if stands is None:
+                return None
             result: sympy.Set = sympy.S.Reals
             for lhs, op, rhs in zip(value.terms, value.ops, value.terms[1:], strict=False):
                 if variable not in (lhs, rhs):
@@ -898,16 +906,35 @@ def _as_set(value: Any, *, pair_is_interval: bool = False) -> sympy.Set | None:
     return None
 
 
+def _standing_for(term: Any, real: sympy.Symbol) -> Any:
+    """What an inequality's one variable term says of the value it describes, or None. A name
+    (`x`, `f(x)`) is the value; `1 \\le |z| \\le 2` describes z by its size; `|x - 1| \\le 2` and
+    `2x + 1 > 7` describe x through a linear expression (higher degrees are not solved here)."""
+    if isinstance(term, sympy.Symbol) or _is_name(term):
+        return sympy.Abs(real) if isinstance(term, sympy.Abs) else real
+    symbols = term.free_symbols
+    if len(symbols) != 1 or symbols & MARKS:
+        return None
+    (symbol,) = symbols
+    inner = term.args[0] if isinstance(term, sympy.Abs) else term
+    if not (inner.is_polynomial(symbol) and sympy.degree(inner, symbol) == 1):
+        return None
+    if not all(c.is_real and c.is_number for c in sympy.Poly(inner, symbol).coeffs()):
+        return None
+    return term.subs(symbol, real)
+
+
 def _sets_equal(gold: sympy.Set, answer: sympy.Set, decimal: Decimal, deadline: float) -> bool:
     """Intervals endpoint by endpoint, so a decimal endpoint meets its written precision."""
     if gold == answer:
         return True
-    gold_parts = sorted(sympy.Union.make_args(gold), key=_set_key)
-    answer_parts = sorted(sympy.Union.make_args(answer), key=_set_key)
+    gold_parts, answer_parts = sympy.Union.make_args(gold), sympy.Union.make_args(answer)
     if len(gold_parts) != len(answer_parts) or not all(
         isinstance(p, sympy.Interval) for p in (*gold_parts, *answer_parts)
     ):
-        return False
+        return False  # an empty set (`3 < x < 1`) is no interval, nor ordered by its start
+    gold_parts = sorted(gold_parts, key=_set_key)
+    answer_parts = sorted(answer_parts, key=_set_key)
     return all(
         g.left_open == a.left_open
         and g.right_open == a.right_open

@@ -386,6 +386,20 @@ def test_no_input_crashes_the_verifier(answer: str) -> None:
         assert verdict.reward in (0.0, 1.0)
 
 
+INEQUALITY_TERMS = ["x", "|x|", "|x - 1|", "2x + 1", "x^2", "3", "-2", "\\frac{1}{2}", "\\infty"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(INEQUALITY_TERMS), min_size=2, max_size=4),
+    st.lists(st.sampled_from(["<", "\\le", ">", "\\ge", "=", "\\ne"]), min_size=3, max_size=3),
+)
+def test_no_inequality_chain_crashes_the_verifier(terms: list[str], ops: list[str]) -> None:
+    chain = terms[0] + "".join(f" {op} {term}" for op, term in zip(ops, terms[1:], strict=False))
+    for gold in ("(2, 4)", "(-\\infty, 0] \\cup [1, 2)"):
+        assert score(gold, boxed(chain)).reward in (0.0, 1.0)
+
+
 # Notation Math-Verify's own test cases use that rlvr did not read before (issue 19)
 @pytest.mark.parametrize(
     ("gold", "completion", "expected"),
@@ -400,6 +414,18 @@ def test_no_input_crashes_the_verifier(answer: str) -> None:
         ("1\\leq|z|\\leq \\frac{3}{2}", "$z \\in [1, \\frac{3}{2}]$", 0),
         ("p=5,q=2;p=7,q=2", "$(5,2),(7,2)$", 1),
         ("p=5,q=2;p=7,q=2", "$(5,2),(2,7)$", 0),
+        ("p=5,q=2;p=7,q=2", "$p=5, q=2 \\text{ or } p=7, q=2$", 1),  # "or" between solutions
+        ("p=5,q=2;p=7,q=2", "$p=5, q=2 \\text{ or } p=2, q=7$", 0),
+        ("p=5,q=2", "$p=5, q=2 \\text{ or } p=7, q=2$", 0),
+        ("p=5,q=2;p=7,q=2", "$(p, q) \\in \\{(5,2),(7,2)\\}$", 1),
+        ("p=5,q=2;p=7,q=2", "$(p, q) \\in \\{(5,2)\\}$", 0),
+        # an inequality in a linear expression of one variable, or of its size, is a set
+        ("[-1, 3]", "$|x - 1| \\le 2$", 1),
+        ("(-1, 3)", "$|x - 1| \\le 2$", 0),
+        ("(-\\infty, -1) \\cup (3, \\infty)", "$|x - 1| > 2$", 1),
+        ("(1, 2) \\cup (4, 5)", "$1 < |x - 3| < 2$", 1),
+        ("(3, \\infty)", "$2x + 1 > 7$", 1),
+        ("x > 3", "$x^2 > 9$", 0),  # not the same set
         # matrix arithmetic is read; of numbers, it is left undone (test_math_adversarial.py)
         (
             "\\begin{pmatrix}2x & 4 \\\\ 6 & 8\\end{pmatrix}",
