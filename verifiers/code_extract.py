@@ -9,7 +9,8 @@ A completion is judged on what follows its reasoning section. Inside that:
    characters, so fullwidth backticks and a zero-width space after the tag change nothing),
    or untagged when none is tagged; blocks in other languages (shell sessions, sample output)
    are never taken.
-2. Of those, the last one that defines the entry point (`def name(`), or for a program read
+2. Of those, the last one that defines the entry point (`def name(`) with a body of its own
+   (a repeated stub of the prompt's, docstring or `pass` only, comes last), or for a program read
    from stdin, the last one that looks like a whole program (`main(` in C and C++; input or
    output calls in Python); else the longest.
 3. Without fences, the whole text; for Python, if the text does not parse, the longest run of
@@ -162,8 +163,11 @@ def extract_code(
 def _choose(pool: list[Block], language: str, entry_point: str | None) -> tuple[Block, str]:
     if entry_point and language == "python":
         defining = [b for b in pool if defines(b.code, entry_point)]
+        written = [b for b in defining if not _stub_only(b.code, entry_point)]
+        if written:
+            return written[-1], f"defines {entry_point}"
         if defining:
-            return defining[-1], f"defines {entry_point}"
+            return defining[-1], f"defines {entry_point} (a stub)"
     if language in ("c", "cpp"):
         programs = [b for b in pool if _C_MAIN.search(b.code)]
         if programs:
@@ -173,6 +177,29 @@ def _choose(pool: list[Block], language: str, entry_point: str | None) -> tuple[
         if programs:
             return max(reversed(programs), key=lambda b: len(b.code)), "reads or prints"
     return max(reversed(pool), key=lambda b: len(b.code)), "the longest"
+
+
+def _stub_only(code: str, entry_point: str) -> bool:
+    """Whether every definition of `entry_point` in `code` is a stub (a docstring, `pass`,
+    `...`): the prompt's signature repeated after the answer, which is not the answer."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    found = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == entry_point
+    ]
+    return bool(found) and all(_empty(node.body) for node in found)
+
+
+def _empty(body: list[ast.stmt]) -> bool:
+    return all(
+        isinstance(stmt, ast.Pass)
+        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        for stmt in body
+    )
 
 
 def _parses(code: str) -> bool:
