@@ -593,25 +593,25 @@ class MathVerifyChecker:
     """Read from the end, where the final answer is, as rlvr's math verifier reads."""
 
     def verify(self, problem: Mapping[str, Any], completion: str) -> Verdict:
-        import warnings
+        import logging
 
         from math_verify import parse, verify
 
         from rlvr.text import strip_reasoning
 
+        # its "timeout is disabled" warning, once per worker: the engine's deadline holds
+        logging.getLogger("math_verify").setLevel(logging.ERROR)
         text = strip_reasoning(str(completion)[-self.max_completion_chars :])
         if text is None:
             return Verdict(0.0, {"status": "no_answer", "reason": "reasoning never closed"})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "timeout is disabled": the engine's deadline holds
-            gold = parse(f"${problem['answer']}$", parsing_timeout=None)
-            if not gold:
-                return Verdict.error(f"Math-Verify cannot read the gold {problem['answer']!r}")
-            try:
-                answer = parse(text, parsing_timeout=None)
-                correct = bool(answer) and verify(gold, answer, timeout_seconds=None)
-            except Exception as exc:  # whatever the completion made Math-Verify raise
-                return Verdict(0.0, {"status": "unparseable", "reason": repr(exc)[:200]})
+        gold = parse(f"${problem['answer']}$", parsing_timeout=None)
+        if not gold:
+            return Verdict.error(f"Math-Verify cannot read the gold {problem['answer']!r}")
+        try:
+            answer = parse(text, parsing_timeout=None)
+            correct = bool(answer) and verify(gold, answer, timeout_seconds=None)
+        except Exception as exc:  # whatever the completion made Math-Verify raise
+            return Verdict(0.0, {"status": "unparseable", "reason": repr(exc)[:200]})
         if not answer:
             return Verdict(0.0, {"status": "no_answer"})
         status = "correct" if correct else "wrong"
@@ -671,9 +671,11 @@ def evaluate_tasks(
         solved = sum(r.tallies[mode].correct for r in env_results)
         scored = sum(r.tallies[mode].scored for r in env_results)
         rate = f"{solved / scored:.3f}" if scored else "n/a"
+        errors = sum(r.tallies[mode].errors for r in env_results)
+        faults = f", {errors} samples not scored (null: see errors)" if errors else ""
         say(
             f"rlvr eval: {label} {task.name}: {len(env_results)} problems x {settings.n} "
-            f"samples, pass rate {rate} ({time.perf_counter() - started:.0f} s)"
+            f"samples, pass rate {rate}{faults} ({time.perf_counter() - started:.0f} s)"
         )
     return results
 
@@ -1669,22 +1671,28 @@ def _write_results(out: Path, report: Report, *, per_problem: bool) -> None:
 
 
 def print_report(report: Report) -> None:
-    """The numbers as a table on stdout."""
+    """The numbers as a table on stdout: pass@k for each k, avg@n, and maj@k at the largest k
+    where the answers compare ("-" where they do not)."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(box=None, pad_edge=False, title="pass@k (95% bootstrap interval)")
+    settings = report.settings
+    title = "pass@k, avg@n, maj@k (95% bootstrap interval)"
+    if settings.greedy:
+        title += "; greedy decoding"
+    table = Table(box=None, pad_edge=False, title=title)
     several = len(report.policies) > 1
     if several:
         table.add_column("policy")
     for column in ("env", "extraction", "problems"):
         table.add_column(column)
-    for k in report.settings.ks:
-        table.add_column(passk_key(k), justify="right")
+    keys = [passk_key(k) for k in settings.ks] + [f"avg@{settings.n}", f"maj@{settings.ks[-1]}"]
+    for key in keys:
+        table.add_column(key, justify="right")
     for policy in report.policies:
         for env, block in report.blocks[policy.label].items():
             for extraction, reading in readings(block):
-                cells = [_cell(reading, k) for k in report.settings.ks]
+                cells = [_cell(reading, key) for key in keys]
                 row = [env, extraction, str(reading["n_problems"]), *cells]
                 table.add_row(*([policy.label, *row] if several else row))
     console = Console(width=None if sys.stdout.isatty() else 200)
@@ -1693,8 +1701,10 @@ def print_report(report: Report) -> None:
         print(f"rlvr eval: wrote {report.out / EVAL_FILE}", file=sys.stderr)
 
 
-def _cell(block: Mapping[str, Any], k: int) -> str:
-    value, interval = block[passk_key(k)], block[passk_ci_key(k)]
+def _cell(block: Mapping[str, Any], key: str) -> str:
+    if key not in block:
+        return "-"
+    value, interval = block[key], block[f"{key}_ci"]
     if value is None:
         return "n/a"
     return f"{value:.3f} [{interval[0]:.2f}, {interval[1]:.2f}]"
