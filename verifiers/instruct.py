@@ -128,7 +128,13 @@ class InstructionVerifier:
             return self._verdict(ids, [(False, "empty response")] * len(ids), settings, "empty")
         outcomes = []
         for instruction_id, kwargs in instructions:
-            followed, why = judge(instruction_id, kwargs, text, mode, gated=gated)
+            try:
+                followed, why = judge(instruction_id, kwargs, text, mode, gated=gated)
+            except Exception as exc:
+                # The kwargs were validated by read_instructions, so a check that raises was
+                # raised by the response's text (a tokenizer or language detector on odd
+                # input): not followed, never the engine's null, which would drop the sample.
+                followed, why = False, f"the check raised {type(exc).__name__} on the response"
             instruction = ALL_INSTRUCTIONS[instruction_id]
             spared = (brief and instruction.short_answer) or instruction.exact_answer
             if followed and degenerate_why and not spared:

@@ -47,7 +47,6 @@ from itertools import product
 from typing import Any
 
 import sympy
-from sympy.polys.polyerrors import BasePolynomialError
 
 from rlvr.text import REASONING_CLOSE, boxed_contents, strip_reasoning
 from rlvr.verdict import Verdict
@@ -164,16 +163,15 @@ class MathVerifier:
         completion = normalise_unicode(str(completion)[-MAX_COMPLETION_CHARS:])
         try:
             return self._verify(problem, completion, mode, tolerance)
-        except (
-            ArithmeticError,
-            ValueError,
-            TypeError,
-            RecursionError,
-            AttributeError,
-            NotImplementedError,  # sympy's answer to a set or relation it cannot handle
-            BasePolynomialError,
-        ) as exc:
-            # sympy raising on what the completion wrote is the completion's fault
+        except Exception as exc:
+            # Unless the row's own answer is what raises (a fault of the data: null), whatever
+            # sympy or the reader raises here (ArithmeticError, NotImplementedError for a set or
+            # relation, a polynomial error, an IndexError deep in a parser, ...) was raised on
+            # what the completion wrote: the completion's 0, never the engine's null, which
+            # would drop the sample from the update.
+            gold_fault = _gold_fault(problem)
+            if gold_fault:
+                return Verdict.error(f"the row's answer cannot be read: {gold_fault}")
             return Verdict(
                 0.0,
                 {"mode": mode, "status": "unparseable", "reason": f"{type(exc).__name__}: {exc}"},
@@ -392,6 +390,20 @@ def _final_statement(text: str) -> tuple[str | None, str, int] | None:
 
 
 STATEMENT_BUDGET_S = 0.5
+
+
+def _gold_fault(problem: Mapping[str, Any]) -> str | None:
+    """Why reading the row's answer raises (beyond being unreadable), else None."""
+    if problem.get("answer") is None:
+        return "the row has no answer"
+    gold_text = str(problem["answer"])
+    boxes = boxed_contents(gold_text)
+    try:
+        for text in boxes or [gold_text]:
+            _read_or_none(text.strip())
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _read_or_none(text: str) -> Parsed | None:
