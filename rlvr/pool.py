@@ -37,11 +37,14 @@ environments on two cores get 2/3 of a CPU each. An actor that cannot be placed 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import math
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -81,11 +84,14 @@ __all__ = [
     "ITEM_TIMEOUT_S",
     "EnvironmentPool",
     "Item",
+    "NodeRay",
     "PoolClosed",
     "PoolStats",
     "backend_for",
+    "cpu_share",
     "open_pool",
     "start_ray",
+    "stop_ray",
 ]
 
 PLACEMENT_TIMEOUT_S = 30.0
@@ -141,12 +147,14 @@ class EnvironmentActor:
 
 def start_ray(address: str | None = None, *, num_cpus: int | None = None) -> bool:
     """Make sure this process is connected to Ray; True when this call did it (the caller then
-    owns the connection and shuts it down).
+    owns the connection and ends it with `stop_ray`).
 
     An initialised Ray is used as it is. Otherwise `address`, or else `RAY_ADDRESS`, names a
-    cluster to join; without either a new local instance is started: no dashboard, actor
-    output in Ray's log files rather than on this terminal, `num_cpus` (default: the cores
-    this process may use).
+    cluster to join as it is. Without either, one of a node's processes launched together
+    (`torchrun`, `accelerate launch`: LOCAL_RANK and LOCAL_WORLD_SIZE set) starts a local
+    instance and the others join it (`NodeRay`); a process on its own starts one for itself.
+    A local instance is quiet: no dashboard, actor output in Ray's log files rather than on
+    this terminal, `num_cpus` (default: the cores this process may use).
     """
     import ray
 
@@ -156,15 +164,248 @@ def start_ray(address: str | None = None, *, num_cpus: int | None = None) -> boo
     if address is not None:
         _check_reachable(address)
         ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+        _connection.node, _connection.cluster = None, True
+        return True
+    node = NodeRay.from_environment()
+    if node is not None and node.local_rank > 0:
+        node.join()
     else:
-        ray.init(
-            address="local",
-            num_cpus=num_cpus or len(os.sched_getaffinity(0)),
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.ERROR,
-        )
+        _start_local_ray(num_cpus)
+        if node is not None:
+            node.publish()
+    _connection.node, _connection.cluster = node, False
     return True
+
+
+def _start_local_ray(num_cpus: int | None) -> None:
+    import ray
+
+    ray.init(
+        address="local",
+        num_cpus=num_cpus or len(os.sched_getaffinity(0)),
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level=logging.ERROR,
+    )
+
+
+def stop_ray() -> None:
+    """End this process's connection to Ray, started by `start_ray`. A node's shared
+    instance stays up until every process of the node that joined it has left: local rank 0
+    waits for their leave marks (up to `NODE_RAY_WAIT_S`) before shutting it down."""
+    import ray
+
+    node, _connection.node = _connection.node, None
+    if node is not None and node.local_rank == 0:
+        node.wait_for_others_to_leave()
+    ray.shutdown()
+    if node is not None:
+        node.leave()
+
+
+def cpu_share() -> float:
+    """The CPUs of the Ray this process is connected to that are its own to use: all of them,
+    or, where several processes of one launch share it, an even share (the local world size's
+    on a node's shared instance, the world size's on a cluster given by address)."""
+    import ray
+
+    total = float(ray.cluster_resources().get("CPU", 0.0))
+    return total / max(1, _sharing_processes())
+
+
+def _sharing_processes() -> int:
+    if _connection.node is not None:
+        return _connection.node.local_world_size
+    if _connection.cluster:
+        return _env_int("WORLD_SIZE") or 1
+    return 1
+
+
+@dataclass
+class _Connection:
+    """How `start_ray` connected this process: its part in its node's shared Ray, or a
+    cluster given by address."""
+
+    node: NodeRay | None = None
+    cluster: bool = False
+
+
+_connection = _Connection()
+
+
+NODE_RAY_WAIT_S = 120.0
+"""How long a process waits for its node's Ray to be started by local rank 0 (and rank 0, at
+the end, for the others to leave it). Override with RLVR_NODE_RAY_WAIT_S."""
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _process_start_time() -> float:
+    """When this process started (wall clock), from /proc; now where /proc cannot say."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # starttime, field 22 of stat(5), after pid and comm
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return time.time()
+
+
+@dataclass
+class NodeRay:
+    """One Ray per node for the processes a launcher started together on it.
+
+    Local rank 0 starts a local instance and writes its address to `folder/head.json`; the
+    other local ranks wait for that file (written after they started, so a previous launch's
+    is never taken) and join the instance. The folder is node-local (the temporary
+    directory), per user, and named after what the processes of one launch share: the
+    rendezvous address and port, the run id and the node's rank, so that two launches on one
+    node never meet. At the end each joined rank leaves a mark, and rank 0 shuts the instance
+    down only when all have (or the wait runs out): no rank loses its actors to another
+    finishing first.
+    """
+
+    local_rank: int
+    local_world_size: int
+    folder: Path
+    wait_s: float = NODE_RAY_WAIT_S
+
+    @classmethod
+    def from_environment(cls) -> NodeRay | None:
+        """The node's shared Ray for a process of a multi-process launch, else None."""
+        local_rank = _env_int("LOCAL_RANK")
+        local_world_size = _env_int("LOCAL_WORLD_SIZE")
+        if local_world_size is None and local_rank is not None:
+            # a launcher that sets no LOCAL_WORLD_SIZE: one node, so the world is the node
+            local_world_size = _env_int("WORLD_SIZE") if _env_int("GROUP_RANK") in (None, 0) else 1
+        if local_rank is None or local_world_size is None or local_world_size < 2:
+            return None
+        if local_rank >= local_world_size:
+            raise UserError(
+                f"LOCAL_RANK {local_rank} is not below LOCAL_WORLD_SIZE {local_world_size}"
+            )
+        launch = "|".join(
+            os.environ.get(name, "")
+            for name in ("MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID", "GROUP_RANK")
+        )
+        digest = hashlib.sha256(launch.encode()).hexdigest()[:16]
+        base = Path(tempfile.gettempdir()) / f"rlvr-node-ray-{os.getuid()}"
+        wait_s = float(os.environ.get("RLVR_NODE_RAY_WAIT_S") or NODE_RAY_WAIT_S)
+        return cls(local_rank, local_world_size, base / digest, wait_s)
+
+    @property
+    def head_file(self) -> Path:
+        return self.folder / "head.json"
+
+    def _left_file(self, rank: int) -> Path:
+        return self.folder / f"left-{rank}"
+
+    def _make_folder(self) -> None:
+        """The folder, private to this user: one that another user made (or may write to)
+        could hand the ranks a Ray instance of theirs, so it is refused."""
+        for folder in (self.folder.parent, self.folder):
+            folder.mkdir(exist_ok=True, mode=0o700)
+            status = folder.stat()
+            if status.st_uid != os.getuid() or status.st_mode & 0o022:
+                raise UserError(
+                    f"{folder} is not private to this user (owner uid {status.st_uid}, mode "
+                    f"{status.st_mode & 0o777:o}); remove it, or set TMPDIR elsewhere"
+                )
+
+    def publish(self) -> None:
+        """Rank 0, once its instance is up: the address for the others, written atomically."""
+        import ray
+
+        self._make_folder()
+        for rank in range(1, self.local_world_size):
+            self._left_file(rank).unlink(missing_ok=True)
+        record = {
+            "address": ray.get_runtime_context().gcs_address,
+            "pid": os.getpid(),
+            # Ray 2.5x+ turns token authentication on for a new local instance; a process
+            # joining it by address must be told to present the token (~/.ray/auth_token)
+            "auth_mode": os.environ.get("RAY_AUTH_MODE"),
+        }
+        temporary = self.folder / f".head-{os.getpid()}.json"
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temporary, self.head_file)
+
+    def join(self) -> None:
+        """Another rank: wait for rank 0's address, then connect to that instance."""
+        import ray
+
+        self._make_folder()
+        started = _process_start_time() - 1.0  # the clock's granularity, not a launch's gap
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            address, auth_mode = self._published_address(since=started)
+            if address is not None:
+                try:
+                    _check_reachable(address, timeout=5.0)
+                except UserError:
+                    address = None  # not up yet, or a dead instance's file being replaced
+            if address is not None:
+                break
+            if time.monotonic() > deadline:
+                raise UserError(
+                    f"local rank {self.local_rank}: local rank 0 did not start this node's Ray "
+                    f"within {self.wait_s:g} s (it writes {self.head_file}); did rank 0 fail? "
+                    "Set RLVR_NODE_RAY_WAIT_S to wait longer, or RAY_ADDRESS to use a cluster"
+                )
+            time.sleep(0.2)
+        if isinstance(auth_mode, str) and not os.environ.get("RAY_AUTH_MODE"):
+            os.environ["RAY_AUTH_MODE"] = auth_mode
+            with contextlib.suppress(Exception):  # Ray reads its config once, at import
+                from ray._raylet import Config  # type: ignore[attr-defined]
+
+                Config.initialize("")
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+
+    def _published_address(self, *, since: float) -> tuple[str | None, Any]:
+        """The address rank 0 published since `since`, and its authentication mode."""
+        try:
+            if self.head_file.stat().st_mtime < since:
+                return None, None  # a previous launch's
+            record = json.loads(self.head_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None, None
+        if not isinstance(record, dict):
+            return None, None
+        address = record.get("address")
+        valid = isinstance(address, str) and bool(address)
+        return (address if valid else None), record.get("auth_mode")
+
+    def leave(self) -> None:
+        """A joined rank's mark that it no longer uses the instance; rank 0, once the
+        instance is down, clears the folder."""
+        with contextlib.suppress(OSError):
+            if self.local_rank == 0:
+                self.head_file.unlink(missing_ok=True)
+                for rank in range(1, self.local_world_size):
+                    self._left_file(rank).unlink(missing_ok=True)
+                self.folder.rmdir()
+            else:
+                self._left_file(self.local_rank).touch()
+
+    def wait_for_others_to_leave(self) -> None:
+        """Rank 0 at the end: until every other local rank has left, or the wait runs out."""
+        deadline = time.monotonic() + self.wait_s
+        others = [self._left_file(rank) for rank in range(1, self.local_world_size)]
+        while not all(path.exists() for path in others):
+            if time.monotonic() > deadline:
+                missing = [p.name for p in others if not p.exists()]
+                log.warning(
+                    "shutting this node's Ray down with ranks still on it (%s)", ", ".join(missing)
+                )
+                return
+            time.sleep(0.2)
 
 
 def _check_reachable(address: str, timeout: float = 10.0) -> None:
@@ -269,7 +510,7 @@ class EnvironmentPool(PoolBase):
 
         self._owns_ray = start_ray(address)
         try:
-            total_cpus = float(ray.cluster_resources().get("CPU", 0.0))
+            total_cpus = cpu_share()  # this process's share where a launch's ranks share Ray
             self.actors_per_env = actors_per_env or max(1, int(total_cpus // len(self._envs)))
             actors = self.actors_per_env * len(self._envs)
             if cpus_per_actor is None:
@@ -340,7 +581,7 @@ class EnvironmentPool(PoolBase):
                             ray.kill(actor.handle)
                     env.actors, env.idle = [], []
                 if self._owns_ray:
-                    ray.shutdown()
+                    stop_ray()
                     self._owns_ray = False
 
     # -- actors ------------------------------------------------------------------------------

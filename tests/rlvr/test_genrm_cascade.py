@@ -325,3 +325,51 @@ def test_cascade_config() -> None:
     )
     with pytest.raises(UserError, match=r"genrm\.mode is cascade"):
         check(bad)
+
+
+# -- in training: the judge in its Ray actor, through the reward function ------------------------
+
+
+def honest_factory() -> ScriptedJudge:
+    return ScriptedJudge(honest)
+
+
+@pytest.mark.slow
+def test_training_rewards_through_the_cascade_actor() -> None:
+    """`rlvr train`'s reward function with a cascade GenRM actor: the verifier's 1 and its
+    refusals stand, an unreadable right answer is rescued, and the counts are logged."""
+    import sys
+
+    ray = pytest.importorskip("ray")
+    from rlvr.genrm import GenRMActor
+    from rlvr.rewards import ProblemRewards
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    try:
+        actor = GenRMActor(GenRMConfig(mode="cascade"), judge_factory=honest_factory)
+        rewards = ProblemRewards(
+            {"p": problem("5")}, {"math": MathVerifier()}, genrm=actor, reference_field="answer"
+        )
+        logged: dict[str, float] = {}
+        completions = [
+            "\\boxed{5}",
+            "\\boxed{\\text{five}}",
+            "\\boxed{4} or \\boxed{5}",
+            "\\boxed{6}",
+        ]
+        out = rewards(
+            prompts=["What is 12 - 7?"] * 4,
+            completions=completions,
+            problem_id=["p"] * 4,
+            log_metric=logged.__setitem__,
+        )
+        actor.close()
+    finally:
+        ray.shutdown()
+    assert out == [1.0, 1.0, 0.0, 0.0]
+    assert logged["genrm/cascade_asked"] == 2
+    assert logged["genrm/cascade_rescued"] == 1
+    assert "genrm/score_mean" not in logged  # no scoring mode ran beside it
+    verdicts = rewards.take_outcomes().verdicts_by_env["math"]
+    assert [v.info.get("judge") for v in verdicts] == [None, "equivalent", None, "different"]
