@@ -833,3 +833,23 @@ def test_a_call_that_returns_a_value_cannot_rewrite_what_the_test_compares_it_wi
     }
     zero(VERIFIER.verify(problem, fenced("def f(a):\n    a[:] = [0]\n    return [0]")))
     assert VERIFIER.verify(problem, fenced("def f(a):\n    return sorted(a)")).reward == 1.0
+
+
+DEEP_C = r"""
+#include <stdio.h>
+__attribute__((noinline)) int depth(int n, volatile char *up) {
+    volatile char pad[64];
+    pad[0] = up ? up[0] : 0;
+    if (n == 0) return 0;
+    int below = depth(n - 1, pad);
+    return below + 1 + pad[1] * 0;
+}
+int main() { int n; scanf("%d", &n); printf("%d\n", depth(n, 0)); return 0; }
+"""
+
+
+def test_a_correct_program_a_million_calls_deep_has_the_stack_a_contest_judge_gives() -> None:
+    """About 100 MB of stack: the host's usual 8 MiB limit crashed it (signal 11)."""
+    problem = {"language": "c", "tests": [{"stdin": "1000000\n", "stdout": "1000000"}]}
+    completion = "```c\n" + DEEP_C + "```\n"
+    assert VERIFIER.verify(problem, completion).reward == 1.0
