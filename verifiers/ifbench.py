@@ -874,6 +874,28 @@ def gated_palindromes(text: str, kwargs: Kwargs) -> Outcome:
     return len(distinct) >= 10, f"{len(distinct)} different palindromes of 5+ letters, needs 10"
 
 
+def _distinct_rows(check: Check, delimiter: str = ",") -> Check:
+    # The gate spares exact answers its prose rules; a table of one row pasted seven times,
+    # or of empty fields, is the filler of a CSV.
+    def gated(text: str, kwargs: Kwargs) -> Outcome:
+        rows = _csv_rows(text, delimiter) or []
+        body = [tuple(field.strip().strip('"') for field in row) for row in rows[1:]]
+        if len(set(body)) < len(body):
+            return False, "the same row twice"
+        if any(not field for row in body for field in row):
+            return False, "an empty field"
+        return check(text, kwargs)
+
+    return gated
+
+
+def gated_napoleon_dates(text: str, kwargs: Kwargs) -> Outcome:
+    dates = [d.strip() for d in text.strip().split(",")]
+    if len(set(dates)) < len(dates):
+        return False, "the same date twice"
+    return napoleon_dates(text, kwargs)
+
+
 GATED: dict[str, Check] = {
     "count:conjunctions": gated_conjunctions,
     "ratio:sentence_type": _requiring(sentence_type, _questions),
@@ -886,6 +908,10 @@ GATED: dict[str, Check] = {
     "format:quote_unquote": _requiring(quote_then_explanation, _quoted),
     "format:list": gated_special_bullets,
     "words:palindrome": gated_palindromes,
+    "custom:csv_city": _distinct_rows(csv_city),
+    "custom:csv_special_character": _distinct_rows(csv_special_character),
+    "custom:csv_quotes": _distinct_rows(csv_quotes, "\t"),
+    "custom:date_format_list": gated_napoleon_dates,
 }
 """The checks that the content gate replaces: the structure asked for must be there."""
 

@@ -480,3 +480,20 @@ def test_any_string_gets_a_reward_never_an_error(completion: str) -> None:
         verdict = VERIFIER.verify({**IFBENCH_ROW, **extra}, completion)
         assert verdict.reward is not None, verdict.info
         assert 0.0 <= verdict.reward <= 1.0
+
+
+def test_exact_answers_filled_with_copies_are_not_paid_under_the_gate() -> None:
+    header = "ID,Country,City,Year,Count\n"
+    copied = header + "\n".join(["1,France,Paris,2001,3"] * 7)
+    empty = header + "\n".join(f"{i},,,," for i in range(7))
+    real = header + "\n".join(f"{i},France,City{i},200{i},{i}" for i in range(7))
+    problem = row("custom:csv_city", {})
+    gated = {**problem, "min_content": True}
+    for filler in (copied, empty):
+        assert VERIFIER.verify(problem, filler).reward == 1.0  # IFBench checks the shape only
+        assert VERIFIER.verify(gated, filler).reward == 0.0
+    assert VERIFIER.verify(gated, real).reward == 1.0
+    dates = row("custom:date_format_list", {})
+    repeated = ", ".join(["1805-12-02"] * 30)
+    assert VERIFIER.verify(dates, repeated).reward == 1.0
+    assert VERIFIER.verify({**dates, "min_content": True}, repeated).reward == 0.0
