@@ -296,17 +296,20 @@ class _Run:
     # check form: the test code in a sandbox of its own, calls relayed
 
     def checked(self, task: Task, program: str) -> Result:
-        candidate = self.candidate = _Candidate(self, program)
-        failure = candidate.ready(task.entry_point)
-        if failure is not None:
-            return failure, []
         config = {
             "mode": "check",
             "context": task.prompt_code or "",
             "plan": task.plan,
             "entry_point": task.entry_point,
         }
+        # The checker starts before anything of the candidate's runs: a sandbox that is slow to
+        # start is an infrastructure fault (null), and a candidate whose module starts sixteen
+        # busy processes must not be able to make it one.
         checker = self.checker = self.verifier.sandbox.start(config, self.verifier.module_limits)
+        candidate = self.candidate = _Candidate(self, program)
+        failure = candidate.ready(task.entry_point)
+        if failure is not None:
+            return failure, []
         outcomes: dict[int, Outcome] = {}
         stop: Outcome | None = None
         while stop is None:

@@ -15,6 +15,7 @@ import pytest
 from rlvr.verdict import Verdict
 from rlvr.verifiers.code import CodeVerifier
 from rlvr.verifiers.code_harness import typed_equal
+from rlvr.verifiers.sandbox import Sandbox
 
 VERIFIER = CodeVerifier(timeout_s=2.0)
 PARTIAL = CodeVerifier(timeout_s=2.0, all_or_nothing=False)
@@ -853,3 +854,20 @@ def test_a_correct_program_a_million_calls_deep_has_the_stack_a_contest_judge_gi
     problem = {"language": "c", "tests": [{"stdin": "1000000\n", "stdout": "1000000"}]}
     completion = "```c\n" + DEEP_C + "```\n"
     assert VERIFIER.verify(problem, completion).reward == 1.0
+
+
+def test_the_checker_starts_before_anything_of_the_candidates_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sandbox slow to start is an infrastructure fault (null): the candidate's module, which
+    may start sixteen busy processes, must not run while the checker is starting."""
+    modes: list[str] = []
+    start = Sandbox.start
+
+    def recording(self: Sandbox, config: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        modes.append(config["mode"])
+        return start(self, config, *args, **kwargs)
+
+    monkeypatch.setattr(Sandbox, "start", recording)
+    assert VERIFIER.verify(DOUBLE_CHECK, fenced("def f(x):\n    return 2 * x")).reward == 1.0
+    assert modes == ["check", "function"]
