@@ -598,10 +598,13 @@ class MathVerifyChecker:
         from math_verify import parse, verify
 
         from rlvr.text import strip_reasoning
+        from rlvr.verifiers.latex import normalise_unicode
 
         # its "timeout is disabled" warning, once per worker: the engine's deadline holds
         logging.getLogger("math_verify").setLevel(logging.ERROR)
-        text = strip_reasoning(str(completion)[-self.max_completion_chars :])
+        # as rlvr's checker reads it: NFKC, invisible characters dropped, look-alikes folded
+        # (plain ASCII, what published numbers were computed on, is unchanged)
+        text = strip_reasoning(normalise_unicode(str(completion)[-self.max_completion_chars :]))
         if text is None:
             return Verdict(0.0, {"status": "no_answer", "reason": "reasoning never closed"})
         gold = parse(f"${problem['answer']}$", parsing_timeout=None)
@@ -1125,7 +1128,8 @@ class OpenAIEngine:
     Each problem's messages are sent as they are (system prompt included: the server applies
     its model's chat template), asking for its n samples in one request with a seed derived
     from the problem's; a server that returns fewer choices (llama.cpp and `transformers
-    serve` ignore `n`) is asked again for the rest, each later request seeded apart. At most
+    serve` ignore `n`; a server that refuses `n` at the start-up check gets one request per
+    sample) is asked again for the rest, each later request seeded apart. At most
     `concurrency` requests are in flight. Transport faults, timeouts, 429 and 5xx answers are
     retried with exponential backoff by the openai client (`MAX_RETRIES`); a sample still
     missing after that, or refused by the server (a 4xx: a prompt over its context length),
@@ -1148,7 +1152,10 @@ class OpenAIEngine:
         assert settings.base_url is not None
         self.settings = settings
         self.url = settings.base_url
-        self.prompts_per_call = max(1, settings.concurrency)
+        # problems per generate call: enough to keep every request slot busy between stragglers
+        self.prompts_per_call = 4 * settings.concurrency
+        self.one_choice = False
+        """Whether the server refuses `n` > 1: then each sample is a request of its own."""
         self.client = openai.OpenAI(
             base_url=settings.base_url,
             # local servers take any key; the client refuses to start without one
@@ -1191,17 +1198,23 @@ class OpenAIEngine:
                 f"--model {model!r}: not served at {recorded_url(self.url)}; it serves "
                 f"{', '.join(served)}"
             )
-        try:
-            quick.chat.completions.create(
-                **self._request(model, [{"role": "user", "content": "Say OK."}], 1, 0),
-                max_tokens=1,
-            )
-        except (openai.APIConnectionError, openai.APITimeoutError) as exc:
-            raise UserError(
-                f"--base-url {recorded_url(self.url)}: the server stopped answering ({exc})"
-            ) from None
-        except openai.APIStatusError as exc:
-            raise UserError(self._refusal("refused a request with these settings", exc)) from None
+        probe = [{"role": "user", "content": "Say OK."}]
+        for choices in (2, 1) if self.settings.n > 1 else (1,):
+            try:
+                quick.chat.completions.create(
+                    **self._request(model, probe, choices, 0), max_tokens=1
+                )
+                break
+            except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+                raise UserError(
+                    f"--base-url {recorded_url(self.url)}: the server stopped answering ({exc})"
+                ) from None
+            except openai.APIStatusError as exc:
+                if choices == 1:
+                    refused = "refused a request with these settings"
+                    raise UserError(self._refusal(refused, exc)) from None
+                # a server that allows one choice a request (llama.cpp): one sample a request
+                self.one_choice = True
         return model
 
     def _refusal(self, what: str, exc: Any) -> str:
@@ -1247,11 +1260,10 @@ class OpenAIEngine:
         texts: list[Completion] = []
         for attempt in range(n):  # each request gives at least one choice, or we stop
             try:
+                choices = 1 if self.one_choice else n - len(texts)
+                request = self._request(self.model, messages, choices, _request_seed(seed, attempt))
                 reply = self.client.chat.completions.create(
-                    **self._request(
-                        self.model, messages, n - len(texts), _request_seed(seed, attempt)
-                    ),
-                    max_tokens=self.settings.max_new_tokens,
+                    **request, max_tokens=self.settings.max_new_tokens
                 )
             except openai.APIError as exc:
                 reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"

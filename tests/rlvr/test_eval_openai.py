@@ -198,15 +198,51 @@ class FailingServer(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def failing_server() -> Iterator[str]:
-    FailingServer.chats = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FailingServer)
+class OneChoiceServer(FailingServer):
+    """Refuses `n` > 1 with 400, as llama.cpp's server does; answers each request with one
+    numbered choice."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        if body.get("n", 1) > 1:
+            self._reply(400, {"error": {"message": "Only one completion choice is allowed"}})
+            return
+        type(self).chats += 1
+        message = {"role": "assistant", "content": f"sample {type(self).chats}"}
+        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        reply = {"id": "1", "object": "chat.completion", "created": 0, "model": "m"}
+        self._reply(200, {**reply, "choices": [choice]})
+
+
+def serve(handler: type[FailingServer]) -> Iterator[str]:
+    handler.chats = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def failing_server() -> Iterator[str]:
+    yield from serve(FailingServer)
+
+
+@pytest.fixture
+def one_choice_server() -> Iterator[str]:
+    yield from serve(OneChoiceServer)
+
+
+def test_a_server_that_refuses_n_gets_one_request_per_sample(one_choice_server: str) -> None:
+    engine = OpenAIEngine(Settings(n=3, base_url=one_choice_server), api_key=None)
+    assert engine.one_choice
+    prompts = [[{"role": "user", "content": "a"}], [{"role": "user", "content": "b"}]]
+    samples = engine.generate(prompts, 3, [1, 2])
+    assert [len(texts) for texts in samples] == [3, 3]
+    flat = [text for texts in samples for text in texts]
+    assert all(isinstance(text, str) and text.startswith("sample ") for text in flat)
+    assert len(set(flat)) == 6
 
 
 def test_samples_a_failing_server_did_not_give_are_null_not_wrong(
