@@ -1,6 +1,6 @@
 """Step time of `rlvr train` against a plain TRL GRPOTrainer, same model, config and verifier.
 
-    .venv/bin/python benchmarks/train_vs_trl.py [--steps 5] [--model PATH]
+    .venv/bin/python benchmarks/train_vs_trl.py [--steps 5] [--model PATH] [--precision fp32 bf16]
 
 Both run in this process one after the other on the same problems (the math environment,
 easiest problems), the same GRPO settings and the same verifier called in-process: plain TRL
@@ -8,7 +8,10 @@ gets `rlvr.reward_function("math")` and a dataset of the same prompts; rlvr adds
 per-environment metrics, samples, checkpoints with curriculum state, and the per-step line.
 Step time depends on how long the sampled completions are, so the report gives tokens per
 second (completion and prompt tokens processed, from TRL's own `num_tokens`) beside seconds
-per step; the first step (warm-up) is left out of both.
+per step; the first step (warm-up) is left out of both. Each precision asked for runs both
+sides in turn, in one process; bf16 is refused where rlvr's precision rule
+(`rlvr.config.native_bf16`) finds no native support, since an emulated bf16 step measures
+the emulation, not rlvr.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
 from rlvr import reward_function
-from rlvr.config import EnvConfig, TrainConfig
+from rlvr.config import EnvConfig, TrainConfig, native_bf16
 from rlvr.environments.math import MathEnvironment
 from rlvr.models import resolve_model
 from rlvr.train import train
@@ -109,42 +112,57 @@ def summary(seconds: list[float], tokens: list[float]) -> tuple[float, float]:
     return statistics.mean(seconds[1:]), sum(per_step) / sum(seconds[1:])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--model", default=None)
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
-    args = parser.parse_args()
-    torch.set_num_threads(len(os.sched_getaffinity(0)))
-    model = resolve_model(args.model)
+def measure(model: Path, steps: int, precision: str) -> list[str]:
+    """The table rows of one precision: plain TRL, rlvr, and the ratio."""
     with tempfile.TemporaryDirectory() as scratch:
-        bf16 = args.precision == "bf16"
-        trl_times = plain_trl(model, args.steps, Path(scratch) / "trl", bf16)
-        rows = rlvr_run(model, args.steps, Path(scratch) / "rlvr", bf16)
+        bf16 = precision == "bf16"
+        trl_times = plain_trl(model, steps, Path(scratch) / "trl", bf16)
+        rows = rlvr_run(model, steps, Path(scratch) / "rlvr", bf16)
     trl_step, trl_tps = summary(trl_times.seconds, trl_times.tokens)
     rlvr_step, rlvr_tps = summary(
         [r["step_seconds"] for r in rows], [r["num_tokens"] for r in rows]
     )
+    return [
+        f"| {precision} | plain TRL GRPOTrainer | {trl_step:.1f} | {trl_tps:.0f} | |",
+        f"| {precision} | rlvr train | {rlvr_step:.1f} | {rlvr_tps:.0f} "
+        f"| {(trl_tps / rlvr_tps - 1):+.1%} per token, "
+        f"{(rlvr_step / trl_step - 1):+.1%} per step |",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--precision", nargs="+", choices=("fp32", "bf16"), default=["fp32"])
+    args = parser.parse_args()
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    model = resolve_model(args.model)
+    bf16_native, bf16_reason = native_bf16(torch.cuda.is_available())
+    table, notes = [], [f"bf16 on this machine: {bf16_reason}."]
+    for precision in args.precision:
+        if precision == "bf16" and not bf16_native:
+            notes.append("bf16 refused: not native here, an emulated step measures emulation.")
+            continue
+        table += measure(model, args.steps, precision)
     today = f"{datetime.now(UTC):%Y-%m-%d}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         "\n".join(
             [
                 f"## Training step: rlvr train vs plain TRL GRPOTrainer ({today})",
                 "",
                 f"Command: `.venv/bin/python benchmarks/train_vs_trl.py --steps {args.steps} "
-                f"--precision {args.precision}`",
+                f"--precision {' '.join(args.precision)}`",
                 f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-                f"torch {torch.__version__}, "
+                f"torch {torch.__version__}, load average at the end {load}; "
                 f"model {model.name}, {PROBLEMS_PER_STEP} problems x {GROUP} completions x up to "
-                f"{LENGTH} tokens per step, LoRA r=16, {args.precision}",
+                f"{LENGTH} tokens per step, LoRA r=16",
+                *notes,
                 "",
-                "| | s/step | tokens/s |",
-                "| --- | ---: | ---: |",
-                f"| plain TRL GRPOTrainer | {trl_step:.1f} | {trl_tps:.0f} |",
-                f"| rlvr train | {rlvr_step:.1f} | {rlvr_tps:.0f} |",
-                "",
-                f"Overhead of rlvr per token processed: **{(trl_tps / rlvr_tps - 1):+.1%}** "
-                f"(per step: {(rlvr_step / trl_step - 1):+.1%}).",
+                "| precision | | s/step | tokens/s | rlvr's overhead |",
+                "| --- | --- | ---: | ---: | ---: |",
+                *table,
             ]
         )
     )

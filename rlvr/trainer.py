@@ -1,4 +1,4 @@
-"""The training step: TRL's GRPOTrainer with four named overrides, written against TRL 1.16.0.
+"""The training step: TRL's GRPOTrainer with a few named overrides, written against TRL 1.16.0.
 
 One step, in the order it happens (the setup that builds all of this is rlvr/train.py):
 
@@ -7,14 +7,16 @@ One step, in the order it happens (the setup that builds all of this is rlvr/tra
    lets TRL generate `group_size` completions per problem and score them with
    `ProblemRewards` (rlvr/rewards.py: the environment pool's verifiers, the GenRM, overlong
    shaping); with dynamic sampling, replaces the groups whose rewards are all equal by fresh
-   problems, within a budget of extra generation rounds; then every curriculum observes every
-   group it was given, and the step's rlvr metrics are computed, where the outcomes are
-   produced.
-2. TRL computes advantages and the loss, and updates the policy, in micro-batches of
-   `per_device_train_batch_size` accumulated into one optimizer step.
+   problems, within a budget of extra generation rounds, and drops from the update the groups
+   still flat after it (`_drop_groups`); then every curriculum observes every group it was
+   given, and the step's rlvr metrics are computed, where the outcomes are produced.
+2. TRL computes advantages and the loss (`_compute_loss`: TRL's, rescaled so that dropped
+   groups count as absent, skipped when nothing is left), and updates the policy, in
+   micro-batches of `per_device_train_batch_size` accumulated into one optimizer step.
 3. `log` (TRL's, called once per optimizer step): adds the rlvr metrics to TRL's before they
-   go to the trackers (tensorboard, wandb, trackio), so the trackers and metrics.jsonl hold the
-   same names, then writes metrics.jsonl and samples.jsonl.
+   go to the trackers (tensorboard, wandb, trackio: rlvr/trackers.py keeps rlvr's names as
+   metrics.jsonl has them, TRL's under transformers' usual `train/` prefix), then writes
+   metrics.jsonl and samples.jsonl.
 4. `_save_checkpoint`: adds the curricula's state and the COMPLETE marker, last.
 
 `_get_train_sampler` hands TRL's dataloader placeholders: the rows come from the curricula.
@@ -35,10 +37,12 @@ from transformers import PrinterCallback, TrainerCallback
 from trl import GRPOTrainer
 
 from rlvr.batches import StepPlan, StepSampler
+from rlvr.errors import UserError
 from rlvr.metrics import env_metrics, zero_variance_fraction
 from rlvr.protocols import curriculum_metrics
 from rlvr.rewards import ProblemRewards, StepOutcomes
 from rlvr.run_dir import RunDir, env_metric, write_atomic
+from rlvr.trackers import with_rlvr_trackers
 
 TRL_VERSION = "1.16.0"
 OVERRIDDEN: dict[str, str] = {
@@ -47,13 +51,38 @@ OVERRIDDEN: dict[str, str] = {
     "_generate_and_score_completions": "(self, inputs: list[dict[str, torch.Tensor | "
     "typing.Any]]) -> dict[str, torch.Tensor | typing.Any]",
     "log": "(self, logs: dict[str, float], start_time: float | None = None) -> None",
+    "_compute_loss": "(self, model, inputs)",
     "_save_checkpoint": "(self, model, trial)",
     "create_model_card": "(self, model_name: str | None = None, dataset_name: str | None = None, "
     "tags: str | list[str] | None = None)",
 }
 """inspect.signature of each GRPOTrainer method overridden below, as TRL 1.16.0 has it."""
-TRL_INIT_ARGUMENTS = ("model", "reward_funcs", "args", "train_dataset", "peft_config")
+TRL_INIT_ARGUMENTS = (
+    "model",
+    "reward_funcs",
+    "args",
+    "train_dataset",
+    "peft_config",
+    "processing_class",
+    "environment_factory",
+)
 """The GRPOTrainer constructor arguments rlvr passes (by name)."""
+
+LOSS_SCALE = "rlvr_loss_scale"
+"""The batch field (a 0-dim tensor, carried by TRL's shuffle and split into every micro-batch)
+by which `_compute_loss` multiplies TRL's loss so that dropped groups count as absent; 0: no
+group is left, the update is skipped."""
+
+# How each TRL 1.16 loss type normalises, which decides how dropping rows by their mask must be
+# corrected to act as if they were not in the batch:
+# - per row (the loss is a mean over the batch's rows, or a sum divided by rows x
+#   max_completion_length): masked rows still count in the row count, so the loss is scaled
+#   by rows / kept rows;
+# - per token (divided by the active tokens: `num_items_in_batch` for dapo, cispo, vespo, the
+#   micro-batch's mask for bnpo): masked tokens already fall out of the count once
+#   `num_items_in_batch` is recounted from the mask.
+ROW_NORMALISED_LOSSES = frozenset({"grpo", "sapo", "dr_grpo", "luspo"})
+TOKEN_NORMALISED_LOSSES = frozenset({"dapo", "cispo", "vespo", "bnpo"})
 
 # How each tensor of TRL's generation output is padded (side, value), to splice dynamic
 # sampling's fresh groups into a batch: prompts are left-padded, completions right-padded.
@@ -88,6 +117,8 @@ class RLVRTrainer(GRPOTrainer):
         on_row: Callable[[dict[str, Any], int], None] | None = None,
         **grpo_trainer_arguments: Any,
     ) -> None:
+        if dynamic_sampling_rounds:
+            _check_dynamic_sampling(grpo_trainer_arguments["args"])
         super().__init__(reward_funcs=[rewards], **grpo_trainer_arguments)
         self.plan = plan
         self.sampler = sampler
@@ -106,6 +137,8 @@ class RLVRTrainer(GRPOTrainer):
         self._clock = _StepClock()
         self.add_callback(self._clock)
         self.remove_callback(PrinterCallback)  # `on_row` shows the run instead
+        # transformers' tracker callbacks prefix every key with "train/"; rlvr's keep their names
+        self.callback_handler.callbacks = with_rlvr_trackers(self.callback_handler.callbacks)
 
     # -- TRL 1.16.0: Trainer._get_train_sampler -------------------------------------------------
 
@@ -128,6 +161,20 @@ class RLVRTrainer(GRPOTrainer):
             output, outcomes, resampling = self._resample(step, rows, output, outcomes)
         self._observe(outcomes, resampling)
         return output
+
+    # -- TRL 1.16.0: GRPOTrainer._compute_loss ---------------------------------------------------
+
+    def _compute_loss(self, model: Any, inputs: dict[str, Any]) -> Any:
+        scale = inputs.get(LOSS_SCALE)
+        if scale is None:  # evaluation, or dynamic sampling off
+            return super()._compute_loss(model, inputs)
+        if float(scale) == 0.0:
+            # Every group was dropped. A zero loss through the model would still give every
+            # parameter a zero gradient, and AdamW moves weights on zero gradients (momentum,
+            # weight decay); a loss not connected to the model leaves the gradients None, and
+            # the optimizer skips parameters without one: the step is a true no-op.
+            return torch.zeros((), device=self.accelerator.device, requires_grad=True)
+        return super()._compute_loss(model, inputs) * scale
 
     # -- TRL 1.16.0: GRPOTrainer.log ------------------------------------------------------------
 
@@ -254,7 +301,10 @@ class RLVRTrainer(GRPOTrainer):
         """DAPO's dynamic sampling: groups whose rewards are all equal (every advantage 0)
         are replaced by groups of fresh problems from the same environment's curriculum, for
         at most `dynamic_sampling_rounds` extra generation rounds. Groups still without
-        variance when the budget is spent stay in the batch (it keeps its size)."""
+        variance when the budget is spent are dropped from the update (`_drop_groups`): DAPO
+        fills its batch with informative groups only, and a flat group left in would still
+        dilute the loss's normalisation and, with a KL term or entropy bonus, move the policy
+        for nothing it learned."""
         size = int(self.num_generations or 1)
         group_ids = [str(rows[i]["problem_id"]) for i in range(0, len(rows), size)]
         rewards = list(self.rewards.last_rewards)
@@ -286,7 +336,10 @@ class RLVRTrainer(GRPOTrainer):
             rounds += 1
             replaced += len(fresh)
             extra += len(fresh) * size
-        still_flat = sum(_no_variance(rewards, i, size) for i in range(len(group_ids)))
+        flat = [i for i in range(len(group_ids)) if _no_variance(rewards, i, size)]
+        output = _drop_groups(output, flat, size, str(self.loss_type))
+        kept = [i for i in range(len(group_ids)) if i not in flat]
+        in_update = sum(_no_variance(rewards, i, size) for i in kept)
         return (
             output,
             outcomes,
@@ -294,13 +347,68 @@ class RLVRTrainer(GRPOTrainer):
                 "dynamic_sampling/extra_rounds": float(rounds),
                 "dynamic_sampling/replaced_groups": float(replaced),
                 "dynamic_sampling/extra_completions": float(extra),
-                "zero_variance_groups_in_update": still_flat / len(group_ids),
+                "dynamic_sampling/dropped_groups": float(len(flat)),
+                "dynamic_sampling/groups_in_update": float(len(kept)),
+                # what truly entered the update: 0 by construction (none, when all were dropped)
+                "zero_variance_groups_in_update": in_update / len(kept) if kept else 0.0,
             },
         )
 
     def _pad_id(self) -> int:
         pad = getattr(self.processing_class, "pad_token_id", None)
         return int(pad) if pad is not None else 0
+
+
+def _check_dynamic_sampling(args: Any) -> None:
+    """Dynamic sampling replaces and drops whole groups; that leaves the other groups'
+    advantages and the loss's normalisation as if those groups were never generated only
+    where advantages are computed per group and the loss type's normaliser is known."""
+    loss_type = str(args.loss_type)
+    if loss_type not in ROW_NORMALISED_LOSSES | TOKEN_NORMALISED_LOSSES:
+        raise UserError(
+            f"dynamic_sampling_rounds: loss_type {loss_type!r} is not one rlvr knows how to "
+            f"drop groups from (known: "
+            f"{', '.join(sorted(ROW_NORMALISED_LOSSES | TOKEN_NORMALISED_LOSSES))}); choose "
+            "one of them or set dynamic_sampling_rounds: 0"
+        )
+    if args.scale_rewards == "batch" or args.multi_objective_aggregation != "sum_then_normalize":
+        raise UserError(
+            "dynamic_sampling_rounds: trl scale_rewards 'batch' and multi_objective_aggregation "
+            "'normalize_then_sum' normalise advantages over the whole batch, so replacing or "
+            "dropping a group would change every other group's advantages; use scale_rewards "
+            "'group' or 'none', or set dynamic_sampling_rounds: 0"
+        )
+
+
+def _drop_groups(
+    output: dict[str, Any], groups: list[int], size: int, loss_type: str
+) -> dict[str, Any]:
+    """TRL's batch with the given groups out of the update: their completions' loss mask is
+    zeroed (no policy, KL or entropy term from them), the token count that the token-level
+    losses divide by is recounted, and `LOSS_SCALE` corrects the losses that divide by the
+    number of rows (see ROW_NORMALISED_LOSSES), so the update is the one TRL would make on a
+    batch without those groups."""
+    out = dict(output)
+    mask = output["completion_mask"]
+    rows = int(mask.shape[0])
+    if groups:
+        target = torch.cat(
+            [torch.arange(g * size, (g + 1) * size, device=mask.device) for g in groups]
+        )
+        mask = mask.clone()
+        mask[target] = 0
+        out["completion_mask"] = mask
+        loss_mask = mask * out["tool_mask"] if "tool_mask" in out else mask
+        out["num_items_in_batch"] = loss_mask.sum()
+    kept = rows - len(groups) * size
+    if kept == 0:
+        scale = 0.0
+    elif loss_type in ROW_NORMALISED_LOSSES:
+        scale = rows / kept
+    else:
+        scale = 1.0
+    out[LOSS_SCALE] = torch.tensor(scale, device=mask.device)
+    return out
 
 
 def _no_variance(rewards: list[float | None], group: int, size: int) -> bool:
