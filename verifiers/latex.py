@@ -470,7 +470,8 @@ class _Parser:
 
     def next(self) -> Token:
         token = self.tokens[self.i]
-        self.i += 1
+        if token.kind != "end":  # the end stays put: `x_` ends in an error, not past the list
+            self.i += 1
         return token
 
     def accept(self, text: str) -> bool:

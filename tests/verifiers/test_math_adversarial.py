@@ -354,6 +354,8 @@ def test_unboxed_credit_does_not_pay_a_hedge() -> None:
 # 4. Crashes and hangs are a quick 0
 CRASHES = [
     ("(2, 4)", "\\boxed{3 < x < 1}"),  # an empty set raised in sympy (reward null)
+    ("1", "\\boxed{(x_}"),  # a subscript at the end read past the tokens (reward null)
+    ("1", "\\boxed{\\sum_{k=1}^{5}x_}"),
     ("(2, 4)", "\\boxed{1 < |x - 3| < 1}"),
     ("(2, 4) \\cup (5, 6)", "\\boxed{x > 3, 3 < x < 1}"),
     ("(3, 4)", "\\boxed{(1, 2) = (3, 4)}"),
