@@ -363,6 +363,10 @@ def check_judge(
         raise UserError(f"--threshold must be in [0, 1), got {threshold}")
     if genrm.reference_field is None:
         raise UserError("genrm.reference_field is null: check-judge needs reference answers")
+    endpoint = None
+    if genrm.base_url is not None:  # a wrong URL fails in seconds, before any problem loads
+        endpoint = OpenAIJudge.from_config(genrm, api_key=endpoint_api_key(genrm))
+        endpoint.check_reachable()
     try:
         environment = get_environment(env, seed=0)
     except ValueError as exc:
@@ -370,9 +374,7 @@ def check_judge(
     records = environment_problems(env, environment, "heldout")
     problems = problems_with_references(env, records, genrm.reference_field, limit)
     judge: Any
-    if genrm.base_url is not None:
-        endpoint = OpenAIJudge.from_config(genrm, api_key=endpoint_api_key(genrm))
-        endpoint.check_reachable()
+    if endpoint is not None:
         judge, name = endpoint, f"{genrm.model} at {genrm.base_url}"
     else:
         path = resolve_model(genrm.model)

@@ -137,6 +137,31 @@ def test_a_dead_endpoint_is_none_never_zero() -> None:
     assert answers.equivalent == [None]
 
 
+def test_a_server_that_never_answers_times_out_to_none() -> None:
+    """A server that takes the connection and never replies (hung, or overloaded): each
+    request gives up after `request_timeout` and its retries, and the score is None."""
+    import time
+
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)  # connections queue in the backlog; nothing ever reads them
+        port = hung.getsockname()[1]
+        config = GenRMConfig(
+            mode="pointwise",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            model="judge",
+            max_retries=1,
+            request_timeout=0.5,
+        )
+        started = time.monotonic()
+        with pytest.warns(RuntimeWarning, match="Timeout"):
+            result = GenRMScorer(OpenAIJudge.from_config(config), config).score_groups(
+                [JudgeGroup("t", ["\\boxed{1}"])]
+            )
+    assert result.scores == [[None]]
+    assert time.monotonic() - started < 30  # bounded: the timeout and one backoff, not forever
+
+
 def dataclass_replace(config: GenRMConfig, **changes: Any) -> GenRMConfig:
     import dataclasses
 
