@@ -6,9 +6,12 @@ generation it costs.
 Two runs of `rlvr train` one after the other, identical but for `dynamic_sampling_rounds`
 (0, then --rounds): the embedded SmolLM2-135M-Instruct on math held to one-step arithmetic
 (examples/cpu-quickstart.yaml's problem mix, where it answers about a third right), 3 problems
-x 4 completions x 96 tokens a step, seed 0. Reported from each run's metrics.jsonl: the share
-of groups whose rewards are all equal among those the update got, among all generated, the
-completions generated per step and seconds per step. Resumable: a finished run is not redone.
+x 4 completions x 96 tokens a step, seed 0, verified in local worker processes (no Ray: on a
+shared machine a second Ray instance competes for the same cores). Reported from each run's
+metrics.jsonl: the share of groups whose rewards are all equal among those the update got and
+among all generated, the groups dropped from the update (still flat after the rounds), the
+completions generated per step and seconds per step, and the cost of the rounds against the
+run without them. Resumable: a finished run is not redone.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ def run(out: Path, steps: int, rounds: int) -> list[dict[str, float]]:
                 str(steps),
                 "--dynamic-sampling-rounds",
                 str(rounds),
+                "--verification",
+                "local",
                 "--output-dir",
                 str(out),
                 "--resume",
@@ -64,7 +69,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("runs/bench-dynamic-sampling"))
     args = parser.parse_args()
-    table, precision = [], "?"
+    table, precision, cost = [], "?", {}
     for rounds in (0, args.rounds):
         rows = run(args.out / f"rounds-{rounds}", args.steps, rounds)
         config = yaml.safe_load((args.out / f"rounds-{rounds}" / "config.yaml").read_text())
@@ -72,11 +77,15 @@ def main() -> None:
         precision += f" ({config['hardware']['bf16_reason']})"
         generated = [4 * 3 + r.get("dynamic_sampling/extra_completions", 0.0) for r in rows]
         in_update = statistics.mean(r["zero_variance_groups_in_update"] for r in rows)
+        dropped = statistics.mean(r.get("dynamic_sampling/dropped_groups", 0.0) for r in rows)
+        seconds = statistics.mean(r["step_seconds"] for r in rows)
+        cost[rounds] = (statistics.mean(generated), seconds)
         table.append(
             f"| {rounds} | {in_update:.2f} "
             f"| {statistics.mean(r['zero_variance_groups'] for r in rows):.2f} "
+            f"| {dropped:.2f} "
             f"| {statistics.mean(generated):.1f} "
-            f"| {statistics.mean(r['step_seconds'] for r in rows):.0f} "
+            f"| {seconds:.0f} "
             f"| {statistics.mean(r['env/math/pass_rate'] for r in rows):.2f} |"
         )
     print(
@@ -91,9 +100,15 @@ def main() -> None:
                 f"96 tokens a step, {args.steps} steps, seed 0, {precision}",
                 "",
                 "| extra rounds | zero-variance groups in the update | of all generated "
-                "| completions generated / step | s / step | math pass rate |",
-                "| ---: | ---: | ---: | ---: | ---: | ---: |",
+                "| groups dropped / step | completions generated / step | s / step "
+                "| math pass rate |",
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
                 *table,
+                "",
+                f"Cost of {args.rounds} rounds: "
+                f"{cost[args.rounds][0] / cost[0][0]:.2f}x the completions generated "
+                f"(+{cost[args.rounds][0] - cost[0][0]:.1f} a step), "
+                f"{cost[args.rounds][1] / cost[0][1]:.2f}x the seconds per step.",
             ]
         )
     )
