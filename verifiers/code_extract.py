@@ -70,7 +70,7 @@ def fenced_blocks(text: str) -> list[Block]:
     fence: str | None = None
     tag = indent = ""
     lines: list[str] = []
-    for line in text.splitlines():
+    for line in source_lines(text):
         if fence is None:
             opened = _FENCE.match(_fence_line(line))
             if opened:
@@ -86,6 +86,18 @@ def fenced_blocks(text: str) -> list[Block]:
     if fence is not None and lines:
         blocks.append(Block(tag, "\n".join(lines) + "\n"))
     return blocks
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """`text` split at the line ends Python's own reader knows (LF, CRLF, CR). Not
+    `str.splitlines`, which also splits at form feeds, U+2028, U+0085 and `\x1c`-`\x1e`:
+    inside a string literal those are characters of the program, and splitting there broke a
+    correct answer into a syntax error."""
+    lines = _LINE_END.split(text)
+    return lines[:-1] if lines and not lines[-1] else lines
 
 
 def _fence_line(line: str) -> str:
@@ -212,7 +224,7 @@ def _parses(code: str) -> bool:
 
 def _parsable_run(text: str) -> str | None:
     """The longest run of lines, starting where a statement does, that parses."""
-    lines = text.splitlines()
+    lines = source_lines(text)
     starts = [i for i, line in enumerate(lines) if _CODE_START.match(line)]
     if not starts:
         return None

@@ -871,3 +871,13 @@ def test_the_checker_starts_before_anything_of_the_candidates_runs(
     monkeypatch.setattr(Sandbox, "start", recording)
     assert VERIFIER.verify(DOUBLE_CHECK, fenced("def f(x):\n    return 2 * x")).reward == 1.0
     assert modes == ["check", "function"]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x85", "\x1c", "\x0c"])
+def test_a_string_literal_holding_a_unicode_line_separator_is_not_split(separator: str) -> None:
+    """Python reads lines at LF, CRLF and CR only; `str.splitlines` also splits at these, and
+    taking the block apart there broke a correct answer into a syntax error."""
+    text = f"a{separator}b"
+    problem = {"entry_point": "f", "tests": [{"input": [], "output": text}]}
+    code = f"def f():\n    return '{text}'"
+    assert VERIFIER.verify(problem, f"```python\n{code}\n```\n").reward == 1.0
