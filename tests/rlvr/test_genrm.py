@@ -569,3 +569,46 @@ def test_a_lost_actor_gives_none_scores(local_ray: None) -> None:
     assert result.scores == [[None, None]]
     assert result.error is not None
     assert result.metrics["genrm/errors"] == 2
+
+
+def equivalence_factory() -> ScriptedJudge:
+    """Equivalent when the two fenced answers name the same number, in digits or in words."""
+
+    def reply(prompt: str) -> str:
+        answers = re.findall(r"<<<BEGIN ANSWER \d \w+>>>\n(.*?)\n<<<END", prompt, re.S)
+        words = {"five": "5"}
+        values = [words.get(re.sub(r"\\text\{(.*)\}", r"\1", a).strip(), a) for a in answers]
+        return json.dumps({"equivalent": int(values[0] == values[1])})
+
+    return ScriptedJudge(reply)
+
+
+@pytest.mark.slow
+def test_training_rewards_through_the_cascade_actor(local_ray: None) -> None:
+    """`rlvr train`'s reward function with a cascade GenRM actor: the verifier's 1 and its
+    refusals stand, an unreadable right answer is rescued, and the counts are logged."""
+    from rlvr.rewards import ProblemRewards
+    from rlvr.verifiers.math import MathVerifier
+
+    actor = GenRMActor(GenRMConfig(mode="cascade"), judge_factory=equivalence_factory)
+    problem = {"id": "p", "env": "math", "prompt": "What is 12 - 7?", "answer": "5"}
+    rewards = ProblemRewards(
+        {"p": problem}, {"math": MathVerifier()}, genrm=actor, reference_field="answer"
+    )
+    logged: dict[str, float] = {}
+    completions = ["\\boxed{5}", "\\boxed{\\text{five}}", "\\boxed{4} or \\boxed{5}", "\\boxed{6}"]
+    try:
+        out = rewards(
+            prompts=["What is 12 - 7?"] * 4,
+            completions=completions,
+            problem_id=["p"] * 4,
+            log_metric=logged.__setitem__,
+        )
+    finally:
+        actor.close()
+    assert out == [1.0, 1.0, 0.0, 0.0]
+    assert logged["genrm/cascade_asked"] == 2
+    assert logged["genrm/cascade_rescued"] == 1
+    assert "genrm/score_mean" not in logged  # no scoring mode ran beside it
+    verdicts = rewards.take_outcomes().verdicts_by_env["math"]
+    assert [v.info.get("judge") for v in verdicts] == [None, "equivalent", None, "different"]
