@@ -537,6 +537,8 @@ class _Candidate:
             process.send(request)
         reply = process.receive(min(self.run.left(), verifier.timeout_s))
         if isinstance(reply, dict) and ("ok" in reply or isinstance(reply.get("error"), dict)):
+            if reply.get("ended") is True:  # the module's process died: a fresh sandbox next
+                self.close()
             return reply
         if reply is TIMEOUT:
             status, detail = "timeout", f"no return within {verifier.timeout_s:g} s"

@@ -64,8 +64,6 @@ MESSAGE_FACTOR = 6
 """The most bytes JSON takes for one byte of a program's output: a control character becomes
 `\\u00XX`. Channels carry `MESSAGE_FACTOR` times the output limit, so that the limit holds
 on what the program printed or returned, not on its encoding."""
-MAX_WORKER_STARTS = 8
-"""Times the candidate's module is loaded again in one sandbox after its process died."""
 
 
 # --- the value codec ----------------------------------------------------------------------------
@@ -908,12 +906,18 @@ def serve_function(channel: Channel, config: dict[str, Any]) -> None:
         return
     # The judge sends its calls ahead; they wait here, and the candidate sees each one only
     # when its turn comes, so that no later test's input is known while an earlier one runs.
+    # A worker that died is not forked again from this process, whose memory now holds calls
+    # still waiting their turn: the sandbox ends, and the judge starts a fresh one.
     while True:
         request = channel.receive()
         if request is None:
             worker.stop()
             return
-        channel.send_line(worker.call(request))
+        reply = worker.call(request)
+        if worker.pid == 0:
+            channel.send_line(reply[:-1] + b',"ended":true}')
+            return
+        channel.send_line(reply)
 
 
 class Worker:
@@ -921,13 +925,12 @@ class Worker:
     of its own. Everything it writes there is untrusted: read with a size limit, parsed here,
     and passed on only as the value it claims to return or the name of what it raised. When
     it dies, how it died (from `wait4`, not from anything it said) is the call's failure, and
-    the next call loads the module in a fresh process."""
+    the sandbox ends (`serve_function`): the next call loads the module in a fresh sandbox."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.limit = int(config["message_bytes"])
         self.pid = 0
-        self.starts = 0
         self.to_fd = self.from_fd = -1
         self.buffer = bytearray()
 
@@ -938,7 +941,6 @@ class Worker:
 
     def spawn(self) -> None:
         """Fork the child, which loads the module."""
-        self.starts += 1
         to_read, to_write = os.pipe()
         from_read, from_write = os.pipe()
         pid = os.fork()
@@ -992,12 +994,6 @@ class Worker:
 
     def call(self, request: dict[str, Any]) -> bytes:
         """The reply line for one call: {"ok": value} or {"error": {status, detail}}."""
-        if self.pid == 0:
-            if self.starts >= MAX_WORKER_STARTS:
-                return failure_line("crash", "not run: the program kept dying")
-            ready = self.start()
-            if not ready["ready"]:
-                return failure_line(ready["status"], ready["detail"])
         self.write(self.request_line(request))  # if it closed its end, read() sees how it died
         message = self.read()
         if not isinstance(message, dict):

@@ -881,3 +881,23 @@ def test_a_string_literal_holding_a_unicode_line_separator_is_not_split(separato
     problem = {"entry_point": "f", "tests": [{"input": [], "output": text}]}
     code = f"def f():\n    return '{text}'"
     assert VERIFIER.verify(problem, f"```python\n{code}\n```\n").reward == 1.0
+
+
+PEEK_AFTER_A_CRASH = """
+import gc, os
+def f(x):
+    if x == 0:
+        os._exit(3)  # on purpose: the module is loaded again for the next call
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "Channel" and b"[3]" in bytes(obj.buffer).replace(b" ", b""):
+            return "peeked"
+    return "alone"
+"""
+
+
+def test_a_module_loaded_again_after_a_crash_sees_no_later_input() -> None:
+    """A worker forked again from the harness inherited its memory, which held the calls still
+    waiting their turn: a crash on purpose bought a look at every later input."""
+    tests = [{"input": [n], "output": "alone"} for n in range(4)]
+    verdict = PARTIAL.verify({"entry_point": "f", "tests": tests}, fenced(PEEK_AFTER_A_CRASH))
+    assert [t["status"] for t in verdict.info["tests"]] == ["crash", "passed", "passed", "passed"]
