@@ -147,8 +147,10 @@ def _serve(conn: Connection) -> None:
     # SIGALRM with its default action ends the process, even inside a C call holding the GIL.
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     with contextlib.suppress(OSError):
-        # If memory runs out, the kernel should pick this process, not its parent.
-        Path("/proc/self/oom_score_adj").write_text("1000")
+        # If memory runs out, the kernel should pick this process, not its parent, and a code
+        # sandbox (1000, set by its harness) before this one: else a candidate that spreads its
+        # memory over many small processes gets the verifier killed twice, a null row.
+        Path("/proc/self/oom_score_adj").write_text("500")
     sources, plugin_sources, item_timeout = conn.recv()
     try:
         verifiers = _load_verifiers(sources, plugin_sources)

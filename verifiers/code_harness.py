@@ -1599,6 +1599,15 @@ def main(argv: list[str]) -> None:
     config = channel.receive()
     if config is None:
         return
+    # The kernel's first pick when memory runs out, with everything started here, rather than
+    # the verifier process that started the sandbox (a dead verifier makes the row null).
+    # Before `harden`: an undumpable process's /proc files belong to root.
+    try:
+        adjust = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        os.write(adjust, b"1000")
+        os.close(adjust)
+    except OSError:
+        pass
     harden(config.get("seccomp"))
     if config.get("count_user_tasks"):  # the weaker mode: no namespace of its own
         config["limits"]["processes_base"] = user_task_count()

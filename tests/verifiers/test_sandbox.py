@@ -282,3 +282,11 @@ class TestWeakerMode:
         )
         result = self.sandbox.run([PY, "-c", code], limits=Limits(processes=6))
         assert 0 < int(result.stdout) < 40
+
+
+def test_a_sandbox_is_the_out_of_memory_killers_first_pick_before_the_verifier() -> None:
+    """Everything in a sandbox has the highest `oom_score_adj` (1000), above the engine's
+    verifier process (500): when a candidate runs the host out of memory, its own processes
+    die first, not the verifier (whose second death would make the row null)."""
+    result = sandbox_run(["cat", "/proc/self/oom_score_adj"])
+    assert result.stdout.decode().strip() == "1000"
