@@ -2,8 +2,10 @@
 
 A completion is judged on what follows its reasoning section. Inside that:
 
-1. Fenced blocks (```` ``` ```` or `~~~`, any length, at any indentation, as inside a list
-   item, which is taken off the block's lines; an unclosed last block running to the end)
+1. Fenced blocks (```` ``` ```` or `~~~`, any length, indented up to 3 spaces; where there is
+   none, at any indentation, as inside a list item, unless the whole text is bare Python whose
+   docstring holds them; the indentation is taken off the block's lines; an unclosed last
+   block running to the end)
    tagged with the problem's language (the tag's first word: `python:main.py`, `{python}` and
    `python title="x"` are Python; fence lines are read after NFKC and without invisible
    characters, so fullwidth backticks and a zero-width space after the tag change nothing),
@@ -64,8 +66,14 @@ class Extraction:
     how: str
 
 
-def fenced_blocks(text: str) -> list[Block]:
-    """Every fenced block in order; an unclosed last block runs to the end of the text."""
+MAX_FENCE_INDENT = 3
+"""A fence at the top level of Markdown is indented at most this much; deeper ones (inside a
+list item) are looked for only when there is none."""
+
+
+def fenced_blocks(text: str, max_indent: int | None = MAX_FENCE_INDENT) -> list[Block]:
+    """Every fenced block in order, its fence indented at most `max_indent` (None: any); an
+    unclosed last block runs to the end of the text."""
     blocks: list[Block] = []
     fence: str | None = None
     tag = indent = ""
@@ -73,7 +81,7 @@ def fenced_blocks(text: str) -> list[Block]:
     for line in source_lines(text):
         if fence is None:
             opened = _FENCE.match(_fence_line(line))
-            if opened:
+            if opened and (max_indent is None or len(opened.group(1)) <= max_indent):
                 indent, fence, lines = opened.group(1), opened.group(2), []
                 tag = _TAG_END.split(opened.group(3).lower().lstrip("{."), maxsplit=1)[0]
             continue
@@ -149,6 +157,10 @@ def extract_code(
     if text is None:
         return Extraction(None, "the reasoning section was never closed")
     blocks = fenced_blocks(text)
+    bare_code = language == "python" and len(text) <= MAX_PARSE_CHARS and _parses(text)
+    if not blocks and not bare_code:
+        # Fences inside list items; not in bare code, where they are a docstring's Markdown.
+        blocks = fenced_blocks(text, max_indent=None)
     tagged = [b for b in blocks if b.tag in LANGUAGE_TAGS[language]]
     pool = tagged or [b for b in blocks if not b.tag]
     if blocks and not pool:

@@ -628,6 +628,8 @@ def test_a_subclass_crosses_as_its_value_never_as_what_it_claims() -> None:
         "```python\u200b\ndef f(x):\n    return 2 * x\n```\n",
         "\uff40\uff40\uff40python\ndef f(x):\n    return 2 * x\n\uff40\uff40\uff40\n",
         fenced("def f(x):\n    return 2 * x") + "The stub:\n" + fenced("def f(x):\n    'Twice.'"),
+        'def f(x):\n    """Twice x.\n\n    ```\n    >>> f(1)\n    2\n    ```\n    """\n'
+        "    return 2 * x\n",
     ],
 )
 @pytest.mark.parametrize("form", sorted(FORMS))
@@ -635,7 +637,8 @@ def test_a_correct_answer_in_an_ordinary_form_passes(form: str, completion: str)
     """A `from __future__` import that the prompt's code, put first, pushed off the top of the
     module (a syntax error); a fenced block indented inside a list item; a fence tag with a file
     name or attributes, or an invisible character; fullwidth backticks; the answer followed by
-    the prompt's stub repeated."""
+    the prompt's stub repeated; bare code whose docstring holds an indented fence (which is
+    Markdown of the docstring, not a block)."""
     assert VERIFIER.verify(FORMS[form], completion).reward == 1.0
 
 
