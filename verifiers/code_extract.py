@@ -2,10 +2,10 @@
 
 A completion is judged on what follows its reasoning section. Inside that:
 
-1. Fenced blocks (```` ``` ```` or `~~~`, any length, indented up to 3 spaces; where there is
-   none, at any indentation, as inside a list item, unless the whole text is bare Python whose
-   docstring holds them; the indentation is taken off the block's lines; an unclosed last
-   block running to the end)
+1. Unless the whole text parses as Python (bare code, whose fences are Markdown inside its
+   strings): fenced blocks (```` ``` ```` or `~~~`, any length, indented up to 3 spaces, or
+   where there is none at any indentation, as inside a list item; the indentation is taken
+   off the block's lines; an unclosed last block running to the end)
    tagged with the problem's language (the tag's first word: `python:main.py`, `{python}` and
    `python title="x"` are Python; fence lines are read after NFKC and without invisible
    characters, so fullwidth backticks and a zero-width space after the tag change nothing),
@@ -156,11 +156,12 @@ def extract_code(
     text = strip_reasoning(completion, reasoning_close)
     if text is None:
         return Extraction(None, "the reasoning section was never closed")
-    blocks = fenced_blocks(text)
+    # Text that parses as Python is bare code: a fence in it is Markdown inside a string (a
+    # docstring's example), not a block around the program.
     bare_code = language == "python" and len(text) <= MAX_PARSE_CHARS and _parses(text)
+    blocks = [] if bare_code else fenced_blocks(text)
     if not blocks and not bare_code:
-        # Fences inside list items; not in bare code, where they are a docstring's Markdown.
-        blocks = fenced_blocks(text, max_indent=None)
+        blocks = fenced_blocks(text, max_indent=None)  # fences inside list items
     tagged = [b for b in blocks if b.tag in LANGUAGE_TAGS[language]]
     pool = tagged or [b for b in blocks if not b.tag]
     if blocks and not pool:

@@ -630,6 +630,7 @@ def test_a_subclass_crosses_as_its_value_never_as_what_it_claims() -> None:
         fenced("def f(x):\n    return 2 * x") + "The stub:\n" + fenced("def f(x):\n    'Twice.'"),
         'def f(x):\n    """Twice x.\n\n    ```\n    >>> f(1)\n    2\n    ```\n    """\n'
         "    return 2 * x\n",
+        '"""Use:\n```\nf(1)\n```\n"""\n\n\ndef f(x):\n    return 2 * x\n',
     ],
 )
 @pytest.mark.parametrize("form", sorted(FORMS))
