@@ -124,6 +124,7 @@ def read_task(problem: Mapping[str, Any], default_language: str, tolerance: floa
             task = _io_task(language, entry_point, tests, tolerance)
             prompt = problem.get("prompt")
             if isinstance(prompt, str) and _is_code_for(prompt, task.entry_point or ""):
+                _refuse_a_class(prompt, task.entry_point or "")
                 return replace(task, prompt_code=prompt)
             return task
         raise TaskError(
@@ -144,6 +145,8 @@ def read_task(problem: Mapping[str, Any], default_language: str, tolerance: floa
     count = count_tests(style, tests_at)
     prompt = problem.get("prompt")
     prompt_code = prompt if isinstance(prompt, str) and _is_code_for(prompt, entry_point) else None
+    if prompt_code is not None:
+        _refuse_a_class(prompt_code, entry_point)
     calls = static_calls(style, tree, tests_at, entry_point)
     if calls is not None:
         return Task(
@@ -202,6 +205,19 @@ def _is_code_for(prompt: str, entry_point: str) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _refuse_a_class(prompt_code: str, entry_point: str) -> None:
+    """A prompt whose entry point is a class (`class Solution:` with methods the tests call)
+    asks for objects, which cannot cross the boundary: every answer, a correct one included,
+    would fail, so the row is refused (null), never a 0."""
+    for node in ast.parse(prompt_code).body:
+        if isinstance(node, ast.ClassDef) and node.name == entry_point:
+            raise TaskError(
+                f"the entry point {entry_point!r} is a class: its objects cannot cross the "
+                "sandbox boundary; give I/O tests of a function, or stdio tests",
+                "entry_point",
+            )
 
 
 def _foreign_names(test_code: str, prompt_code: str, entry_point: str) -> set[str]:

@@ -905,3 +905,17 @@ def test_a_module_loaded_again_after_a_crash_sees_no_later_input() -> None:
     tests = [{"input": [n], "output": "alone"} for n in range(4)]
     verdict = PARTIAL.verify({"entry_point": "f", "tests": tests}, fenced(PEEK_AFTER_A_CRASH))
     assert [t["status"] for t in verdict.info["tests"]] == ["crash", "passed", "passed", "passed"]
+
+
+def test_a_class_as_the_entry_point_is_refused_not_scored_0() -> None:
+    """`class Solution` with methods the test calls asks for objects, which cannot cross the
+    boundary: the correct answer scored 0 like every other. The row is refused (null)."""
+    prompt = "class Solution:\n    def twice(self, x: int) -> int:\n        '''Twice x.'''\n"
+    right = fenced("class Solution:\n    def twice(self, x):\n        return 2 * x")
+    for tests in (
+        {"test": "def check(candidate):\n    assert candidate().twice(2) == 4\n"},
+        {"tests": [{"input": [], "output": 4}]},
+    ):
+        verdict = VERIFIER.verify({"entry_point": "Solution", "prompt": prompt, **tests}, right)
+        assert verdict.reward is None
+        assert "is a class" in verdict.info["error"]
