@@ -1292,12 +1292,7 @@ class Proxy:
         if status == "crash" and type(raised) is str and raised in REPLAYED:
             # The same built-in exception type with the same arguments, so that a test
             # expecting it, or reading its message, still works.
-            kind = getattr(builtins, raised)
-            try:
-                args = decode(error["args"])
-                exception = kind(*args) if type(args) is tuple else kind(detail)
-            except Exception:  # no arguments sent, or none this type accepts
-                exception = kind(detail)
+            exception = rebuilt(getattr(builtins, raised), error.get("args"), detail)
             self.checker.raised.add(id(exception))
             self.checker.keep.append(exception)
             raise exception
@@ -1338,6 +1333,25 @@ MAX_SCANNED = 1000
 
 MUTABLE = (list, dict, set)
 """Argument types a call may change in place: a test of an in-place sort looks at its list."""
+
+
+def rebuilt(kind: type[BaseException], args: Any, detail: str) -> BaseException:
+    """A built-in exception the candidate raised, made again here: of its type with its plain
+    arguments, else with its message; a type that takes neither (`UnicodeDecodeError` needs
+    five arguments of its own) as the nearest base class that does (`UnicodeError`), so that
+    a test catching `ValueError` still catches it."""
+    try:
+        values = decode(args)
+        if type(values) is tuple:
+            return kind(*values)
+    except Exception:  # no arguments sent, or none this type accepts
+        pass
+    for base in kind.__mro__:
+        try:
+            return base(detail)
+        except Exception:
+            continue
+    return Exception(detail)
 
 
 class Checker:

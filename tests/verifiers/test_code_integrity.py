@@ -919,3 +919,14 @@ def test_a_class_as_the_entry_point_is_refused_not_scored_0() -> None:
         verdict = VERIFIER.verify({"entry_point": "Solution", "prompt": prompt, **tests}, right)
         assert verdict.reward is None
         assert "is a class" in verdict.info["error"]
+
+
+def test_an_exception_of_a_type_with_arguments_of_its_own_still_reaches_the_test() -> None:
+    problem = {
+        "entry_point": "f",
+        "test": "def check(candidate):\n    for x in [1]:\n        try:\n            candidate(x)\n"
+        "        except ValueError:\n            pass\n        else:\n            assert False\n",
+    }
+    for raised in ("b'\\xff'.decode()", "raise UnicodeDecodeError('utf-8', b'', 0, 1, 'no')"):
+        assert VERIFIER.verify(problem, fenced(f"def f(x):\n    {raised}")).reward == 1.0
+    zero(VERIFIER.verify(problem, fenced("def f(x):\n    return 1")))
