@@ -422,9 +422,14 @@ def build_tasks(
 def _all_math(verifiers: Sequence[Verifier]) -> bool:
     """Whether rlvr's math verifier judges every problem: then they have gold answers that
     Math-Verify can read too."""
-    from rlvr.verifiers.math import MathVerifier
+    return all(is_math_verifier(v) for v in verifiers)
 
-    return all(isinstance(v, MathVerifier) for v in verifiers)
+
+def is_math_verifier(verifier: object) -> bool:
+    """An instance of rlvr's math verifier; asked without importing it (sympy: seconds), as
+    an instance can only exist once its module is loaded."""
+    module = sys.modules.get("rlvr.verifiers.math")
+    return module is not None and isinstance(verifier, module.MathVerifier)
 
 
 def open_judges(
@@ -551,9 +556,7 @@ _NO_FINAL_ANSWER = frozenset({"no_answer", "hedged", "empty_box", "too_large"})
 def offers_answers(verifier: object) -> bool:
     """Whether a verifier's verdicts carry an answer that two samples can share: rlvr's math
     verifier, Math-Verify's reading, or any verifier with an `answer_key(info)` method."""
-    from rlvr.verifiers.math import MathVerifier
-
-    return isinstance(verifier, MathVerifier) or callable(getattr(verifier, "answer_key", None))
+    return is_math_verifier(verifier) or callable(getattr(verifier, "answer_key", None))
 
 
 def comparable_answer(verifier: object, info: Mapping[str, Any]) -> str | None:
