@@ -464,7 +464,7 @@ def evaluate_(  # noqa: PLR0917 - typer maps parameters onto options
         int | None,
         typer.Option(
             help="Tokens per completion \\[default: the run's max_completion_length, else 96 on "
-            "CPU, 1024 on GPU].",
+            "CPU, 1024 on GPU or with --base-url].",
             min=1,
             show_default=False,
         ),
