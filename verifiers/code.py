@@ -248,6 +248,8 @@ class _Run:
         self.verifier = verifier
         self.deadline = deadline
         self.stderr = ""
+        self.limits = verifier.limits
+        """The sandbox limits of this row (the output limit grows with its expected output)."""
         self.candidate: _Candidate | None = None
         self.checker: SandboxProcess | None = None
 
@@ -362,6 +364,12 @@ class _Run:
             "run": [python, "-S", "-s", "-c", PYTHON_MAIN] if language == "python" else ["./main"],
             "timeout_s": verifier.timeout_s,
         }
+        # The output limit holds on what a program prints beyond the longest expected output: a
+        # test expecting 2 MB of numbers must not fail every correct answer at 1 MiB.
+        longest = max(len(out.encode("utf-8", "surrogatepass")) for _, out in task.stdio)
+        limits = self.limits = replace(
+            verifier.limits, output_bytes=verifier.limits.output_bytes + longest
+        )
         outcomes: list[Outcome] = []
         process: SandboxProcess | None = None
         restarts = 0
@@ -372,7 +380,7 @@ class _Run:
                         outcomes.append(Outcome("crash", "not run: the program kept dying"))
                         continue
                     restarts += 1
-                    process = verifier.sandbox.start(config, verifier.limits)
+                    process = verifier.sandbox.start(config, limits)
                     ready = process.receive(min(self.left(), verifier.compile_timeout_s + 5))
                     if not (isinstance(ready, dict) and ready.get("ready")):
                         failure = _not_ready(ready, process, "compiling")
@@ -398,7 +406,7 @@ class _Run:
         if report.get("timed_out"):
             return Outcome("timeout", f"ran longer than {self.verifier.timeout_s:g} s")
         if report.get("output_exceeded"):
-            return Outcome("crash", f"printed more than {self.verifier.limits.output_bytes} bytes")
+            return Outcome("crash", f"printed more than {self.limits.output_bytes} bytes")
         if report.get("exit_code") != 0:
             self.keep_stderr(stderr or "")
             status = "memory" if report.get("memory") else "crash"

@@ -930,3 +930,16 @@ def test_an_exception_of_a_type_with_arguments_of_its_own_still_reaches_the_test
     for raised in ("b'\\xff'.decode()", "raise UnicodeDecodeError('utf-8', b'', 0, 1, 'no')"):
         assert VERIFIER.verify(problem, fenced(f"def f(x):\n    {raised}")).reward == 1.0
     zero(VERIFIER.verify(problem, fenced("def f(x):\n    return 1")))
+
+
+def test_the_output_limit_holds_beyond_the_expected_output() -> None:
+    """A test expecting more than the output limit (2e5 numbers are over a MiB) failed every
+    correct answer; the limit now holds on what a program prints beyond the expected output."""
+    small = CodeVerifier(timeout_s=2.0, output_kb=16)
+    expected = "\n".join(str(i) for i in range(10_000)) + "\n"  # 49 KB
+    problem = {"tests": [{"stdin": "10000\n", "stdout": expected}]}
+    right = "n = int(input())\nprint('\\n'.join(map(str, range(n))))"
+    assert small.verify(problem, fenced(right)).reward == 1.0
+    verdict = small.verify(problem, fenced("print('x' * 200_000)"))
+    zero(verdict)
+    assert "printed more than" in str(verdict.info)
