@@ -1491,6 +1491,11 @@ def resolve_settings(flags: Mapping[str, Any], run_config: Mapping[str, Any]) ->
             "completion; use --n 1 (the default at temperature 0) for greedy pass@1, or a "
             "temperature above 0 for pass@k, maj@k and avg@n over several samples"
         )
+    if greedy and flags.get("k") is not None and parse_ks(flags["k"], 10**9) != (1,):
+        raise UserError(
+            f"--k {flags['k']}: greedy decoding (--temperature 0) draws one sample per problem, "
+            "so only k=1 is defined; sample at a temperature above 0 for pass@k with k > 1"
+        )
     top_p, top_k, min_p = _sampling_cuts(flags, greedy)
     limit = flags.get("limit")
     if limit is not None and limit < 1:

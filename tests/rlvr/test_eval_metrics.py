@@ -206,6 +206,7 @@ def test_temperature_0_is_greedy_with_one_sample() -> None:
     ("flags", "message"),
     [
         ({"temperature": 0, "n": 4}, "would all be the same completion"),
+        ({"temperature": 0, "k": "1,4"}, "--k 1,4: greedy decoding"),
         ({"temperature": 0, "top_p": 0.9}, "--top-p: greedy decoding"),
         ({"temperature": 0, "top_k": 5, "min_p": 0.1}, "--top-k, --min-p: greedy"),
         ({"temperature": -1}, "--temperature must be in [0, 5]"),
