@@ -1462,7 +1462,9 @@ class GenRMActor:
             judge_factory = functools.partial(TransformersJudge.from_config, model_path, config)
         from rlvr.pool import start_ray
 
-        start_ray()  # joins the run's Ray (the environment pool's) when it is up
+        # joins the run's Ray (the environment pool's) when it is up; else it starts one (or
+        # joins its node's, under torchrun) and ends that connection when it closes
+        self._owns_ray = start_ray()
         if num_gpus is None:
             num_gpus = 1.0 if ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
         self.num_gpus = num_gpus
@@ -1515,3 +1517,8 @@ class GenRMActor:
         import ray
 
         ray.kill(self.actor)
+        if self._owns_ray:
+            from rlvr.pool import stop_ray
+
+            stop_ray()
+            self._owns_ray = False
