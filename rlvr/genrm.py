@@ -1201,10 +1201,9 @@ class EquivalenceScorer:
             if refused is not None:
                 continue
             task = prompt_text(question.prompt)
-            for first, second in (
-                (question.reference, question.answer),
-                (question.answer, question.reference),
-            ):
+            pair = (question.reference, question.answer)
+            for positions in ((0, 1), (1, 0)):  # the reference shown first, then second
+                first, second = pair[positions[0]], pair[positions[1]]
                 nonce = new_nonce()
                 values = {
                     "prompt": task,
@@ -1217,14 +1216,7 @@ class EquivalenceScorer:
                 prefill = PREFILLS["cascade"] if self.config.prefill else ""
                 if prefill:
                     conversation.append({"role": "assistant", "content": prefill})
-                calls.append(
-                    _Call(
-                        index,
-                        (0, 1) if first is question.reference else (1, 0),
-                        conversation,
-                        prefill,
-                    )
-                )
+                calls.append(_Call(index, positions, conversation, prefill))
         replies, first_error = ask_judge(
             self.judge,
             [c.conversation for c in calls],
