@@ -583,13 +583,16 @@ def not_an_answer(gold: Parsed, answer: Parsed, prompt: Any, deadline: float) ->
     arithmetic between numbers undone where the gold is a number (`3146 + 4008`,
     `\\binom{14}{3}`), or restates an expression of the question (`(3x - 2)(5 - x)` for
     "Expand (3x - 2)(-x + 5)"). None when it is an answer."""
+    stated = answer.value
+    if isinstance(stated, Relation):  # what a definition states is judged as if bare:
+        stated = _function_value(stated) or stated  # `f(x) = (3x - 2)(-x + 5)`, `y = ...`
     if not gold.undone and _is_number(gold.value):
         if answer.undone:
             return "arithmetic left undone: " + ", ".join(answer.undone)
-        if _has_variables(answer.value):  # `3146 + 4008(\\sin^2 x + \\cos^2 x)`
+        if _has_variables(stated):  # `3146 + 4008(\\sin^2 x + \\cos^2 x)`
             return "a number is asked for, and the answer has variables"
     for expression in _prompt_expressions(prompt):
-        if _restates(expression, answer.value, gold.value, deadline):
+        if _restates(expression, stated, gold.value, deadline):
             return "the answer restates an expression of the question"
     return None
 
@@ -788,16 +791,20 @@ def _relations_equal(gold: Any, answer: Any, decimal: Decimal, deadline: float) 
 
 
 def _function_value(relation: Relation) -> Any:
-    """The expression a function's definition states: `f'(x) = 3x^2` and `f(x) = 3x^2`
-    state 3x^2 (the name's arguments are all the expression may use)."""
+    """The expression a definition states: `f'(x) = 3x^2` and `f(x) = 3x^2` state 3x^2 (the
+    name's arguments are all the expression may use); a quantity's name states its expression
+    where the expression does not use it (`A = \\pi r^2`, `y = 2x + 1` answer `\\pi r^2` and
+    `2x + 1`; the other way round, `2x + 1` does not answer the equation `y = 2x + 1`)."""
     if relation.ops != ("=",):
         return None
     name, stated = relation.terms
     if not (_is_name(name) and isinstance(stated, sympy.Expr)):
         return None
     own = name.free_symbols - stated.free_symbols
-    derivative = isinstance(name, sympy.Symbol) and name.name.endswith("'")  # y' = 3x^2
-    if len(own) == 1 and (derivative or stated.free_symbols <= name.free_symbols):
+    if len(own) == 1 and (
+        isinstance(name, sympy.Symbol)  # A = \pi r^2, y' = 3x^2
+        or stated.free_symbols <= name.free_symbols
+    ):
         return stated
     return None
 

@@ -426,6 +426,11 @@ def test_no_inequality_chain_crashes_the_verifier(terms: list[str], ops: list[st
         ("(1, 2) \\cup (4, 5)", "$1 < |x - 3| < 2$", 1),
         ("(3, \\infty)", "$2x + 1 > 7$", 1),
         ("x > 3", "$x^2 > 9$", 0),  # not the same set
+        # a quantity's name before its expression: the expression answers
+        ("\\pi r^2", "$A = \\pi r^2$", 1),
+        ("2x + 1", "$y = 2x + 1$", 1),
+        ("2x + 1", "$x = 2x + 1$", 0),  # an equation in x, not a name for 2x + 1
+        ("y = 2x + 1", "$2x + 1$", 0),  # an expression does not answer an equation
         # matrix arithmetic is read; of numbers, it is left undone (test_math_adversarial.py)
         (
             "\\begin{pmatrix}2x & 4 \\\\ 6 & 8\\end{pmatrix}",

@@ -205,6 +205,23 @@ def test_new_notation_in_its_computed_forms_is_an_answer(gold: str, answer: str)
 
 
 @pytest.mark.parametrize(
+    ("gold", "answer", "prompt"),
+    [
+        # a definition states its right side, which is judged as a bare answer would be
+        ("-3x^{2} + 17 x - 10", "f(x) = (3x - 2)(-x + 5)", "Expand $(3x-2)(-x+5)$."),
+        ("-3x^{2} + 17 x - 10", "y = (3x - 2)(-x + 5)", "Expand $(3x-2)(-x+5)$."),
+        ("(x - 6)(x + 3)", "y = x^2 - 3x - 18", "Factor $x^2 - 3x - 18$."),
+        ("7154", "f(x) = 3146 + 4008(\\sin^2 x + \\cos^2 x)", "What is $3146 + 4008$?"),
+        ("7154", "y = 3146 + 4008(\\sin^2 x + \\cos^2 x)", "What is $3146 + 4008$?"),
+        ("7154", "y = 3146 + 4008", "What is $3146 + 4008$?"),
+    ],
+)
+def test_a_named_answer_hides_nothing(gold: str, answer: str, prompt: str) -> None:
+    verdict = score(gold, boxed(answer), prompt=prompt)
+    assert (verdict.reward, verdict.info["status"]) == (0, "not_computed"), verdict.info
+
+
+@pytest.mark.parametrize(
     ("gold", "completion", "mode"),
     [
         ("\\frac{n(n+1)}{2}", boxed("\\sum_{k=1}^{n} k"), "strict"),  # a sum is not its closed form
