@@ -194,7 +194,7 @@ class MathVerifier:
                     "reason": "the reasoning section was never closed",
                 },
             )
-        candidates, how = extract(text, mode)
+        candidates, how = extract(_NAMED_BOX.sub(r"\\boxed{\1 = ", text), mode)
         info: dict[str, Any] = {"mode": mode, "how": how, "gold": gold_text}
         if how == "hedged":
             return Verdict(
@@ -305,6 +305,12 @@ class MathVerifier:
 
 # --- extraction ----------------------------------------------------------------------------------
 
+_NAMED_BOX = re.compile(
+    r"(?<![\w\\])([A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?'{0,2}(?:\([a-z]\))?)"
+    r"[ \t]*=[ \t]*\\boxed[ \t]*\{(?![ \t]*\})"
+)
+"""`y_1 = \\boxed{...}`: the name the completion wrote before its box belongs to its answer (a
+box holding the right side of the gold's equation `y_1 = ...` answers it)."""
 _ANSWER_IS = re.compile(r"answer\s+is\s*:?\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
 _ANSWER_COLON = re.compile(r"answer\s*:\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
 _LAST_NUMBER = re.compile(
@@ -517,8 +523,15 @@ def same_answer(
         a = read(a_text)
     except ParseError:
         return False
+    if b is None:
+        return False
+    # a named value and the bare value agree either way round: `y = \boxed{2x + 1}`, then
+    # `\boxed{2x + 1}` (a percent does not: `50` and `50\%` are two readings)
+    named = isinstance(a.value, Relation) != isinstance(b.value, Relation)
     try:
-        return b is not None and equivalent(a, b, deadline, tolerance)
+        return equivalent(a, b, deadline, tolerance) or (
+            named and equivalent(b, a, deadline, tolerance)
+        )
     except (TimeoutError, ParseError, ArithmeticError, TypeError, ValueError):
         return False
 

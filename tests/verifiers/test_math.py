@@ -431,6 +431,20 @@ def test_no_inequality_chain_crashes_the_verifier(terms: list[str], ops: list[st
         ("2x + 1", "$y = 2x + 1$", 1),
         ("2x + 1", "$x = 2x + 1$", 0),  # an equation in x, not a name for 2x + 1
         ("y = 2x + 1", "$2x + 1$", 0),  # an expression does not answer an equation
+        # the name written before a box belongs to its answer
+        ("y = 2x + 1", "So $y = \\boxed{2x + 1}$.", 1),
+        ("2x + 1", "So $y = \\boxed{2x + 1}$. Again: $\\boxed{2x + 1}$.", 1),
+        (
+            "y_{1}=-2 x^{2}+4 x+3, y_{2}=3 x^{2}+12 x+10",
+            "\\(y_1 = \\boxed{-2(x - 1)^2 + 5}\\) and \\(y_2 = \\boxed{3(x + 2)^2 - 2}\\)",
+            1,
+        ),
+        (
+            "y_{1}=-2 x^{2}+4 x+3, y_{2}=3 x^{2}+12 x+10",
+            "\\(y_1 = \\boxed{-2(x - 1)^2 + 6}\\) and \\(y_2 = \\boxed{3(x + 2)^2 - 2}\\)",
+            0,
+        ),
+        ("y_{1}=-2 x^{2}+4 x+3", "\\(y_2 = \\boxed{-2(x - 1)^2 + 5}\\)", 0),  # another name
         # matrix arithmetic is read; of numbers, it is left undone (test_math_adversarial.py)
         (
             "\\begin{pmatrix}2x & 4 \\\\ 6 & 8\\end{pmatrix}",

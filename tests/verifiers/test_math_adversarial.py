@@ -219,6 +219,23 @@ def test_new_notation_in_its_computed_forms_is_an_answer(gold: str, answer: str)
 def test_a_named_answer_hides_nothing(gold: str, answer: str, prompt: str) -> None:
     verdict = score(gold, boxed(answer), prompt=prompt)
     assert (verdict.reward, verdict.info["status"]) == (0, "not_computed"), verdict.info
+    name, _, right = answer.partition(" = ")  # the name outside the box: the same
+    verdict = score(gold, f"So ${name} = \\boxed{{{right}}}$.", prompt=prompt)
+    assert (verdict.reward, verdict.info["status"]) == (0, "not_computed"), verdict.info
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "$x = \\boxed{5}$ and $x = \\boxed{6}$",  # a named box still hedges with another
+        "$x = \\boxed{6}$, that is $\\boxed{5}$",
+        "So \\boxed{50} and \\boxed{50\\%}",  # two readings of one number, not one answer
+    ],
+)
+def test_named_boxes_do_not_make_disagreeing_boxes_agree(completion: str) -> None:
+    gold = "0.5" if "%" in completion else "5"
+    verdict = score(gold, completion)
+    assert (verdict.reward, verdict.info["status"]) == (0, "hedged"), verdict.info
 
 
 @pytest.mark.parametrize(
