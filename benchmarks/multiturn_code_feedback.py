@@ -5,8 +5,9 @@ For each problem, `--samples` episodes with the tool (rlvr.multiturn.run_episode
 semantics, the policy generating one message at a time) and as many single-turn answers to
 the `code` environment's prompt for the same problem. Both are scored by the `code` verifier
 on every test. The embedded model's own chat template renders no tools, so the conversation
-is rendered with TRL's Qwen2.5 template (the same ChatML tokens, plus a tool section and
-`<tool_call>` markup TRL can parse); the single-turn arm uses the same template.
+is rendered with the template `rlvr train` and `rlvr eval` pick for it
+(rlvr.multiturn.tool_chat_template: TRL's Qwen2.5 template, the same ChatML tokens plus a tool
+section and `<tool_call>` markup TRL can parse); the single-turn arm uses the same template.
 
     .venv/bin/python benchmarks/multiturn_code_feedback.py --problems 12 --samples 2
 """
@@ -20,13 +21,12 @@ from collections import Counter
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
-from trl.chat_template_utils import qwen2_5_chat_template
 
 from rlvr import get_verifier
 from rlvr.environments.code import CodeEnvironment
 from rlvr.environments.code_feedback import CodeFeedbackEnvironment
 from rlvr.models import resolve_model
-from rlvr.multiturn import chat_policy, run_episode
+from rlvr.multiturn import chat_policy, run_episode, tool_chat_template
 from rlvr.scoring import completion_text, score
 
 
@@ -42,7 +42,7 @@ def main() -> None:
     torch.manual_seed(args.seed)
     path = resolve_model(None)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    tokenizer.chat_template = qwen2_5_chat_template
+    template = tool_chat_template(tokenizer)
     model = AutoModelForCausalLM.from_pretrained(path)
     model.eval()
     policy = chat_policy(model, tokenizer, max_new_tokens=args.max_new_tokens)
@@ -56,6 +56,7 @@ def main() -> None:
     without_tool: list[float] = []
     statuses: Counter[str] = Counter()
     episodes_calling = 0
+    mentions_without_call = 0
     openings: list[str] = []
     generations = 0
     started = time.monotonic()
@@ -67,6 +68,8 @@ def main() -> None:
             verdict = score(verifier, problem, completion_text(result.messages))
             with_tool.append(float(verdict.reward or 0.0))
             episodes_calling += bool(result.transcript)
+            said = " ".join(str(m.get("content", "")) for m in result.messages)
+            mentions_without_call += not result.transcript and "run_tests" in said
             openings.append(str(result.messages[0].get("content", ""))[:160])
             statuses.update(call["status"] for call in result.transcript)
 
@@ -84,6 +87,8 @@ def main() -> None:
                 "pass@1_with_tool": sum(with_tool) / episodes,
                 "pass@1_without_tool": sum(without_tool) / episodes,
                 "episodes_calling_a_tool": episodes_calling,
+                "episodes_naming_run_tests_in_text_only": mentions_without_call,
+                "chat_template": template,
                 "episodes": episodes,
                 "tool_call_statuses": dict(statuses),
                 "generations": generations,
