@@ -614,6 +614,21 @@ class OpenAIJudge:
                 pass
         return self._context_tokens
 
+    def count_tokens(self, text: str) -> int:
+        """An upper bound on `text`'s tokens in any byte-level tokenizer: its UTF-8 bytes (a
+        token holds at least one). The server's tokenizer is out of reach, and an estimate
+        that a policy could beat (random characters, emoji, rare scripts: one token each or
+        more) would let a response overflow the judge's context, and a request refused for
+        its length is a failure the response, not the infrastructure, caused."""
+        return len(text.encode("utf-8"))
+
+    def truncate(self, text: str, max_tokens: int) -> tuple[str, bool]:
+        """`text` cut to at most `max_tokens` UTF-8 bytes, at a character boundary."""
+        data = text.encode("utf-8")
+        if len(data) <= max_tokens:
+            return text, False
+        return data[:max_tokens].decode("utf-8", errors="ignore"), True
+
     def check_reachable(self) -> None:
         """A UserError naming the endpoint when nobody answers there or it does not serve the
         model, so that a wrong URL fails at start, not as a run of None scores."""
@@ -1099,9 +1114,9 @@ _LATEX_FORMATTING = re.compile(
     r"\\(?:text\w*|math\w*|mbox|operatorname|boxed|displaystyle|left|right|quad|qquad)\b"
 )
 """LaTeX commands that only format: their names are letters, but `\\text{—}` says nothing."""
-CASCADE_ANSWER_TOKENS = 128
+CASCADE_ANSWER_TOKENS = 192
 """A final answer longer than this (or `max_response_tokens`) is not an answer the judge is
-asked about: it stays 0."""
+asked about: it stays 0. (An endpoint judge counts UTF-8 bytes as tokens: 192 bytes.)"""
 
 
 @dataclass(frozen=True)

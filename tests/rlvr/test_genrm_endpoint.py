@@ -68,6 +68,28 @@ def test_a_served_judge_scores_like_a_local_one(openai_server: OpenAIServer) -> 
     assert result.scores == [[0.0, 0.0, 0.0]] or result.metrics["genrm/unparseable"] < 2
 
 
+def test_a_response_longer_than_the_served_context_is_cut_to_fit(
+    openai_server: OpenAIServer,  # noqa: F811
+) -> None:
+    """A policy cannot make its own judgement an infrastructure fault (None: left out of the
+    update) by writing more tokens than the judge takes: random characters and emoji tokenize
+    at a token a character or worse, so an endpoint judge sizes text in UTF-8 bytes, an upper
+    bound in any byte-level tokenizer. The tiny model takes 512 tokens."""
+    import random
+
+    judge, config = endpoint(openai_server, "pointwise")
+    judge._context_tokens = 512  # what vLLM would report as max_model_len
+    noise = random.Random(0)
+    hostile = [
+        "".join(chr(noise.randrange(33, 127)) for _ in range(3000)),
+        "\U0001f642\u89e3" * 1000,
+    ]
+    result = GenRMScorer(judge, config).score_groups([JudgeGroup("Say hi.", hostile)])
+    assert result.metrics["genrm/failed_calls"] == 0, result.error
+    assert result.metrics["genrm/cut"] == 2
+    assert all(score is not None for score in result.scores[0])
+
+
 def test_cascade_through_a_served_judge(openai_server: OpenAIServer) -> None:  # noqa: F811
     """Both orders are asked over the wire; a reply with no verdict is "not equivalent" (0),
     never a rescue and never an infrastructure fault."""
