@@ -21,9 +21,14 @@ leaves to the environment:
   unchanged; a tool call that met an infrastructure fault (the sandbox could not start) marks
   the episode (`Episode.fault`), and `episode_reward` turns its reward into None (left out of
   the update), never a silent 0;
-- the glue to TRL (`environment_factories`, `training_row`, `grpo_config_kwargs`) and to run
-  files (`transcript_of`), and `run_episode`, the same loop for a scripted policy or an
-  evaluation engine outside TRL.
+- the glue to TRL (`environment_factories`, `training_row`, `grpo_config_kwargs`,
+  `tool_chat_template`: a chat template that renders tools and whose calls TRL parses) and to
+  run files (`transcript_of`, `episode_record`, `tool_metrics`: bounded), which `rlvr train`
+  uses (rlvr/train.py, rlvr/rewards.py);
+- `run_episode`, the same loop outside TRL for a scripted policy or an engine generating one
+  message at a time, and `evaluate_episodes` on it, which `rlvr eval` uses;
+- `check_environment`, the conformance check `rlvr check ENV` runs on a multi-turn
+  environment's tools.
 
 What the tools run, they run in the code sandbox (`rlvr.verifiers.sandbox`) with the code
 verifier's guarantees; nothing a tool returns is ever read as a verdict.
