@@ -160,7 +160,11 @@ def list_plugins(
 @app.command()
 def check(
     name: Annotated[
-        str, typer.Argument(metavar="NAME", help="A registered verifier (see `rlvr list`).")
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="A registered verifier, or a multi-turn environment (see `rlvr list`).",
+        ),
     ],
     timeout: Annotated[
         float, typer.Option(help="Seconds one verify call may take (the deadline).", min=0.1)
@@ -171,7 +175,9 @@ def check(
 
     Its examples() score as they expect (gold 1, junk 0), it pickles and the copy agrees,
     it is deterministic, empty / huge / non-ASCII completions get a verdict, and every call
-    answers within the deadline. Exit code 0: all pass; 1: a check failed; 2: unknown or
+    answers within the deadline. For a multi-turn environment: its tools answer a run, a
+    hang, a crash, a flood and forged chat markers with bounded text in time, and the call
+    past max_turns is refused. Exit code 0: all pass; 1: a check failed; 2: unknown or
     broken plugin.
     """
     from rlvr.check import print_report, run_checks
