@@ -194,7 +194,7 @@ class MathVerifier:
                     "reason": "the reasoning section was never closed",
                 },
             )
-        candidates, how = extract(_NAMED_BOX.sub(r"\\boxed{\1 = ", text), mode)
+        candidates, how = extract(_NAMED_BOX.sub(_name_into_box, text), mode)
         info: dict[str, Any] = {"mode": mode, "how": how, "gold": gold_text}
         if how == "hedged":
             return Verdict(
@@ -311,6 +311,19 @@ _NAMED_BOX = re.compile(
 )
 """`y_1 = \\boxed{...}`: the name the completion wrote before its box belongs to its answer (a
 box holding the right side of the gold's equation `y_1 = ...` answers it)."""
+_OPENS_A_STATEMENT = re.compile(r"(?:^|[$([{,;:]|(?<![\\A-Za-z])[A-Za-z]{2,})\s*$")
+
+
+def _name_into_box(match: re.Match[str]) -> str:
+    """The name moves into the box only where it is the whole left side: after the start, an
+    opening bracket, a delimiter or a word of prose, never after an operator (`x - p =
+    \\boxed{2 - 2p}` boxes the value of x - p, not of p)."""
+    before = match.string[max(0, match.start() - 40) : match.start()]
+    if not _OPENS_A_STATEMENT.search(before):
+        return match.group()
+    return "\\boxed{" + match.group(1) + " = "
+
+
 _ANSWER_IS = re.compile(r"answer\s+is\s*:?\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
 _ANSWER_COLON = re.compile(r"answer\s*:\s*(.+?)(?:\.\s|\.?\s*$|\n)", re.IGNORECASE)
 _LAST_NUMBER = re.compile(

@@ -445,6 +445,8 @@ def test_no_inequality_chain_crashes_the_verifier(terms: list[str], ops: list[st
             0,
         ),
         ("y_{1}=-2 x^{2}+4 x+3", "\\(y_2 = \\boxed{-2(x - 1)^2 + 5}\\)", 0),  # another name
+        ("2-2p", "Thus $x-p=\\boxed{2-2p}$.", 1),  # the box holds x - p's value, not p's
+        ("2-2p", "Thus $x - p = \\boxed{2 - 2p}$.", 1),
         # matrix arithmetic is read; of numbers, it is left undone (test_math_adversarial.py)
         (
             "\\begin{pmatrix}2x & 4 \\\\ 6 & 8\\end{pmatrix}",
