@@ -1130,8 +1130,8 @@ class OpenAIEngine:
 
     Each problem's messages are sent as they are (system prompt included: the server applies
     its model's chat template), asking for its n samples in one request with a seed derived
-    from the problem's; a server that returns fewer choices (llama.cpp and `transformers
-    serve` ignore `n`; a server that refuses `n` at the start-up check gets one request per
+    from the problem's; a server that returns fewer choices (`transformers serve` ignores
+    `n`; one that refuses it at the start-up check, as llama.cpp's does, gets one request per
     sample) is asked again for the rest, each later request seeded apart. At most
     `concurrency` requests are in flight. Transport faults, timeouts, 429 and 5xx answers are
     retried with exponential backoff by the openai client (`MAX_RETRIES`); a sample still
