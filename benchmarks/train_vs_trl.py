@@ -4,7 +4,8 @@
 
 Both run in this process one after the other on the same problems (the math environment,
 easiest problems), the same GRPO settings and the same verifier called in-process: plain TRL
-gets `rlvr.reward_function("math")` and a dataset of the same prompts; rlvr adds its sampler,
+gets `rlvr.reward_function("math")` and a dataset of the same prompts; rlvr verifies in local
+worker processes (no Ray) and adds its sampler,
 per-environment metrics, samples, checkpoints with curriculum state, and the per-step line.
 Step time depends on how long the sampled completions are, so the report gives tokens per
 second (completion and prompt tokens processed, from TRL's own `num_tokens`) beside seconds
@@ -101,6 +102,7 @@ def rlvr_run(model: Path, steps: int, out: Path, bf16: bool) -> list[dict[str, A
         save_steps=steps,
         temperature=1.0,  # TRL's default; rlvr's CPU default is 0.7
         bf16=bf16,  # rlvr's default follows the hardware; here both sides run the same
+        verification="local",  # worker processes: a shared machine's second Ray would compete
     )
     train(config)
     return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]

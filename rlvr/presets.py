@@ -13,8 +13,9 @@ Each recipe's knobs, and why (the numbers are the papers'):
 - `dapo`: DAPO (Yu et al. 2025, arXiv:2503.14476). Clip-higher (epsilon 0.2 low, 0.28 high,
   so that unlikely tokens can still gain probability and entropy does not collapse), a
   token-level loss over the whole batch (long completions are not under-weighted), dynamic
-  sampling (groups whose rewards are all equal are replaced, since they carry no gradient),
-  soft overlong punishment (a linear penalty over the last fifth of the length budget), no KL.
+  sampling (groups whose rewards are all equal carry no gradient: they are replaced by fresh
+  problems, and those still flat after 3 extra rounds are dropped from the update), soft
+  overlong punishment (a linear penalty over the last fifth of the length budget), no KL.
 - `dr_grpo`: Dr. GRPO (Liu et al. 2025, "Understanding R1-Zero-Like Training",
   arXiv:2503.20783). The loss summed over tokens and divided by a constant (no per-completion
   length normalisation) and advantages not divided by the group's standard deviation: both
