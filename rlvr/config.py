@@ -179,7 +179,8 @@ class TrainConfig:
     dynamic_sampling_rounds: int | None = field(default=None, metadata=_limits(min=0))
     """DAPO's dynamic sampling: groups whose completions all got the same reward (no
     gradient) are replaced by fresh problems, within this many extra generation rounds per
-    step (None: the algorithm's, else 0: off). One training process only."""
+    step; groups still flat after them are dropped from the update (None: the algorithm's,
+    else 0: off). One training process only."""
     overlong: str | None = field(default=None, metadata=_limits(choices=OVERLONG_MODES))
     """Shaping for completions that run long (None: the algorithm's, else off): `soft` adds
     DAPO's penalty, falling linearly from 0 to -1 over the last `overlong_buffer` tokens of
