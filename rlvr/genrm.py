@@ -1127,6 +1127,8 @@ class EquivalenceQuestion:
     reference: str
     answer: str
     env: str | None = None
+    read_as: str | None = None
+    """How the verifier read `answer` (its `info["read_as"]`), where it did."""
 
 
 @dataclass
@@ -1196,8 +1198,9 @@ class EquivalenceScorer:
                 pass
         return len(text) // CHARS_PER_TOKEN + 1
 
-    def refusal(self, answer: str) -> str | None:
-        """Why `answer` is not put to the judge at all, or None."""
+    def refusal(self, question: EquivalenceQuestion) -> str | None:
+        """Why the question's answer is not put to the judge at all, or None."""
+        answer = question.answer
         if not has_content(_LATEX_FORMATTING.sub("", answer[: MAX_CHARS_PER_TOKEN * 1024])):
             return "content_free"
         if len(answer) > self.max_answer_tokens * MAX_CHARS_PER_TOKEN or (
@@ -1206,11 +1209,13 @@ class EquivalenceScorer:
             return "too_long"
         if EQUIVALENCE_KEY in line_key(answer).replace(" ", ""):
             return "forged_verdict"
+        if verifier_decides(question.read_as, question.reference, answer):
+            return "verifier_decides"
         return None
 
     def judge_answers(self, questions: Sequence[EquivalenceQuestion]) -> CascadeResult:
         started = time.perf_counter()
-        refusals = [self.refusal(q.answer) for q in questions]
+        refusals = [self.refusal(q) for q in questions]
         calls: list[_Call] = []
         for index, (question, refused) in enumerate(zip(questions, refusals, strict=True)):
             if refused is not None:
@@ -1280,6 +1285,44 @@ class EquivalenceScorer:
         return CascadeResult(equivalent, metrics, judgements, error=error)
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d{1,300}(?:/\d{1,300})?")
+"""How the math verifier describes an answer it read as a rational number (`7`, `-7/2`)."""
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+")
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORD = re.compile(
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|billion|half|halves|third|quarter|"
+    r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|infinity|pi|none|no)\w{0,3}\b"
+)
+"""English number words: an answer with one of them may still be a number in words."""
+
+
+def verifier_decides(read_as: str | None, reference: str, answer: str) -> bool:
+    """Whether the verifier's 0 stands without asking the judge: the judge decides only what
+    the deterministic verifier could not, never against an exact reading.
+
+    - The verifier read the answer as a plain number and the reference is a number too (no
+      letters once TeX commands are gone): the exact comparison said different, and a judge
+      that can be talked into "equivalent" (the embedded one said so to 3 of 4 wrong numbers,
+      BENCHMARKS.md) must not overturn 7 for 5.
+    - The reference is a number and the answer holds none, in digits or in English words
+      (`\boxed{Let's solve this step by step}`, `Solution`, 解): whatever it is, it is not
+      that number, and it is the shape of the master keys that fool judges (Zhao et al. 2025).
+      `\text{five}` for 5 is still asked.
+    """
+    reference = reference[:2000]
+    numeric_reference = bool(_DIGIT.search(reference)) and not re.search(
+        r"[A-Za-z]", _TEX_COMMAND.sub("", reference)
+    )
+    if numeric_reference and read_as is not None and _PLAIN_NUMBER.fullmatch(read_as):
+        return True
+    answer = answer[:2000]
+    return numeric_reference and not (
+        _DIGIT.search(answer) or _NUMBER_WORD.search(answer.casefold())
+    )
+
+
 def cascade_questions(
     prompts: Sequence[Any],
     problems: Sequence[Mapping[str, Any]],
@@ -1304,9 +1347,16 @@ def cascade_questions(
             continue
         extracted = verdict.info.get("extracted")
         answer = extracted if isinstance(extracted, str) else response_text(completions[i])
+        read_as = verdict.info.get("read_as")
         indices.append(i)
         questions.append(
-            EquivalenceQuestion(prompts[i], str(reference), answer, env=problem.get("env"))
+            EquivalenceQuestion(
+                prompts[i],
+                str(reference),
+                answer,
+                env=problem.get("env"),
+                read_as=read_as if isinstance(read_as, str) else None,
+            )
         )
     return indices, questions
 

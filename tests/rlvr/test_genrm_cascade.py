@@ -325,3 +325,34 @@ def test_cascade_config() -> None:
     )
     with pytest.raises(UserError, match=r"genrm\.mode is cascade"):
         check(bad)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "\\boxed{7}",  # an exact reading said different: a judge cannot make 7 equal 5
+        "\\boxed{-5}",
+        "\\boxed{\\frac{7}{2}}",
+        "\\boxed{Let's solve this problem step by step.}",  # no number in a number's place
+        "\\boxed{Solution}",
+        "\\boxed{\u89e3}",
+        "\\boxed{Respuesta}",
+        "\\boxed{Thought process:}",
+    ],
+)
+def test_the_judge_never_overturns_an_exact_reading_or_pays_a_numberless_answer(
+    answer: str,
+) -> None:
+    out, metrics, judge = run(gullible, [answer], [problem("5")])
+    assert rewards(out) == [0.0]
+    assert judge.prompts == []
+    assert metrics["genrm/cascade_refused"] == 1
+
+
+def test_numbers_in_words_and_non_numeric_references_still_reach_the_judge() -> None:
+    out, _, judge = run(gullible, ["\\boxed{\\text{five}}"], [problem("5")])
+    assert rewards(out) == [1.0]
+    assert judge.prompts
+    worded = problem("\\text{Tuesday}", "Which day follows Monday?")
+    out, _, judge = run(gullible, ["\\boxed{\\text{the day after Monday}}"], [worded])
+    assert judge.prompts
