@@ -62,40 +62,40 @@ class RLVRTensorBoardCallback(TensorBoardCallback):
         self.tb_writer.flush()
 
 
-class RLVRWandbCallback(WandbCallback):
+class _RunLogged:
+    """For trackers whose stock `on_log` logs a row to a run object (`client`: the attribute
+    holding the library once set up): rlvr's metrics go to the same run as a row of their own,
+    under their own names, at the same `train/global_step`."""
+
+    client: str
+
+    def on_log(
+        self,
+        args: Any,
+        state: Any,
+        control: Any,
+        model: Any = None,
+        logs: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        theirs, ours = _split(logs)
+        # the stock on_log first: it sets up the run
+        super().on_log(args, state, control, model=model, logs=theirs, **kwargs)  # type: ignore[misc]
+        library = getattr(self, self.client, None)
+        if ours and state.is_world_process_zero and library is not None:
+            library.log({**ours, "train/global_step": state.global_step})
+
+
+class RLVRWandbCallback(_RunLogged, WandbCallback):
     """transformers' WandbCallback; rlvr's metrics under their own names."""
 
-    def on_log(
-        self,
-        args: Any,
-        state: Any,
-        control: Any,
-        model: Any = None,
-        logs: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        theirs, ours = _split(logs)
-        super().on_log(args, state, control, model=model, logs=theirs, **kwargs)  # sets up the run
-        if ours and state.is_world_process_zero and self._wandb is not None:
-            self._wandb.log({**ours, "train/global_step": state.global_step})
+    client = "_wandb"
 
 
-class RLVRTrackioCallback(TrackioCallback):
+class RLVRTrackioCallback(_RunLogged, TrackioCallback):
     """transformers' TrackioCallback; rlvr's metrics under their own names."""
 
-    def on_log(
-        self,
-        args: Any,
-        state: Any,
-        control: Any,
-        model: Any = None,
-        logs: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        theirs, ours = _split(logs)
-        super().on_log(args, state, control, model=model, logs=theirs, **kwargs)  # sets up the run
-        if ours and state.is_world_process_zero and self._trackio is not None:
-            self._trackio.log({**ours, "train/global_step": state.global_step})
+    client = "_trackio"
 
 
 REPLACEMENTS: dict[type, type] = {
