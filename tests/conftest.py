@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.openai_server import openai_server  # noqa: F401 - one server for the session
+
 # Subprocesses inherit this: a test run must not start a thread pool per core in every worker.
 os.environ["OMP_NUM_THREADS"] = "1"
 

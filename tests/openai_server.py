@@ -2,11 +2,10 @@
 
 `transformers serve` (FastAPI + uvicorn) serves the tiny random-init model of conftest.py
 from a local directory: chat completions as vLLM, SGLang or llama.cpp's server answer them, no
-mock in between. Import the fixture into a test module:
+mock in between. tests/conftest.py registers the fixture once (one server for the whole
+session, whichever modules use it); a test takes it by name:
 
-    from tests.openai_server import openai_server  # noqa: F401 - a pytest fixture
-
-    def test_x(openai_server):  # noqa: F811 - the fixture, as pytest passes it
+    def test_x(openai_server):
         client = openai.OpenAI(base_url=openai_server.base_url, api_key="none")
         client.chat.completions.create(model=openai_server.model, messages=[...])
 

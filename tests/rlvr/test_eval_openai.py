@@ -22,7 +22,7 @@ from rlvr.evaluate import (
     open_judges,
     policy_blocks,
 )
-from tests.openai_server import OpenAIServer, free_port, openai_server  # noqa: F401 - a fixture
+from tests.openai_server import OpenAIServer, free_port
 
 RunCli = Any
 
@@ -59,7 +59,7 @@ def parity_rows(write_jsonl: Any) -> Path:
 
 
 def test_a_served_model_is_evaluated_with_its_samples_logged(
-    openai_server: OpenAIServer,  # noqa: F811
+    openai_server: OpenAIServer,
     run_cli: RunCli,
     tmp_path: Path,
     write_jsonl: Any,
@@ -108,7 +108,7 @@ def test_a_served_model_is_evaluated_with_its_samples_logged(
         assert sample["reward"] == float(len(sample["completion"]) % 2 == 0)
 
 
-def test_greedy_decoding_through_the_server(openai_server: OpenAIServer) -> None:  # noqa: F811
+def test_greedy_decoding_through_the_server(openai_server: OpenAIServer) -> None:
     settings = Settings(
         n=1, ks=(1,), temperature=0, max_new_tokens=4, base_url=openai_server.base_url
     )
@@ -147,7 +147,7 @@ def test_an_unreachable_server_is_one_line_and_exit_2(
     ],
 )
 def test_a_model_or_setting_the_server_refuses_is_said_at_start(
-    openai_server: OpenAIServer,  # noqa: F811
+    openai_server: OpenAIServer,
     settings: dict[str, Any],
     message: str,
 ) -> None:

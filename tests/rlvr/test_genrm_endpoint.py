@@ -19,7 +19,7 @@ from rlvr.genrm import (
     JudgeGroup,
     OpenAIJudge,
 )
-from tests.openai_server import OpenAIServer, openai_server  # noqa: F401 - a pytest fixture
+from tests.openai_server import OpenAIServer
 
 
 def closed_port() -> int:
@@ -52,7 +52,7 @@ def endpoint(server: OpenAIServer, mode: str, **options: Any) -> tuple[OpenAIJud
 # -- through a real server -----------------------------------------------------------------------
 
 
-def test_a_served_judge_scores_like_a_local_one(openai_server: OpenAIServer) -> None:  # noqa: F811
+def test_a_served_judge_scores_like_a_local_one(openai_server: OpenAIServer) -> None:
     """Every judgement is answered (none failed); the tiny model's random text holds no
     verdict, so each response scores its group's floor: 0, never None and never neutral."""
     judge, config = endpoint(openai_server, "pointwise", batch_size=3)
@@ -69,7 +69,7 @@ def test_a_served_judge_scores_like_a_local_one(openai_server: OpenAIServer) -> 
 
 
 def test_a_response_longer_than_the_served_context_is_cut_to_fit(
-    openai_server: OpenAIServer,  # noqa: F811
+    openai_server: OpenAIServer,
 ) -> None:
     """A policy cannot make its own judgement an infrastructure fault (None: left out of the
     update) by writing more tokens than the judge takes: random characters and emoji tokenize
@@ -90,7 +90,7 @@ def test_a_response_longer_than_the_served_context_is_cut_to_fit(
     assert all(score is not None for score in result.scores[0])
 
 
-def test_cascade_through_a_served_judge(openai_server: OpenAIServer) -> None:  # noqa: F811
+def test_cascade_through_a_served_judge(openai_server: OpenAIServer) -> None:
     """Both orders are asked over the wire; a reply with no verdict is "not equivalent" (0),
     never a rescue and never an infrastructure fault."""
     judge, config = endpoint(openai_server, "cascade")
@@ -103,7 +103,7 @@ def test_cascade_through_a_served_judge(openai_server: OpenAIServer) -> None:  #
 
 
 def test_check_judge_against_a_served_judge(
-    openai_server: OpenAIServer,  # noqa: F811
+    openai_server: OpenAIServer,
     run_cli: Any,
     tmp_path: Any,
 ) -> None:
