@@ -1293,7 +1293,7 @@ _NUMBER_WORD = re.compile(
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
     r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
     r"seventy|eighty|ninety|hundred|thousand|million|billion|half|halves|third|quarter|"
-    r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|infinity|pi|none|no)\w{0,3}\b"
+    r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|infinity|pi|none)(?:s|th|ths)?\b"
 )
 """English number words: an answer with one of them may still be a number in words."""
 

@@ -338,6 +338,8 @@ def test_cascade_config() -> None:
         "\\boxed{\u89e3}",
         "\\boxed{Respuesta}",
         "\\boxed{Thought process:}",
+        "\\boxed{I do not know, let me note it now}",  # no number word hides in not/note/now
+        "\\boxed{Pick the tent}",  # nor in pick or tent
     ],
 )
 def test_the_judge_never_overturns_an_exact_reading_or_pays_a_numberless_answer(
