@@ -15,6 +15,11 @@ only loads the code and reports what it printed or raised.
 At most `max_turns` tool calls run per episode (later ones are refused without running); each
 runs with the code verifier's per-test `timeout_s`, in a fresh sandbox, so a hang costs that
 long and nothing persists between calls. Results are bounded (`rlvr.multiturn.bounded`).
+
+The tool's work is a tool program (`RunTests`, key `code-feedback/run_tests`), which training
+hosts on the run's verification pool beside the verifiers (rlvr/multiturn.py); the episode
+sends it the problem with the visible examples only, so the hidden tests never leave the
+trainer for a tool call.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.environments.code import LANGUAGE_NAMES, CodeEnvironment
-from rlvr.multiturn import ProblemEpisode, ToolInfrastructureError, derived_record, output_text
-from rlvr.protocols import Message, Problem, Split
+from rlvr.multiturn import ProblemEpisode, derived_record, output_text, tool_verdict
+from rlvr.protocols import Message, Problem, Split, Verifier
 from rlvr.records import Record
 from rlvr.verdict import Verdict
 from rlvr.verifiers.code import SOURCE_FILES, CodeVerifier
@@ -33,6 +38,7 @@ from rlvr.verifiers.code_task import LANGUAGE_ALIASES
 from rlvr.verifiers.sandbox import Limits, Sandbox, SandboxUnavailable
 
 DEFAULT_MAX_TURNS = 3
+TOOL_KEY = "code-feedback/run_tests"
 
 
 class CodeFeedbackEnvironment:
@@ -71,7 +77,7 @@ class CodeFeedbackEnvironment:
         self.visible_tests = visible_tests
         self.timeout_s = timeout_s
         self.sandbox = sandbox
-        self._checker: CodeVerifier | None = None
+        self._program: RunTests | None = None
 
     def problems(self, split: Split = "train") -> list[Record]:
         return [derived_record(p, self.name, "code/") for p in self.source.problems(split)]
@@ -91,27 +97,18 @@ class CodeFeedbackEnvironment:
     def episode(self, problems: Mapping[str, Problem]) -> CodeFeedbackEpisode:
         return CodeFeedbackEpisode(self, problems)
 
-    def checker(self) -> CodeVerifier:
-        """The code verifier the tool runs visible examples with (built on first use: it
-        needs the sandbox)."""
-        if self._checker is None:
-            self._checker = CodeVerifier(
-                sandbox=self.sandbox,
-                all_or_nothing=False,
-                timeout_s=self.timeout_s,
-                budget_s=self.timeout_s * 2,
-            )
-        return self._checker
+    def tool_programs(self) -> dict[str, Verifier]:
+        """The program `run_tests` runs (hosted on the verification pool in training)."""
+        if self._program is None:
+            self._program = RunTests(timeout_s=self.timeout_s, sandbox=self.sandbox)
+        return {TOOL_KEY: self._program}
 
 
 class CodeFeedbackEpisode(ProblemEpisode):
     """One rollout on one problem; its only tool is `run_tests`."""
 
     env_name = "code-feedback"
-
-    def __init__(self, environment: CodeFeedbackEnvironment, problems: Mapping[str, Problem]):
-        super().__init__(problems, environment.max_turns)
-        self._environment = environment
+    _environment: CodeFeedbackEnvironment
 
     def run_tests(self, code: str) -> str:
         """Run your code on the problem's examples in a sandbox and see what happened.
@@ -127,43 +124,75 @@ class CodeFeedbackEpisode(ProblemEpisode):
     def _run(self, code: str) -> tuple[str, str]:
         if self._problem is None:
             raise RuntimeError("run_tests before reset: the episode has no problem")
-        problem = self._problem
+        tests = self._problem.get("tests")
+        visible = tests[: self._environment.visible_tests] if isinstance(tests, list) else []
+        # only the visible examples leave for the program's host: never the hidden tests
+        return self._run_program(TOOL_KEY, {**self._problem, "tests": visible}, code)
+
+
+class RunTests:
+    """The program of the `run_tests` tool: the code verifier on the problem it is sent (the
+    visible examples only), or, for a problem without I/O tests, the code loaded once in the
+    sandbox. A verifier in shape (`verify(problem, code) -> Verdict`, the result in `info`:
+    `rlvr.multiturn.tool_verdict`) so the verification engine hosts it; a sandbox that cannot
+    start is `Verdict.error`, the infrastructure's fault, never the candidate's."""
+
+    name = TOOL_KEY
+    chunk_rows = 1
+
+    def __init__(self, *, timeout_s: float = 5.0, sandbox: str | None = None) -> None:
+        self.timeout_s = timeout_s
+        self.sandbox = sandbox
+        self._checker: CodeVerifier | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_checker": None}  # a host builds its own sandbox
+
+    def checker(self) -> CodeVerifier:
+        """The code verifier the examples run with (built on first use: it needs the
+        sandbox)."""
+        if self._checker is None:
+            self._checker = CodeVerifier(
+                sandbox=self.sandbox,
+                all_or_nothing=False,
+                timeout_s=self.timeout_s,
+                budget_s=self.timeout_s * 2,
+            )
+        return self._checker
+
+    def verify(self, problem: Problem, completion: str) -> Verdict:
         language = _language(problem.get("language") or "python")
         tests = problem.get("tests")
-        if not isinstance(tests, list) or not tests:
-            return self._load_only(code, language)
-        visible = tests[: self._environment.visible_tests]
-        fenced = code if "```" in code else f"```{language}\n{code}\n```"
         try:
-            checker = self._environment.checker()
+            checker = self.checker()
+            if not isinstance(tests, list) or not tests:
+                return self._load_only(checker.sandbox, completion, language)
         except SandboxUnavailable as exc:
-            raise ToolInfrastructureError(str(exc)) from None
-        verdict = checker.verify({**problem, "tests": visible}, fenced)
+            return Verdict.error(f"sandbox unavailable: {exc}")
+        fenced = completion if "```" in completion else f"```{language}\n{completion}\n```"
+        verdict = checker.verify(problem, fenced)
         if verdict.reward is None:
-            raise ToolInfrastructureError(str(verdict.info.get("error")))
-        return feedback(verdict, visible)
+            return Verdict.error(str(verdict.info.get("error")))
+        return tool_verdict(*feedback(verdict, tests))
 
-    def _load_only(self, code: str, language: str) -> tuple[str, str]:
+    def _load_only(self, sandbox: Sandbox, code: str, language: str) -> Verdict:
         if language != "python":
-            return "error", "this problem has no visible examples to run your code on"
+            return tool_verdict("error", "this problem has no visible examples to run your code on")
         try:
-            sandbox: Sandbox = self._environment.checker().sandbox
             result = sandbox.run(
                 [sandbox.interpreter, SOURCE_FILES["python"]],
                 files={SOURCE_FILES["python"]: code},
-                limits=Limits(cpu_s=self._environment.timeout_s, memory_bytes=512 << 20),
-                timeout_s=self._environment.timeout_s,
+                limits=Limits(cpu_s=self.timeout_s, memory_bytes=512 << 20),
+                timeout_s=self.timeout_s,
             )
         except SandboxUnavailable as exc:
-            raise ToolInfrastructureError(str(exc)) from None
+            return Verdict.error(f"sandbox unavailable: {exc}")
         if result.timed_out:
-            return "error", f"timed out after {self._environment.timeout_s:g} s (killed)"
+            return tool_verdict("error", f"timed out after {self.timeout_s:g} s (killed)")
         status = "ok" if result.exit_code == 0 else "error"
         text = output_text(result.stdout, result.stderr) or "(no output)"
-        return (
-            status,
-            f"no visible examples; your code loaded with exit status {result.exit_code}\n{text}",
-        )
+        loaded = f"no visible examples; your code loaded with exit status {result.exit_code}"
+        return tool_verdict(status, f"{loaded}\n{text}")
 
 
 def feedback(verdict: Verdict, visible: Sequence[Any]) -> tuple[str, str]:

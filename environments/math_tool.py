@@ -14,7 +14,9 @@ assistant turn's `\\boxed{}` answer, exactly as for `math`.
 
 At most `max_turns` calls run per episode (later ones are refused without running); one that
 runs past `timeout_s` is killed and reported as such; output is bounded
-(`rlvr.multiturn.bounded`).
+(`rlvr.multiturn.bounded`). The tool's work is a tool program (`PythonTool`, key
+`math-tool/python`), which training hosts on the run's verification pool beside the verifiers
+(rlvr/multiturn.py).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from rlvr.environments.math import INSTRUCTION, MathEnvironment
-from rlvr.multiturn import ProblemEpisode, ToolInfrastructureError, derived_record, output_text
-from rlvr.protocols import Message, Problem, Split
+from rlvr.multiturn import ProblemEpisode, derived_record, output_text, tool_verdict
+from rlvr.protocols import Message, Problem, Split, Verifier
 from rlvr.records import Record
+from rlvr.verdict import Verdict
 from rlvr.verifiers.sandbox import Limits, Sandbox, SandboxUnavailable
 
 DEFAULT_MAX_TURNS = 3
+TOOL_KEY = "math-tool/python"
 TOOL_LIMITS = Limits(cpu_s=5.0, memory_bytes=256 << 20, processes=4, output_bytes=64 << 10)
 """A calculator's share: enough for arithmetic on big integers, not for a fork bomb."""
 
@@ -73,7 +77,7 @@ class MathToolEnvironment:
         self.max_turns = max_turns
         self.timeout_s = timeout_s
         self.sandbox_mode = sandbox
-        self._sandbox: Sandbox | None = None
+        self._program: PythonTool | None = None
 
     def problems(self, split: Split = "train") -> list[Record]:
         return [derived_record(p, self.name, "math/") for p in self.source.problems(split)]
@@ -93,21 +97,17 @@ class MathToolEnvironment:
     def episode(self, problems: Mapping[str, Problem]) -> MathToolEpisode:
         return MathToolEpisode(self, problems)
 
-    def sandbox(self) -> Sandbox:
-        """The sandbox the tool runs in (configured on first use)."""
-        if self._sandbox is None:
-            self._sandbox = Sandbox.configured(self.sandbox_mode)
-        return self._sandbox
+    def tool_programs(self) -> dict[str, Verifier]:
+        """The program `python` runs (hosted on the verification pool in training)."""
+        if self._program is None:
+            self._program = PythonTool(timeout_s=self.timeout_s, sandbox=self.sandbox_mode)
+        return {TOOL_KEY: self._program}
 
 
 class MathToolEpisode(ProblemEpisode):
     """One rollout on one problem; its only tool is `python`."""
 
     env_name = "math-tool"
-
-    def __init__(self, environment: MathToolEnvironment, problems: Mapping[str, Problem]):
-        super().__init__(problems, environment.max_turns)
-        self._environment = environment
 
     def python(self, code: str) -> str:
         """Run a Python script in a sandbox and return what it prints.
@@ -118,28 +118,53 @@ class MathToolEpisode(ProblemEpisode):
         Returns:
             What the script printed (and its error, if it failed).
         """
-        return self._runner.call("python", {"code": code}, lambda: self._run(code))
+        return self._runner.call(
+            "python", {"code": code}, lambda: self._run_program(TOOL_KEY, {}, code)
+        )
 
-    def _run(self, code: str) -> tuple[str, str]:
-        timeout_s = self._environment.timeout_s
+
+class PythonTool:
+    """The program of the `python` tool: the script run once in a fresh sandbox, what it
+    printed returned. A verifier in shape (`verify(problem, code) -> Verdict`, the result in
+    `info`: `rlvr.multiturn.tool_verdict`) so the verification engine hosts it; a sandbox that
+    cannot start is `Verdict.error`, the infrastructure's fault, never the candidate's."""
+
+    name = TOOL_KEY
+    chunk_rows = 1
+
+    def __init__(self, *, timeout_s: float = 5.0, sandbox: str | None = None) -> None:
+        self.timeout_s = timeout_s
+        self.sandbox_mode = sandbox
+        self._sandbox: Sandbox | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_sandbox": None}  # a host configures its own
+
+    def verify(self, problem: Problem, completion: str) -> Verdict:
+        timeout_s = self.timeout_s
         try:
-            sandbox = self._environment.sandbox()
+            if self._sandbox is None:
+                self._sandbox = Sandbox.configured(self.sandbox_mode)
+            sandbox = self._sandbox
             result = sandbox.run(
                 [sandbox.interpreter, "main.py"],
-                files={"main.py": code},
+                files={"main.py": completion},
                 limits=TOOL_LIMITS,
                 timeout_s=timeout_s,
             )
         except SandboxUnavailable as exc:
-            raise ToolInfrastructureError(str(exc)) from None
+            return Verdict.error(f"sandbox unavailable: {exc}")
         text = output_text(result.stdout, result.stderr)
         if result.timed_out:
-            return "error", f"{text}\n[killed: timed out after {timeout_s:g} s]".lstrip()
+            killed = f"[killed: timed out after {timeout_s:g} s]"
+            return tool_verdict("error", f"{text}\n{killed}".lstrip())
         if result.memory_exceeded:
-            return "error", f"{text}\n[killed: memory limit]".lstrip()
+            return tool_verdict("error", f"{text}\n[killed: memory limit]".lstrip())
         if result.output_exceeded:
-            return "error", f"{text}\n[killed: printed too much]".lstrip()
+            return tool_verdict("error", f"{text}\n[killed: printed too much]".lstrip())
         if result.exit_code != 0:
             how = f"exit status {result.exit_code}" if result.exit_code is not None else "a signal"
-            return "error", f"{text}\n[the script failed: {how}]".lstrip()
-        return "ok", text if text.strip() else "(no output: print the values you want to see)"
+            return tool_verdict("error", f"{text}\n[the script failed: {how}]".lstrip())
+        if not text.strip():
+            return tool_verdict("ok", "(no output: print the values you want to see)")
+        return tool_verdict("ok", text)

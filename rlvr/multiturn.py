@@ -30,8 +30,20 @@ leaves to the environment:
 - `check_environment`, the conformance check `rlvr check ENV` runs on a multi-turn
   environment's tools.
 
-What the tools run, they run in the code sandbox (`rlvr.verifiers.sandbox`) with the code
-verifier's guarantees; nothing a tool returns is ever read as a verdict.
+Where a tool's work runs: a built-in tool's work is a *tool program*, a verifier-shaped object
+(`verify(problem, argument) -> Verdict`, the result's text in `info`, see `tool_verdict`) that
+the environment lists in `tool_programs()`. In training the run's verification pool hosts the
+programs beside the verifiers (Ray actors per key, or local worker processes: rlvr/engine.py),
+so a tool call is an item on the same engine, with its deadline (a program past it is killed:
+an error the policy reads) and its restart rule (a host lost twice: an infrastructure fault,
+the episode's reward None). Outside training (`rlvr eval`, `rlvr check`, scripted episodes)
+the programs run in the calling process. Either way what they run, they run in the code
+sandbox (`rlvr.verifiers.sandbox`) with the code verifier's guarantees; nothing a tool returns
+is ever read as a verdict on the episode.
+
+TRL calls an episode's tools one rollout after another (`GRPOTrainer._tool_call_loop`), so a
+step's tool calls reach the hosts one at a time: the hosts take the work off the trainer's
+process and node, not yet the waiting.
 """
 
 from __future__ import annotations
@@ -44,9 +56,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from rlvr.errors import UserError
-from rlvr.protocols import Message, Problem, Split
+from rlvr.protocols import Message, Problem, Split, Verifier
 from rlvr.run_dir import env_metric
-from rlvr.scoring import completion_text
+from rlvr.scoring import completion_text, score
+from rlvr.verdict import Verdict
 
 TOOL_OUTPUT_CHARS = 2000
 """Longest tool result the policy reads (head and tail kept): a program that prints megabytes
@@ -85,6 +98,9 @@ class Episode(Protocol):
     fault: str | None
     """Set when a tool call met an infrastructure fault: the episode's reward is None."""
 
+    # Optional: `tool_host: ToolHost | None`, an attribute the trainer sets to the run's
+    # verification pool on every episode that has it, so its tool programs run there.
+
     def reset(self, **row: Any) -> str | None:
         """Start an episode on the row's problem (`row["problem_id"]`); return None or text
         appended to the last user message."""
@@ -110,6 +126,9 @@ class MultiTurnEnvironment(Protocol):
     def episode(self, problems: Mapping[str, Problem]) -> Episode:
         """A fresh episode that finds its problem in `problems` (by id) when reset."""
         ...
+
+    # Optional: `tool_programs() -> Mapping[str, Verifier]`, the programs its tools run, by
+    # key (`<env>/<tool>`), which training hosts on the verification pool (`ToolHost`).
 
 
 def is_multiturn(environment: object) -> bool:
@@ -200,6 +219,84 @@ class ToolInfrastructureError(Exception):
     start), never the candidate's."""
 
 
+# -- tool programs: where a tool's work runs -----------------------------------------------------
+
+
+TOOL_STATUS = "tool_status"
+TOOL_TEXT = "tool_text"
+TOOL_STATUSES = ("ok", "error")
+
+
+def tool_verdict(status: str, text: str) -> Verdict:
+    """A tool program's result in the form the verification engine carries back: reward 1 for
+    `ok`, 0 for an `error` (the candidate's: a crash, a failed example, a timeout), the text the
+    policy reads in `info`. An infrastructure fault is `Verdict.error(...)` (reward None)."""
+    if status not in TOOL_STATUSES:
+        raise ValueError(f"tool status must be one of {TOOL_STATUSES}, got {status!r}")
+    return Verdict(1.0 if status == "ok" else 0.0, {TOOL_STATUS: status, TOOL_TEXT: text})
+
+
+def tool_outcome(verdict: Verdict) -> tuple[str, str]:
+    """A tool program's verdict as `(status, text)` for `ToolRunner`. No reward (the program
+    raised, its host died twice, the program is unknown) is an infrastructure fault; the
+    engine's deadline stopping the program is the candidate's error, as a verifier timeout
+    is the completion's 0."""
+    info = verdict.info
+    if verdict.reward is None:
+        raise ToolInfrastructureError(str(info.get("error") or "the tool's host failed"))
+    if info.get("status") == "timeout":
+        reason = str(info.get("reason") or "it ran past its deadline")
+        return "error", f"the tool call was stopped: {reason}"
+    status, text = info.get(TOOL_STATUS), info.get(TOOL_TEXT)
+    if status not in TOOL_STATUSES or not isinstance(text, str):
+        raise ToolInfrastructureError(
+            f"the tool program returned no result (info keys {sorted(map(str, info))[:6]})"
+        )
+    return str(status), text
+
+
+class ToolHost(Protocol):
+    """Where tool programs run: the verification engine's pools (`rlvr.engine.
+    VerificationPool`: Ray actors or local workers) are hosts, and so is `InProcessTools`."""
+
+    def score(self, items: Sequence[tuple[str, Mapping[str, Any], Any]]) -> list[Verdict]: ...
+
+
+class InProcessTools:
+    """Tool programs run in this process, through the same `rlvr.scoring.score` the engine's
+    workers call (a program raising is an infrastructure fault): for `rlvr eval`, `rlvr check`
+    and scripted episodes. What a program runs is still sandboxed."""
+
+    def __init__(self, programs: Mapping[str, Verifier]) -> None:
+        self.programs = programs
+
+    def score(self, items: Sequence[tuple[str, Mapping[str, Any], Any]]) -> list[Verdict]:
+        return [
+            score(self.programs[key], problem, argument)
+            if key in self.programs
+            else Verdict.error(f"no tool program {key!r}")
+            for key, problem, argument in items
+        ]
+
+
+def tool_programs(environments: Mapping[str, Any]) -> dict[str, Verifier]:
+    """Every multi-turn environment's tool programs by key, for the run's verification pool;
+    a key two environments share is a plugin error (each program is hosted once)."""
+    programs: dict[str, Verifier] = {}
+    for name, environment in environments.items():
+        declared = getattr(environment, "tool_programs", None)
+        if not is_multiturn(environment) or not callable(declared):
+            continue
+        for key, program in declared().items():
+            if key in programs:
+                raise UserError(
+                    f"environment {name!r}: tool program key {key!r} is already another "
+                    "environment's; name keys `<env>/<tool>`"
+                )
+            programs[key] = program
+    return programs
+
+
 def bounded(text: str, limit: int = TOOL_OUTPUT_CHARS) -> str:
     """Text safe to show the policy: control characters (other than newline and tab) dropped,
     chat-template markers broken up, at most `limit` characters (head and tail kept)."""
@@ -239,17 +336,34 @@ def output_text(stdout: bytes, stderr: bytes) -> str:
 
 
 class ProblemEpisode:
-    """What every built-in tool episode shares: the run's problems, one `ToolRunner` (turn
-    limit, transcript, infrastructure fault) and the problem `reset` picked. An episode adds
-    its tools as public methods."""
+    """What every built-in tool episode shares: its environment, the run's problems, one
+    `ToolRunner` (turn limit, transcript, infrastructure fault), the problem `reset` picked,
+    and `tool_host`, where its environment's tool programs run (`_run_program`). An episode
+    adds its tools as public methods."""
 
     env_name = "episode"
     """Named in the error for a row whose problem is not in the run."""
 
-    def __init__(self, problems: Mapping[str, Problem], max_turns: int) -> None:
+    def __init__(self, environment: Any, problems: Mapping[str, Problem]) -> None:
+        self._environment = environment
         self._problems = problems
-        self._runner = ToolRunner(max_turns)
+        self._runner = ToolRunner(environment.max_turns)
         self._problem: Problem | None = None
+        self.tool_host: ToolHost | None = None
+        """Set by training to the run's verification pool; None: run in this process."""
+
+    def _run_program(self, key: str, problem: Mapping[str, Any], argument: str) -> tuple[str, str]:
+        """Run the environment's tool program `key` on its host; `(status, text)`."""
+        host = self.tool_host
+        if host is None:
+            host = InProcessTools(self._environment.tool_programs())
+        try:
+            verdicts = host.score([(key, problem, argument)])
+        except Exception as exc:  # the host's failure (a closed pool, a lost cluster)
+            raise ToolInfrastructureError(f"the tool host failed: {exc}") from None
+        if len(verdicts) != 1:
+            raise ToolInfrastructureError(f"the tool host answered {len(verdicts)} verdicts")
+        return tool_outcome(verdicts[0])
 
     @property
     def transcript(self) -> list[dict[str, Any]]:
@@ -298,17 +412,20 @@ class NoToolsEpisode:
 
 
 def environment_factories(
-    environments: Mapping[str, Any], problems: Mapping[str, Problem]
+    environments: Mapping[str, Any],
+    problems: Mapping[str, Problem],
+    host: ToolHost | None = None,
 ) -> dict[str, Callable[[], Any]] | None:
     """TRL's `environment_factory` dict for a run's environments ({name: instance}), or None
     when none is multi-turn (TRL then runs single-turn, as before). `problems`: every
-    training problem by id, where an episode finds its own at `reset`."""
+    training problem by id, where an episode finds its own at `reset`; `host`: where the
+    episodes' tool programs run (the run's verification pool, hosting `tool_programs`)."""
     if not any(is_multiturn(env) for env in environments.values()):
         return None
     factories: dict[str, Callable[[], Any]] = {}
     for name, env in environments.items():
         if is_multiturn(env):
-            factories[name] = _EpisodeFactory(env, problems)
+            factories[name] = _EpisodeFactory(env, problems, host)
         else:
             factories[name] = NoToolsEpisode
     return factories
@@ -318,9 +435,12 @@ def environment_factories(
 class _EpisodeFactory:
     environment: Any
     problems: Mapping[str, Problem] = field(repr=False)
+    host: ToolHost | None = field(default=None, repr=False)
 
     def __call__(self) -> Episode:
         episode: Episode = self.environment.episode(self.problems)
+        if self.host is not None and hasattr(episode, "tool_host"):
+            setattr(episode, "tool_host", self.host)  # noqa: B010 (an optional member)
         return episode
 
 

@@ -13,8 +13,9 @@ part of a step runs:
 - generate:   GRPOTrainer (transformers `generate` on CPU; vLLM on GPU when installed),
               `group_size` completions per problem, prompts rendered with the chat template.
               A multi-turn environment's rollouts go through TRL's tool loop: each gets an
-              episode (rlvr/multiturn.py, `environment_factory`) whose tools run in the
-              sandbox, their results appended and generation resumed, within the turn limits.
+              episode (rlvr/multiturn.py, `environment_factory`) whose tools' programs run
+              on the verification pool below (in the sandbox, under the engine's deadline),
+              their results appended and generation resumed, within the turn limits.
 - verify:     `ProblemRewards` (rlvr/rewards.py) scores the step's completions on the
               verification engine (rlvr/engine.py): Ray actors per environment (rlvr/pool.py),
               or local worker processes where Ray is not installed (`verification`), all
@@ -71,6 +72,7 @@ from rlvr.multiturn import (
     grpo_config_kwargs,
     is_multiturn,
     tool_chat_template,
+    tool_programs,
     training_row,
 )
 from rlvr.pool import backend_for, open_pool
@@ -129,9 +131,6 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     }
     problems, rows = _training_rows(environments)
     verifiers, verifier_keys = _verifiers(config, environments, problems)
-    # Multi-turn environments: TRL's rollout loop runs their tools (rlvr/multiturn.py); every
-    # row then names its environment, which TRL routes it by (None: none is multi-turn).
-    episodes = environment_factories(environments, problems)
 
     # -- curricula: one per environment, restored on resume ----------------------------------
     curricula = {
@@ -151,15 +150,21 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     if not gpu:
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
     batching = _batching(config, model_path, gpu, world_size)
-    tools = _tool_setup(config, environments, model_path) if episodes is not None else None
+    tools = (
+        _tool_setup(config, environments, model_path)
+        if any(is_multiturn(env) for env in environments.values())
+        else None
+    )
     args = _grpo_args(config, run, gpu, batching, tools.grpo_sets if tools else {})
 
     with contextlib.ExitStack() as hosts:
         # -- verification hosts: Ray actors per environment or local workers (and the GenRM's
-        # actor), closed however the run ends -----------------------------------------------
+        # actor), closed however the run ends; they host the multi-turn environments' tool
+        # programs too, which TRL's rollout loop calls through each rollout's episode
+        # (rlvr/multiturn.py; every row then names its environment, which TRL routes it by) --
         pool = hosts.enter_context(
             open_pool(
-                verifiers,
+                _hosted(verifiers, environments),
                 backend=_verification_backend(config),
                 workers=config.actors_per_env,
                 item_timeout=config.verify_timeout,
@@ -215,7 +220,10 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
             train_dataset=Dataset.from_list(rows),
             peft_config=_lora(config),
             **(
-                {"environment_factory": episodes, "processing_class": tools.tokenizer}
+                {
+                    "environment_factory": environment_factories(environments, problems, pool),
+                    "processing_class": tools.tokenizer,
+                }
                 if tools
                 else {}
             ),
@@ -531,6 +539,15 @@ def _verifiers(
         verifiers.update(plan.verifiers)
         keys.update({str(p["id"]): key for p, key in zip(env_problems, plan.keys, strict=True)})
     return verifiers, keys
+
+
+def _hosted(verifiers: Mapping[str, Any], environments: Mapping[str, Any]) -> dict[str, Any]:
+    """What the verification pool hosts, by key: the verifiers and the multi-turn
+    environments' tool programs (rlvr/multiturn.py), whose keys must not meet."""
+    programs = tool_programs(environments)
+    if clash := sorted(set(programs) & set(verifiers)):
+        raise UserError(f"tool program keys {clash} are also verifier keys; rename the tools")
+    return {**verifiers, **programs}
 
 
 def _verification_backend(config: TrainConfig) -> Backend:

@@ -76,6 +76,37 @@ def test_math_code_and_if_verify_at_once_in_order(ray_address: str) -> None:
         assert pool.stats().errors == 0
 
 
+def test_multiturn_tool_calls_run_on_the_actors(ray_address: str) -> None:
+    """A training episode's tool call is an item on the environments' actors: code-feedback's
+    `run_tests` and math-tool's `python` hosted beside a verifier, each call answered there."""
+    from rlvr.environments.code_feedback import CodeFeedbackEnvironment
+    from rlvr.environments.math_tool import MathToolEnvironment
+    from rlvr.multiturn import environment_factories
+
+    code_env = CodeFeedbackEnvironment(max_turns=2, timeout_s=2.0)
+    math_env = MathToolEnvironment(size=20, max_turns=2, timeout_s=2.0)
+    total = next(p for p in code_env.problems("train") if p["id"] == "code-feedback/total")
+    sum_problem = math_env.problems("train")[0]
+    hosted = {"math": get_verifier("math"), **code_env.tool_programs()}
+    hosted.update(math_env.tool_programs())
+    environments = {"code-feedback": code_env, "math-tool": math_env}
+    problems = {str(p["id"]): p for p in (total, sum_problem)}
+    with EnvironmentPool(hosted, actors_per_env=1, plugin_files=[]) as pool:
+        factories = environment_factories(environments, problems, pool)
+        assert factories is not None
+        coder, calculator = factories["code-feedback"](), factories["math-tool"]()
+        coder.reset(problem_id="code-feedback/total")
+        calculator.reset(problem_id=str(sum_problem["id"]))
+        passed = coder.run_tests("def total(numbers):\n    return sum(numbers)\n")
+        printed = calculator.python("print(6 * 7)")
+        assert pool.stats().items == 2
+        assert sorted(pool.envs) == sorted(hosted)
+    assert "1 of 1 examples passed" in passed
+    assert printed.strip() == "42"
+    assert coder.fault is None
+    assert calculator.fault is None
+
+
 def test_a_batch_is_split_across_an_environments_actors(faults: tuple[Any, Path]) -> None:
     verifier, path = faults
     targets = [str(i) for i in range(12)]
