@@ -496,6 +496,13 @@ class ProblemResult:
     """By reading: extraction mode (None: the verifier's own) or further checker."""
     prompt: list[Message] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
+    episodes: list[dict[str, Any]] | None = None
+    """Multi-turn: per judged completion (same order), its episode (`transcript`: every
+    assistant turn and tool result; `tool_calls`: each call's record), bounded as in
+    samples.jsonl of training; None for single-turn."""
+    faulted: list[dict[str, Any]] = field(default_factory=list)
+    """Multi-turn episodes whose tool met an infrastructure fault: not judged (counted under
+    `errors`), their transcripts and the fault kept for --log-samples."""
 
 
 def judge(
@@ -1456,6 +1463,22 @@ def sample_lines(policy: Policy, results: Mapping[str, Sequence[ProblemResult]])
                     **head,
                     "extraction": modes[0],
                     "readings": {str(mode): verdict for mode, verdict in verdicts.items()},
+                    **(result.episodes[index] if result.episodes is not None else {}),
+                }
+                lines.append(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            for index, episode in enumerate(result.faulted, start=len(result.completions)):
+                row = {
+                    "policy": policy.label,
+                    "step": policy.step,
+                    "env": result.env,
+                    "id": result.id,
+                    "difficulty": result.difficulty,
+                    "sample": index,
+                    "prompt": result.prompt,
+                    "completion": None,
+                    "reward": None,  # an infrastructure fault, never the candidate's 0
+                    "info": {"error": f"tool infrastructure fault: {episode['fault']}"},
+                    **{key: value for key, value in episode.items() if key != "fault"},
                 }
                 lines.append(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     return "".join(lines)

@@ -590,8 +590,10 @@ def episode_record(episode: object) -> list[dict[str, Any]] | None:
     if not tools_of(episode):
         return None
     transcript = getattr(episode, "transcript", None)
-    if not isinstance(transcript, list):
-        return []
+    return _calls_data(transcript) if isinstance(transcript, list) else []
+
+
+def _calls_data(transcript: list[Any]) -> list[dict[str, Any]]:
     calls = [
         {key: _bounded_value(value) for key, value in call.items()}
         for call in transcript
@@ -765,7 +767,8 @@ def chat_policy(
 
 Judge = Callable[[Sequence[int], Sequence[Sequence[str]]], list[Any]]
 """rlvr eval's judging of some problems (by index) given each one's final answers: one result
-per problem, whose `tallies` values count `scored`, `correct` and `errors`."""
+per problem (`rlvr.evaluate.ProblemResult`), whose `tallies` values count `scored`, `correct`
+and `errors`, and which takes the episodes' records (`episodes`, `faulted`)."""
 
 
 def evaluate_episodes(
@@ -781,25 +784,41 @@ def evaluate_episodes(
     """`n` episodes per problem (`run_episode`: the policy generating one message at a time,
     the tools running between), judged by `judge` on what the verifier reads in training
     (`completion_text`: the last assistant turn); an episode whose tool met an infrastructure
-    fault is not judged but counted under `errors`, as a verifier fault is. Each problem's
-    episodes are sampled after seeding torch with its seed, so a problem's result does not
-    depend on the others evaluated alongside it. `log(done)` after each problem."""
+    fault is not judged but counted under `errors`, as a verifier fault is. Each result keeps
+    its episodes' transcripts and tool-call records, bounded as training's samples.jsonl
+    (`episodes`, aligned with the judged completions; `faulted`, with the fault), for
+    `rlvr eval --log-samples`. Each problem's episodes are sampled after seeding torch with
+    its seed, so a problem's result does not depend on the others evaluated alongside it.
+    `log(done)` after each problem."""
     import torch
 
     results: list[Any] = []
     for index, (problem, seed) in enumerate(zip(problems, seeds, strict=True)):
         torch.manual_seed(seed)
         episodes = [run_episode(environment, problem, policy) for _ in range(n)]
-        finals = [completion_text(e.messages) for e in episodes if e.fault is None]
-        faults = sum(e.fault is not None for e in episodes)
+        judged_episodes = [e for e in episodes if e.fault is None]
+        finals = [completion_text(e.messages) for e in judged_episodes]
+        faulted = [e for e in episodes if e.fault is not None]
         judged = judge([index], [finals])
         for result in judged:
             for tally in result.tallies.values():
-                tally.errors += faults
+                tally.errors += len(faulted)
+            result.episodes = [_episode_data(e) for e in judged_episodes]
+            result.faulted = [
+                {**_episode_data(e), "fault": bounded(str(e.fault), 500)} for e in faulted
+            ]
         results += judged
         if log is not None:
             log(index + 1)
     return results
+
+
+def _episode_data(result: EpisodeResult) -> dict[str, Any]:
+    """An episode as samples.jsonl records it: its messages and its tool calls, bounded."""
+    return {
+        "transcript": transcript_of(result.messages),
+        "tool_calls": _calls_data(result.transcript),
+    }
 
 
 # -- the conformance check (`rlvr check ENV`) ----------------------------------------------------

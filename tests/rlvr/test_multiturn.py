@@ -315,6 +315,8 @@ class _Tally:
 class _Result:
     def __init__(self) -> None:
         self.tallies = {None: _Tally()}
+        self.episodes: list[Any] | None = None
+        self.faulted: list[Any] = []
 
 
 def test_evaluate_episodes_judges_final_turns_and_counts_faults_as_errors() -> None:
@@ -351,6 +353,15 @@ def test_evaluate_episodes_judges_final_turns_and_counts_faults_as_errors() -> N
     assert judged == [([0], [["\\boxed{2}"]])]
     assert result.tallies[None].errors == 1
     assert done == [1]
+    # the whole episodes are kept for --log-samples, the judged one aligned with its final
+    (episode,) = result.episodes
+    assert [m["role"] for m in episode["transcript"]] == ["assistant", "tool", "assistant"]
+    assert episode["transcript"][-1]["content"] == "\\boxed{2}"
+    assert episode["tool_calls"][0]["tool"] == "echo"
+    (faulted,) = result.faulted
+    assert faulted["fault"]
+    assert faulted["tool_calls"][0]["status"] == "infrastructure"
+    json.dumps([result.episodes, result.faulted])
 
 
 def _echo(text: str) -> dict[str, Any]:

@@ -244,6 +244,7 @@ def test_rlvr_eval_runs_episodes_and_judges_their_final_turns(
         per_problem=True,
         base=False,
         log=lambda line: None,
+        log_samples=True,
     )
     block = json.loads((tmp_path / "eval" / "eval.json").read_text())["math-tool"]
     assert block["n_problems"] == 2
@@ -253,3 +254,13 @@ def test_rlvr_eval_runs_episodes_and_judges_their_final_turns(
     assert offered
     assert all(names == ["python"] for names in offered)
     assert report.per_problem
+    # --log-samples records whole episodes: every turn, every tool call and how it ended
+    samples = [json.loads(line) for line in (tmp_path / "eval" / "samples.jsonl").open()]
+    assert len(samples) == 4
+    for sample in samples:
+        roles = [m["role"] for m in sample["transcript"]]
+        assert roles == ["assistant", "tool", "assistant"]
+        assert sample["completion"] == sample["transcript"][-1]["content"]  # what was judged
+        (tool_call,) = sample["tool_calls"]
+        assert tool_call["tool"] == "python"
+        assert tool_call["status"] == ("ok" if sample["reward"] == 1.0 else "error")
