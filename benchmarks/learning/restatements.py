@@ -6,10 +6,12 @@
 A gain is an answer only if the policy did not learn to give the question back: boxing the
 question's own arithmetic (`\\boxed{14 - 3}` for "What is $14 - 3$?") has the gold's value, and
 before the math and IF integrity issue it scored 1 on the very problems this benchmark trains
-on. This script samples the base model and the run's last checkpoint on the held-out math
-problems exactly as `rlvr eval --run RUN_DIR --n N --limit L --batch B --seed S` does (same
-problems, prompts, per-problem seeds and generate calls, so the same completions), and counts
-the completions whose final answer restates the problem:
+on. This script reads the base model's and the run's last checkpoint's held-out math
+completions from the samples `rlvr eval --run RUN_DIR --log-samples` wrote
+(RUN_DIR/eval/samples-<policy>.jsonl, each already judged), or, where those files are missing,
+samples them again exactly as `rlvr eval --run RUN_DIR --n N --limit L --batch B --seed S`
+does (same problems, prompts, per-problem seeds and generate calls, so the same completions),
+and counts the completions whose final answer restates the problem:
 - the math verifier read the answer as arithmetic left undone (`status: not_computed`) or as
   an expression of the question given back (its `reason` says "restates"), or
 - the extracted answer, normalised (NFKC, no spaces, `$`, `\\left`/`\\right`, `\\times` and
@@ -84,6 +86,26 @@ def count(
     return totals
 
 
+def count_logged(path: Path, problems: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """The counts of one policy from `rlvr eval --log-samples` lines: its math rows, judged
+    there (the headline reading's reward and info), each matched to its problem by id."""
+    by_id = {str(p["id"]): p for p in problems}
+    totals = {"completions": 0, "restated": 0, "restated_scored_1": 0, "correct": 0}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            problem = by_id.get(str(row.get("id")))
+            if row.get("env") != "math" or problem is None:
+                continue
+            reward, info = row.get("reward"), row.get("info")
+            totals["completions"] += 1
+            totals["correct"] += reward == 1.0
+            if restates(problem, reward, info if isinstance(info, Mapping) else {}):
+                totals["restated"] += 1
+                totals["restated_scored_1"] += reward == 1.0
+    return totals
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path, help="a run directory written by rlvr train")
@@ -106,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         resolve_settings,
         run_info,
         run_policies,
+        samples_file,
         settle_hardware,
     )
 
@@ -136,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, dict[str, int]] = {}
     seeds = [problem_seed(settings.seed, str(p["id"])) for p in task.problems]
     for policy in run_policies(info, base=True):
+        logged = args.run / "eval" / samples_file(policy.label)
+        if logged.is_file():  # rlvr eval --log-samples: the same completions, judged
+            results[policy.label] = count_logged(logged, task.problems)
+            continue
         engine = open_engine(policy, settings, info.run)
         try:
             completions: list[list[str]] = []

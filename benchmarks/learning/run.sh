@@ -9,7 +9,8 @@
 #
 # Runs land in $OUT/seed<S>/<curriculum>. Budget: six trainings of at most BUDGET_MIN minutes
 # each (about 35 on the 2-core development machine), then about 10 minutes of evaluation per
-# run (two policies) plus as much again for the restatement count: about 6 hours in all.
+# run (three policies: base, step 25, step 50); the restatement count reads eval's samples
+# files (--log-samples): about 5 hours in all.
 #
 # The curricula train one after the other on every core (PARALLEL=1 runs them side by side, one
 # core each: on the 2-core development machine that made a step 5.5x slower, not 2x). Each training
@@ -46,9 +47,9 @@ evaluate() {
   local run=$RUNS/$1
   if ! { [ -f "$run/eval/eval.json" ] && [ "$run/eval/eval.json" -nt "$run/metrics.jsonl" ]; }; then
     "$RLVR" eval --run "$run" --n "$EVAL_N" --k 1,4 --limit "$EVAL_LIMIT" --batch "$EVAL_BATCH" \
-      --seed 0 ${EVAL_STEPS:+--steps "$EVAL_STEPS"}
+      --seed 0 --log-samples ${EVAL_STEPS:+--steps "$EVAL_STEPS"}
   fi
-  # the same held-out math completions as eval's (same seeds and calls), base vs last checkpoint
+  # eval's held-out math completions (its samples files), base vs last checkpoint
   local counted=$run/eval/restatements.json
   [ -f "$counted" ] && [ "$counted" -nt "$run/metrics.jsonl" ] && return 0
   "$PYTHON" benchmarks/learning/restatements.py "$run" --n "$EVAL_N" --limit "$EVAL_LIMIT" \
