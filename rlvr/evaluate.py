@@ -1452,13 +1452,7 @@ def sample_lines(policy: Policy, results: Mapping[str, Sequence[ProblemResult]])
                 verdicts = {mode: _sample_verdict(result.tallies[mode], index) for mode in modes}
                 head = verdicts.pop(modes[0])
                 row = {
-                    "policy": policy.label,
-                    "step": policy.step,
-                    "env": result.env,
-                    "id": result.id,
-                    "difficulty": result.difficulty,
-                    "sample": index,
-                    "prompt": result.prompt,
+                    **_sample_head(policy, result, index),
                     "completion": completion if isinstance(completion, str) else None,
                     **head,
                     "extraction": modes[0],
@@ -1468,13 +1462,7 @@ def sample_lines(policy: Policy, results: Mapping[str, Sequence[ProblemResult]])
                 lines.append(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             for index, episode in enumerate(result.faulted, start=len(result.completions)):
                 row = {
-                    "policy": policy.label,
-                    "step": policy.step,
-                    "env": result.env,
-                    "id": result.id,
-                    "difficulty": result.difficulty,
-                    "sample": index,
-                    "prompt": result.prompt,
+                    **_sample_head(policy, result, index),
                     "completion": None,
                     "reward": None,  # an infrastructure fault, never the candidate's 0
                     "info": {"error": f"tool infrastructure fault: {episode['fault']}"},
@@ -1482,6 +1470,18 @@ def sample_lines(policy: Policy, results: Mapping[str, Sequence[ProblemResult]])
                 }
                 lines.append(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     return "".join(lines)
+
+
+def _sample_head(policy: Policy, result: ProblemResult, index: int) -> dict[str, Any]:
+    return {
+        "policy": policy.label,
+        "step": policy.step,
+        "env": result.env,
+        "id": result.id,
+        "difficulty": result.difficulty,
+        "sample": index,
+        "prompt": result.prompt,
+    }
 
 
 def _sample_verdict(tally: Tally, index: int) -> dict[str, Any]:

@@ -55,16 +55,6 @@ def scripted(*messages: Message) -> Callable[[list[Message], list[Any]], Message
     return policy
 
 
-@pytest.fixture(scope="module")
-def code_env() -> CodeFeedbackEnvironment:
-    return CodeFeedbackEnvironment(max_turns=2, timeout_s=1.0)
-
-
-@pytest.fixture(scope="module")
-def total(code_env: CodeFeedbackEnvironment) -> dict[str, Any]:
-    return next(p for p in code_env.problems("train") if p["id"] == "code-feedback/total")
-
-
 def reward(env: Any, problem: dict[str, Any], result: EpisodeResult) -> float | None:
     verifier = get_verifier(env.verifier)
     verdict = score(verifier, problem, completion_text(result.messages))

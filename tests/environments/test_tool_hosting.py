@@ -13,7 +13,6 @@ import pytest
 
 from rlvr.engine import LocalPool
 from rlvr.environments.code_feedback import TOOL_KEY as RUN_TESTS
-from rlvr.environments.code_feedback import CodeFeedbackEnvironment
 from rlvr.environments.math_tool import TOOL_KEY as PYTHON
 from rlvr.environments.math_tool import MathToolEnvironment
 from rlvr.errors import UserError
@@ -43,16 +42,6 @@ class Recording:
         if isinstance(self.answer, Exception):
             raise self.answer
         return [self.answer for _ in items]
-
-
-@pytest.fixture(scope="module")
-def code_env() -> CodeFeedbackEnvironment:
-    return CodeFeedbackEnvironment(max_turns=2, timeout_s=2.0)
-
-
-@pytest.fixture(scope="module")
-def total(code_env: CodeFeedbackEnvironment) -> dict[str, Any]:
-    return next(p for p in code_env.problems("train") if p["id"] == "code-feedback/total")
 
 
 def episode_on(environment: Any, problem: Mapping[str, Any], host: Any) -> Any:
