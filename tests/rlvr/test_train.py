@@ -699,10 +699,14 @@ main()
 def test_math_and_a_tool_environment_train_together_with_transcripts(
     tiny_model: Path, tmp_path: Path
 ) -> None:
-    """`rlvr train` mixing `math` and `math-tool`: TRL's loop calls the sandboxed tool, a hang
-    is an error text the policy reads (not a lost step), the final turn is judged by the math
-    verifier on the run's pool, the curriculum observes the tool environment, and
-    samples.jsonl holds each tool rollout's transcript."""
+    """`rlvr train` mixing `math` and `math-tool`: TRL's loop calls the sandboxed tool (its
+    program on the run's pool), a hang is an error text the policy reads (not a lost step),
+    the final turn is judged by the math verifier on the run's pool, the curriculum observes
+    the tool environment, and samples.jsonl holds each tool rollout's transcript. Dynamic
+    sampling is on: math's flat groups are regenerated in the same multi-turn batch and
+    spliced in (TRL's tool mask with them) while the tool environment's mixed group stays
+    (test_multiturn_trl.py runs a multi-turn step without it)."""
+    rounds = 2
     model = tmp_path / "model"
     shutil.copytree(tiny_model, model)
     config_file = model / "config.json"
@@ -722,7 +726,7 @@ def test_math_and_a_tool_environment_train_together_with_transcripts(
     config.write_text(
         "envs:\n"
         "  math: {weight: 1}\n"
-        f"  math-tool: {{weight: 1, data: {data}, options: {{max_turns: 2, timeout_s: 1}}}}\n"
+        f"  math-tool: {{weight: 1, data: {data}, options: {{max_turns: 2, timeout_s: 2}}}}\n"
     )
     driver = tmp_path / "scripted.py"
     driver.write_text(SCRIPTED_POLICY)
@@ -733,6 +737,7 @@ def test_math_and_a_tool_environment_train_together_with_transcripts(
             driver,
             *map(str, train_args(model, out, "--config", config, "--max-steps", 1)),
             *("--max-completion-length", "256"),
+            *("--dynamic-sampling-rounds", str(rounds)),
         ],
         capture_output=True,
         text=True,
@@ -747,7 +752,11 @@ def test_math_and_a_tool_environment_train_together_with_transcripts(
     assert row["env/math-tool/pass_rate"] == 0.5  # the rollout whose program ran
     assert row["env/math-tool/tool_calls"] == 1.0
     assert row["env/math-tool/tool_errors"] == 0.5  # the hang
-    assert row["env/math/completions"] == 2.0
+    # the scripted policy's math answer is 42 whatever the question: a flat group of 0s
+    assert row["env/math/completions"] == 2.0 * (1 + rounds)
+    assert row["dynamic_sampling/extra_rounds"] == rounds
+    assert row["dynamic_sampling/dropped_groups"] == 1.0  # math's, still flat
+    assert row["dynamic_sampling/groups_in_update"] == 1.0  # math-tool's mixed group
     samples = rows(out / "samples.jsonl")
     tool_samples = [s for s in samples if s["env"] == "math-tool"]
     assert len(tool_samples) == 2
