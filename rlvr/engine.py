@@ -276,6 +276,17 @@ class VerifierProcess:
         """Start the child and wait until it holds its verifiers."""
         if self._process is not None:
             return
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the child and send it its verifiers, without waiting for it (`wait_ready`).
+
+        The child dies with the *thread* that spawns it (PR_SET_PDEATHSIG follows the
+        creating thread, not the process): spawn from a thread that lives as long as the
+        runner, never from a short-lived helper thread."""
+        if self._process is not None:
+            return
         parent_end, child_end = socket.socketpair()
         forked = self.fork if self.fork is not None else fork_is_safe()
         try:
@@ -300,6 +311,11 @@ class VerifierProcess:
         # a fork has the plugin modules this process loaded already
         plugins = [] if forked else self.plugin_sources
         self._conn.send((self.sources, plugins, self.item_timeout))
+
+    def wait_ready(self) -> None:
+        """Wait until the spawned child holds its verifiers (`VerifierProcessError` if it
+        fails to, or takes longer than `PROCESS_START_TIMEOUT_S`)."""
+        assert self._conn is not None, "spawn() first"
         try:
             if not self._conn.poll(PROCESS_START_TIMEOUT_S):
                 raise VerifierProcessError(
@@ -639,12 +655,15 @@ class LocalPool(PoolBase):
         self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rlvr-verify")
         try:
             # Forks start in milliseconds, from this thread before any other runs; fresh
-            # interpreters take a second each, so they start side by side.
+            # interpreters take a second each, so they are all spawned first and start side
+            # by side. Both from this thread: a child dies with the thread that spawned it
+            # (PR_SET_PDEATHSIG), and a helper thread would end at once, taking it along.
             if fork_is_safe():
                 failures = [_start(runner) for runner in self._all]
             else:
-                with ThreadPoolExecutor(self.workers) as starter:
-                    failures = list(starter.map(_start, self._all))
+                for runner in self._all:
+                    runner.spawn()
+                failures = [_start(runner) for runner in self._all]
             for failure in failures:
                 if failure is not None:
                     raise PluginError(f"a verification worker could not start: {failure}")
@@ -732,7 +751,7 @@ class LocalPool(PoolBase):
 
 def _start(runner: VerifierProcess) -> str | None:
     try:
-        runner.start()
+        runner.start() if runner.pid is None else runner.wait_ready()
     except VerifierProcessError as exc:
         return str(exc)
     return None

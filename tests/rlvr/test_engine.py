@@ -52,6 +52,34 @@ def test_items_of_several_verifiers_score_in_input_order_across_workers(
             pool.score([("nope", {}, "x")])
 
 
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "fresh-interpreters"])
+def test_workers_outlive_their_start_and_are_not_restarted(
+    faults: tuple[Any, Path], monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """A worker dies with the thread that spawned it (PR_SET_PDEATHSIG): fresh interpreters
+    started from a short-lived helper thread were killed as soon as the pool was built, and
+    each restarted on its first chunk (found as a third worker pid in a full-suite run)."""
+    import os
+    import time
+
+    import rlvr.engine
+
+    monkeypatch.setattr(rlvr.engine, "fork_is_safe", lambda: fork)
+    verifier, path = faults
+    with LocalPool({"faults": verifier}, workers=2, plugin_files=[path]) as pool:
+        pids = [runner.pid for runner in pool._all]
+        time.sleep(0.5)  # a SIGKILL from a dead parent thread would have landed by now
+        for pid in pids:
+            assert pid is not None
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            assert state != "Z", f"worker {pid} died after the pool started"
+            os.kill(pid, 0)
+        verdicts = pool.score([item(str(i), target=str(i)) for i in range(16)])
+        assert [v.reward for v in verdicts] == [1.0] * 16
+        assert pool.stats().process_restarts == 0
+        assert {v.info["pid"] for v in verdicts} <= set(pids)
+
+
 def test_faults_time_out_die_or_error_and_only_the_guilty_item_suffers(
     faults: tuple[Any, Path], tmp_path: Path
 ) -> None:
