@@ -200,11 +200,13 @@ def _load_verifiers(
     if plugin_sources:
         # Plugin files may not exist on this node: write them out under their own names, so
         # their modules import as `rlvr_plugin_<stem>`, the name the verifier pickled under.
-        folder = Path(tempfile.mkdtemp(prefix="rlvr-plugins-"))
-        for stem, source in plugin_sources:
-            path = folder / f"{stem}.py"
-            path.write_text(source, encoding="utf-8")
-            load_plugin(path)
+        # Once imported they are not read again; the folder goes at once, since a child may
+        # later be killed (deadline, death) with no chance to clean up.
+        with tempfile.TemporaryDirectory(prefix="rlvr-plugins-") as folder:
+            for stem, source in plugin_sources:
+                path = Path(folder) / f"{stem}.py"
+                path.write_text(source, encoding="utf-8")
+                load_plugin(path)
     return _Verifiers(
         {key: pickle.loads(source) for key, source in sources.items() if isinstance(source, bytes)},
         {key: source for key, source in sources.items() if isinstance(source, str)},

@@ -8,6 +8,7 @@ the TRL reward function training uses on a machine without Ray (issue 26).
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -112,11 +113,16 @@ def test_faults_time_out_die_or_error_and_only_the_guilty_item_suffers(
 
 @pytest.mark.parametrize("fork", [True, False], ids=["forked", "fresh-interpreter"])
 def test_the_runner_reports_time_and_which_fault_the_engine_saw(
-    faults: tuple[Any, Path], fork: bool
+    faults: tuple[Any, Path], fork: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Both ways to start a child (a fork where that is sound, a fresh interpreter beside
-    threads, torch or Ray) give the same verdicts, faults found item by item in a batch."""
+    threads, torch or Ray) give the same verdicts, faults found item by item in a batch; a
+    child killed mid-item leaves no copy of the plugin files behind."""
     verifier, path = faults
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     process = VerifierProcess(
         {"copy": pickled("faults", verifier)}, plugin_sources([path]), item_timeout=1.0, fork=fork
     )
@@ -136,6 +142,7 @@ def test_the_runner_reports_time_and_which_fault_the_engine_saw(
     assert (hung.verdict.reward, hung.fault) == (0.0, "timeout")
     assert (died.verdict.reward, died.fault) == (None, "died")
     assert (after.verdict.reward, after.fault) == (0.0, None)
+    assert list(scratch.iterdir()) == []
 
 
 def test_a_verifier_that_does_not_pickle_is_a_plugin_error() -> None:
