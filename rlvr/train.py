@@ -123,6 +123,14 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     config, hardware = _resolved(config, gpu, world_size)
     run = RunDir(config.output_dir)
     checkpoint = _prepare_run_dir(run, resume)
+    if checkpoint is not None and checkpoint[0] >= _given(config.max_steps):
+        # nothing left to train: touch nothing, so what was computed from the run stays current
+        print(
+            f"rlvr train: {run.path} already finished its {_given(config.max_steps)} steps "
+            f"(checkpoint-{checkpoint[0]}); nothing to resume",
+            file=sys.stderr,
+        )
+        return run.path
 
     # -- environments and their problems ------------------------------------------------------
     environments = {

@@ -249,6 +249,13 @@ def test_an_incomplete_checkpoint_is_never_resumed_from(
     assert [m["step"] for m in rows(out / "metrics.jsonl")] == [1, 2, 3]
     assert (out / "checkpoint-3" / COMPLETE).exists()
 
+    # resuming a finished run touches nothing (an evaluation of it stays current)
+    before = {path: path.stat().st_mtime_ns for path in out.rglob("*")}
+    third = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 3, "--resume"))
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "already finished its 3 steps" in third.stderr
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*")} == before
+
 
 def test_resume_without_a_complete_checkpoint_starts_over(
     run_cli: RunCli, tiny_model: Path, tmp_path: Path
