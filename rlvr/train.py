@@ -123,13 +123,7 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
     config, hardware = _resolved(config, gpu, world_size)
     run = RunDir(config.output_dir)
     checkpoint = _prepare_run_dir(run, resume)
-    if checkpoint is not None and checkpoint[0] >= _given(config.max_steps):
-        # nothing left to train: touch nothing, so what was computed from the run stays current
-        print(
-            f"rlvr train: {run.path} already finished its {_given(config.max_steps)} steps "
-            f"(checkpoint-{checkpoint[0]}); nothing to resume",
-            file=sys.stderr,
-        )
+    if _finished(run, checkpoint, _given(config.max_steps)):
         return run.path
 
     # -- environments and their problems ------------------------------------------------------
@@ -470,6 +464,19 @@ def _prepare_run_dir(run: RunDir, resume: bool) -> tuple[int, Path] | None:
     if checkpoint is None:
         run.cut_after(0)  # no whole checkpoint to continue from: the run starts over
     return checkpoint
+
+
+def _finished(run: RunDir, checkpoint: tuple[int, Path] | None, max_steps: int) -> bool:
+    """A resumed run that already has its last checkpoint: nothing is left to train, and
+    nothing is touched, so what was computed from the run (an evaluation) stays current."""
+    if checkpoint is None or checkpoint[0] < max_steps:
+        return False
+    print(
+        f"rlvr train: {run.path} already finished its {max_steps} steps "
+        f"(checkpoint-{checkpoint[0]}); nothing to resume",
+        file=sys.stderr,
+    )
+    return True
 
 
 def _environment(name: str, env_config: Any, seed: int) -> Any:

@@ -648,6 +648,8 @@ class _Parser:
             self.enter()
             value = self.unary()
             self.depth -= 1
+            if sign == "-" and isinstance(value, sympy.Expr) and value.is_Rational and value < 0:
+                self.note("a negation of a negative number", -value, value)  # `-(-5)`, `--5`
             return _both(lambda a, _: -a if sign == "-" else a, value, sympy.Integer(0))
         return self.power()
 
@@ -751,7 +753,10 @@ class _Parser:
                 inner = self.sum()
                 self.expect("|")
                 _require_expr(inner)
-                return sympy.Abs(inner)
+                value = sympy.Abs(inner)
+                if not inner.free_symbols:  # `|{-11}|`, `|3 + 4i|`: sympy takes it at once
+                    self.note("an absolute value of a number", value, inner)
+                return value
             raise ParseError(f"unexpected {token.text or 'end of answer'!r}")
         finally:
             self.depth -= 1

@@ -109,6 +109,12 @@ UNDONE = [
     ("7154", "\\frac{7154 x}{x}"),
     ("(2, -1)", "(\\frac{7 \\cdot 3 - 5}{8}, -1)"),  # Cramer's rule with the numbers in
     ("(x, y) = (2, -1)", "(x, y) = (4/2, -1)"),
+    ("11", "|{-11}|"),  # sympy takes an absolute value at once: it must still count as undone
+    ("5", "\\left|3 - 8\\right|"),
+    ("5", "\\lvert -5 \\rvert"),
+    ("5", "|3 + 4i|"),
+    ("5", "-(-5)"),  # a negation of a negative number
+    ("5", "--5"),
 ]
 
 
@@ -126,6 +132,8 @@ COMPUTED = [
     ("2\\sqrt{3}", "\\sqrt{12}"),  # a root left unsimplified is still a computed value
     ("\\frac{\\pi}{2}", "\\pi/2"),
     ("-5", "-5"),
+    ("-5", "-(5)"),
+    ("|x - 1|", "|1 - x|"),
     ("300000", "3 \\cdot 10^5"),  # scientific notation of an exact value
     ("300000", "3 \\times 10^{5}"),
     ("0.0015", "1.5 \\times 10^{-3}"),
