@@ -24,6 +24,10 @@ likelier to be solved than its rollouts say, and without the credit the rule kep
 problems that had just become always-solved. A group whose rewards were all equal drove no
 update (its advantages are 0) and a profiled problem (`pass_rates=`) was not trained on:
 neither gets credit, so a failed problem never looks better for having failed.
+Partial rewards (an instruction-following row that follows one of two instructions: 0.5;
+math's unboxed right answer in training: 0.5) are outcomes of their own: P(mixed) comes from
+a Dirichlet over the reward values seen, so a problem that scores 0.5 on every rollout is as
+flat as one that always fails, not a coin flip (`mixed_group_probability`).
 The Nemotron-style rule, a Gaussian over the estimate around a target that slides from easy
 to hard (`selection="target"`), stays available; see docs/curriculum.md for when to use it.
 
@@ -71,6 +75,7 @@ The pure functions (`pass_rate_estimate`, `mixed_group_probability`, `mixed_weig
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -83,9 +88,11 @@ from typing import Any
 from rlvr.errors import RecordError
 from rlvr.records import read_jsonl
 
-STATE_VERSION = 2
-READABLE_STATE_VERSIONS = (1, 2)
-"""Version 1 (before `group_size` was kept) loads as a state that has observed no group."""
+STATE_VERSION = 3
+READABLE_STATE_VERSIONS = (1, 2, 3)
+"""Version 1 (before `group_size` was kept) loads as a state that has observed no group;
+versions 1 and 2 (before partial rewards were counted by value) as states whose rewards were
+all 0 or 1."""
 SELECTIONS = ("mixed", "target")
 DEFAULT_GROUP_SIZE = 4
 
@@ -111,6 +118,20 @@ def beta_moment(a: float, b: float, power: int) -> float:
     return moment
 
 
+def value_counts(
+    successes: float, attempts: float, partial: Mapping[float, float] | None
+) -> dict[float, float]:
+    """Rollouts by reward value: `partial` (rewards strictly between 0 and 1, {value: count})
+    as given, the rest of `attempts` split into 1s and 0s so that the values add up to
+    `successes`."""
+    counts = dict(partial or {})
+    ones = max(0.0, successes - sum(value * count for value, count in counts.items()))
+    zeros = max(0.0, attempts - ones - sum(counts.values()))
+    counts[1.0] = counts.get(1.0, 0.0) + ones
+    counts[0.0] = counts.get(0.0, 0.0) + zeros
+    return counts
+
+
 def mixed_group_probability(
     successes: float,
     attempts: float,
@@ -118,15 +139,39 @@ def mixed_group_probability(
     prior_mean: float,
     prior_strength: float,
     group_size: int,
+    partial: Mapping[float, float] | None = None,
+    prior_values: Mapping[float, float] | None = None,
 ) -> float:
-    """The probability that a group of `group_size` 0/1 rewards is mixed (not all equal), with
-    the pass rate p drawn from the Beta posterior of `pass_rate_estimate`:
-    1 - E[p^G] - E[(1-p)^G]. Uncertainty counts: a problem never tried (flat prior of 2, G=4)
-    scores 0.60, one measured near 0.5 more (2 of 4: 0.76), one whose group was all equal
-    less (0 of 4: 0.44). A group of 1 is never mixed."""
-    a = successes + prior_strength * prior_mean
-    b = attempts - successes + prior_strength * (1.0 - prior_mean)
-    return max(0.0, 1.0 - beta_moment(a, b, group_size) - beta_moment(b, a, group_size))
+    """The probability that a group of `group_size` rewards is mixed (not all equal).
+
+    With 0/1 rewards, the pass rate p is drawn from the Beta posterior of
+    `pass_rate_estimate`: 1 - E[p^G] - E[(1-p)^G]. Uncertainty counts: a problem never tried
+    (flat prior of 2, G=4) scores 0.60, one measured near 0.5 more (2 of 4: 0.76), one whose
+    group was all equal less (0 of 4: 0.44). A group of 1 is never mixed.
+
+    Partial credit makes each reward value an outcome of its own. `partial` holds the rewards
+    strictly between 0 and 1 that were seen, {value: count} (included in `successes` and
+    `attempts`), and `prior_values` the prior's shares of each value (summing to 1; default
+    `prior_mean` on 1 and the rest on 0). The posterior is a Dirichlet over the values
+    (`prior_strength` times each share, plus the counts), and P(all G equal) is the sum over
+    values v of prod_{k<G} (alpha_v + k) / (alpha_total + k): the Beta formula when there
+    are only 0s and 1s. So a problem that scored 0.5 on every rollout (one of two
+    instructions followed, every time; a right answer never boxed) is as flat as one that
+    always failed, where its mean of 0.5 alone would make it the likeliest to be mixed
+    (issue 25's first seed drew such an instruction-following problem 17 times in 50 steps,
+    9 of them in all-equal groups)."""
+    counts = value_counts(successes, attempts, partial)
+    shares = prior_values or {1.0: prior_mean, 0.0: 1.0 - prior_mean}
+    for value, share in shares.items():
+        counts[value] = counts.get(value, 0.0) + prior_strength * share
+    total = sum(counts.values())
+    same = 0.0
+    for alpha in counts.values():
+        moment = 1.0
+        for k in range(group_size):
+            moment *= (alpha + k) / (total + k)
+        same += moment
+    return max(0.0, 1.0 - same)
 
 
 def mixed_weights(
@@ -232,20 +277,55 @@ class ProblemStats:
     last_seen: int = 0
     """The `observe` call (counted from 1) that last brought this problem's rollouts; 0: the
     eval file."""
+    partial: dict[float, float] = dataclasses.field(default_factory=dict)
+    """Rewards strictly between 0 and 1 among them, by value (rounded to 6 places): their
+    counts, discounted alike. What makes `mixed_group_probability` tell a problem that scores
+    0.5 every time from one that scores 0 or 1 at random."""
 
     def to_json(self) -> list[Any]:
-        return [self.attempts, self.successes, self.same_reward, self.same_count, self.last_seen]
+        row: list[Any] = [
+            self.attempts,
+            self.successes,
+            self.same_reward,
+            self.same_count,
+            self.last_seen,
+        ]
+        if self.partial:  # a row of 0/1 rewards stays as versions 1 and 2 wrote it
+            row.append([[value, count] for value, count in sorted(self.partial.items())])
+        return row
 
     @classmethod
     def from_json(cls, row: Any) -> ProblemStats:
-        attempts, successes, same_reward, same_count, last_seen = row
+        if len(row) not in (5, 6):
+            raise ValueError(f"a problem's statistics have 5 or 6 fields, got {len(row)}")
+        attempts, successes, same_reward, same_count, last_seen = row[:5]
+        partial = {float(value): float(count) for value, count in row[5]} if len(row) == 6 else {}
         return cls(
             float(attempts),
             float(successes),
             None if same_reward is None else float(same_reward),
             int(same_count),
             int(last_seen),
+            partial,
         )
+
+    def add_partial(self, rewards: Sequence[float], decay: float) -> None:
+        """Discount the partial-reward counts by `decay`, then count this group's partial
+        rewards. Counts that decayed below `PARTIAL_FLOOR` are dropped, and only the
+        `MAX_PARTIAL_VALUES` largest are kept (continuous rewards make every value new)."""
+        counts = {v: c * decay for v, c in self.partial.items() if c * decay >= PARTIAL_FLOOR}
+        for reward in rewards:
+            if 0.0 < reward < 1.0:
+                value = round(reward, 6)
+                counts[value] = counts.get(value, 0.0) + 1.0
+        if len(counts) > MAX_PARTIAL_VALUES:
+            kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            counts = dict(kept[:MAX_PARTIAL_VALUES])
+        self.partial = counts
+
+
+MAX_PARTIAL_VALUES = 32
+PARTIAL_FLOOR = 1e-3
 
 
 OPTIONS = (
@@ -350,6 +430,7 @@ class PassRateCurriculum:
 
         self.stats: dict[str, ProblemStats] = {}
         self.level_mean: dict[float, float] = {}
+        self.level_values: dict[float, dict[float, float]] = {}
         self.updates = 0
         self.last_zero_variance: float | None = None
         self.observed_group_size: int | None = None
@@ -427,6 +508,7 @@ class PassRateCurriculum:
             stats = self.stats.setdefault(pid, ProblemStats())
             stats.attempts = self.history_decay * stats.attempts + len(rewards)
             stats.successes = self.history_decay * stats.successes + sum(rewards)
+            stats.add_partial(rewards, self.history_decay)
             if max(rewards) != min(rewards):
                 stats.same_reward, stats.same_count = None, 0
             elif stats.same_reward == rewards[0]:
@@ -537,6 +619,8 @@ class PassRateCurriculum:
             prior_mean=self.level_mean[self.prior[pid]],
             prior_strength=self.prior_strength,
             group_size=self.group_size or self.observed_group_size or DEFAULT_GROUP_SIZE,
+            partial=stats.partial,
+            prior_values=self.level_values.get(self.prior[pid]),
         )
 
     def target(self, step: int) -> float:
@@ -552,17 +636,36 @@ class PassRateCurriculum:
 
     def _calibrate(self) -> None:
         """Each difficulty level's prior mean from the rollouts seen at that level (see
-        `level_prior_mean`); derived from the state alone, so recomputed, never saved."""
+        `level_prior_mean`), and, where partial rewards were seen there, the prior's shares of
+        each reward value, calibrated the same way (`LEVEL_PRIOR_STRENGTH` pseudo-rollouts
+        of the label's 0/1 split, plus the level's rollouts by value): a level whose
+        problems often score 0.5 expects 0.5 of an untried one too. Derived from the state
+        alone, so recomputed, never saved."""
         successes: dict[float, float] = {}
         attempts: dict[float, float] = {}
+        values: dict[float, dict[float, float]] = {}
+        partial_levels = {self.prior[pid] for pid, stats in self.stats.items() if stats.partial}
         for pid, stats in self.stats.items():
             level = self.prior[pid]
             successes[level] = successes.get(level, 0.0) + stats.successes
             attempts[level] = attempts.get(level, 0.0) + stats.attempts
+            if level in partial_levels:
+                counts = values.setdefault(level, {})
+                for value, count in value_counts(
+                    stats.successes, stats.attempts, stats.partial
+                ).items():
+                    counts[value] = counts.get(value, 0.0) + count
         self.level_mean = {
             level: level_prior_mean(level, successes.get(level, 0.0), attempts.get(level, 0.0))
             for level in set(self.prior.values())
         }
+        self.level_values = {}
+        for level, counts in values.items():
+            counts[1.0] += LEVEL_PRIOR_STRENGTH * level
+            counts[0.0] += LEVEL_PRIOR_STRENGTH * (1.0 - level)
+            kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            total = sum(count for _, count in kept[:MAX_PARTIAL_VALUES])
+            self.level_values[level] = {v: c / total for v, c in kept[:MAX_PARTIAL_VALUES]}
 
     def _is_parked(self, stats: ProblemStats) -> bool:
         return stats.same_reward is not None and stats.same_count >= self.park_after

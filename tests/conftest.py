@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from tests.openai_server import openai_server  # noqa: F401 - one server for the session
+
+# Property tests check behaviour, not speed: hypothesis' default 200 ms deadline per example
+# failed them on a loaded 2-core machine.
+settings.register_profile("rlvr", deadline=None)
+settings.load_profile("rlvr")
 
 # Subprocesses inherit this: a test run must not start a thread pool per core in every worker.
 os.environ["OMP_NUM_THREADS"] = "1"

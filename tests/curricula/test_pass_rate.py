@@ -119,20 +119,94 @@ def test_mixed_group_probability_on_small_cases() -> None:
     assert mixed(0, 0, group=8) > mixed(0, 0, group=4)  # larger groups are mixed more often
 
 
+def test_partial_rewards_are_outcomes_of_their_own() -> None:
+    """A problem that scores 0.5 on every rollout gives all-equal groups, however much its
+    mean of 0.5 looks like a coin flip; one whose partial rewards differ gives mixed ones."""
+
+    def mixed(
+        successes: float,
+        attempts: float,
+        partial: dict[float, float] | None,
+        prior: dict[float, float] | None = None,
+    ) -> float:
+        return mixed_group_probability(
+            successes,
+            attempts,
+            prior_mean=0.5,
+            prior_strength=2,
+            group_size=4,
+            partial=partial,
+            prior_values=prior,
+        )
+
+    coin = mixed(4, 8, None)  # 1, 1, 0, 0 twice
+    flat = mixed(4, 8, {0.5: 8})  # 0.5 eight times
+    assert flat < mixed(0, 0, None) < coin
+    # Dirichlet moments over {1, 0, 0.5}: alphas 1, 1, 8
+    same = sum(math.prod((a + k) / (10 + k) for k in range(4)) for a in (1, 1, 8))
+    assert flat == pytest.approx(1 - same)
+    # where the prior expects 0.5 as often as failure is expected elsewhere, scoring 0.5 every
+    # time is exactly as flat as always failing
+    half = {1.0: 0.25, 0.0: 0.25, 0.5: 0.5}
+    assert mixed(4, 8, {0.5: 8}, half) == pytest.approx(mixed(0, 8, None), abs=0.002)
+    spread = mixed(3, 8, {0.25: 4, 0.5: 4})  # 0.25 and 0.5 in every group
+    assert spread > coin
+    assert mixed(3, 8, {}) == mixed(3, 8, None)  # no partial values: the Beta formula
+    assert mixed(3, 8, None, {1.0: 0.5, 0.0: 0.5}) == mixed(3, 8, None)
+
+
+def test_a_problem_scoring_the_same_partial_reward_is_not_drawn_again() -> None:
+    """Issue 25's first seed: an instruction-following problem whose groups came out 0.5 for
+    every completion was drawn 17 times in 50 steps, 9 of them all-equal groups."""
+    curriculum = PassRateCurriculum(problems(100), seed=0, explore_fraction=0, uniform_share=0)
+    curriculum.observe({"demo-001": [0.5] * 4, "demo-002": [0.5, 0.0, 1.0, 0.5]})
+    drawn = [pid for step in range(10) for pid in curriculum.next_batch(1, step)]
+    assert "demo-001" not in drawn
+    assert Counter(drawn)["demo-002"] >= 5
+    state = json.loads(json.dumps(curriculum.state_dict()))
+    assert state["version"] == 3
+    assert state["problems"]["demo-001"][5] == [[0.5, 4.0]]
+    resumed = PassRateCurriculum(problems(100), seed=0, explore_fraction=0, uniform_share=0)
+    resumed.load_state_dict(state)
+    assert resumed.expected_mixed("demo-001") == curriculum.expected_mixed("demo-001")
+
+
+def test_partial_reward_counts_decay_and_stay_bounded() -> None:
+    curriculum = PassRateCurriculum(problems(3), seed=0, history_decay=0.5)
+    curriculum.observe({"demo-000": [0.5] * 4})
+    curriculum.observe({"demo-000": [0.25, 0.5, 1.0, 0.0]})
+    assert curriculum.stats["demo-000"].partial == {0.5: 3.0, 0.25: 1.0}
+    rng = random.Random(0)
+    for _ in range(20):  # continuous rewards: every value new
+        curriculum.observe({"demo-001": [rng.random() for _ in range(8)]})
+    assert len(curriculum.stats["demo-001"].partial) <= 32
+    assert curriculum.expected_mixed("demo-001") > 0.99
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     successes=st.floats(0, 50),
     extra=st.floats(0, 50),
     mean=st.floats(0.01, 0.99),
     group=st.integers(1, 16),
+    partial=st.dictionaries(st.floats(0.01, 0.99), st.floats(0, 20), max_size=6),
 )
 def test_mixed_group_probability_is_a_probability(
-    successes: float, extra: float, mean: float, group: int
+    successes: float, extra: float, mean: float, group: int, partial: dict[float, float]
 ) -> None:
     value = mixed_group_probability(
         successes, successes + extra, prior_mean=mean, prior_strength=2, group_size=group
     )
     assert 0.0 <= value <= 1.0
+    with_partial = mixed_group_probability(
+        successes + sum(v * c for v, c in partial.items()),
+        successes + extra + sum(partial.values()),
+        prior_mean=mean,
+        prior_strength=2,
+        group_size=group,
+        partial=partial,
+    )
+    assert 0.0 <= with_partial <= 1.0 + 1e-12
 
 
 def test_mixed_weights_prefer_higher_scores_and_keep_a_floor() -> None:
