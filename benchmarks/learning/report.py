@@ -7,14 +7,17 @@ lenient), with `rlvr eval`'s 95% intervals and the paired interval of the gain o
 model; one line per run with the last checkpoint's gains; the held-out math completions that
 restate the problem (`restatements.py`), base model vs last checkpoint; then the training side:
 mean pass rate and zero-variance-group fraction over the first and last ten steps, steps done,
-seconds per step.
+seconds per step; and how the curriculum spread its picks (samples.jsonl holds at least one
+completion of every group, so the problems of each step): distinct problems per environment,
+and the most steps any one problem was drawn on.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -44,6 +47,8 @@ class Run:
     evaluated: dict[str, Any] | None
     metrics: list[dict[str, Any]]
     restatements: dict[str, Any] | None = None
+    picks: dict[str, Counter[str]] = field(default_factory=dict)
+    """Per environment: on how many steps each problem was drawn."""
 
     @classmethod
     def read(cls, path: Path) -> Run:
@@ -52,12 +57,20 @@ class Run:
         config = yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
         eval_file = path / "eval" / "eval.json"
         counted = path / "eval" / "restatements.json"
+        drawn = {
+            (row["env"], row["step"], row["problem_id"])
+            for row in map(json.loads, (path / "samples.jsonl").read_text().splitlines())
+        }
+        picks: dict[str, Counter[str]] = {}
+        for env, _, problem in drawn:
+            picks.setdefault(env, Counter())[problem] += 1
         return cls(
             # the curriculum (the directory's name) and the training seed
             f"{path.name}, seed {config.get('seed', 0)}",
             json.loads(eval_file.read_text()) if eval_file.is_file() else None,
             [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()],
             json.loads(counted.read_text()) if counted.is_file() else None,
+            picks,
         )
 
 
@@ -140,6 +153,16 @@ def restated(runs: list[Run]) -> None:
             )
 
 
+def spread(runs: list[Run]) -> None:
+    """How the curriculum spread its picks over each environment's problems."""
+    print()
+    print("| run | env | distinct problems drawn | most steps on one problem |")
+    print("| --- | --- | --- | --- |")
+    for run in runs:
+        for env, counts in sorted(run.picks.items()):
+            print(f"| {run.label} | {env} | {len(counts)} | {max(counts.values())} |")
+
+
 def main(argv: list[str]) -> None:
     paths = [Path(a) for a in argv] or [
         Path("runs/learning") / f"seed{seed}" / curriculum
@@ -152,6 +175,7 @@ def main(argv: list[str]) -> None:
         final(runs)
     restated(runs)
     training(runs)
+    spread(runs)
 
 
 if __name__ == "__main__":
