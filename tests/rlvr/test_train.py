@@ -331,12 +331,25 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path:
     ],
 )
 def test_bad_settings_fail_before_any_work(
-    run_cli: RunCli, tmp_path: Path, args: list[str], message: str
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    message: str,
 ) -> None:
-    result = run_cli("train", "--output-dir", tmp_path / "run", "--max-completion-length", 8, *args)
-    assert result.returncode == 2, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr
-    assert message in result.stderr
+    # The console entry point itself, in this process: the same exit code and message as
+    # `rlvr train ...` in a shell (test_an_existing_run_is_not_overwritten runs one), without
+    # paying a process start with torch's import 14 times.
+    from rlvr.cli import main
+
+    argv = ["train", "--output-dir", str(tmp_path / "run"), "--max-completion-length", "8"]
+    monkeypatch.setattr(sys, "argv", ["rlvr", *argv, *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    stderr = capsys.readouterr().err
+    assert exited.value.code == 2, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert message in stderr
     assert not (tmp_path / "run" / "metrics.jsonl").exists()
 
 
