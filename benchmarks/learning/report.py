@@ -9,7 +9,11 @@ restate the problem (`restatements.py`), base model vs last checkpoint; then the
 mean pass rate and zero-variance-group fraction over the first and last ten steps, steps done,
 seconds per step; and how the curriculum spread its picks (samples.jsonl holds at least one
 completion of every group, so the problems of each step): distinct problems per environment,
-and the most steps any one problem was drawn on.
+and the most steps any one problem was drawn on. Last, the curricula head to head: for each
+seed with more than one curriculum evaluated, each checkpoint step they share, and each
+environment, pass@1 of one minus the other's (the first run given against each later one),
+paired by held-out problem from eval's samples files (strict reading), with the same paired
+bootstrap interval as the gain over the base model.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class Run:
     restatements: dict[str, Any] | None = None
     picks: dict[str, Counter[str]] = field(default_factory=dict)
     """Per environment: on how many steps each problem was drawn."""
+    seed: int = 0
+    path: Path = Path()
 
     @classmethod
     def read(cls, path: Path) -> Run:
@@ -71,7 +77,26 @@ class Run:
             [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()],
             json.loads(counted.read_text()) if counted.is_file() else None,
             picks,
+            int(config.get("seed", 0)),
+            path,
         )
+
+    def solved(self, policy: str) -> dict[tuple[str, str], tuple[int, int]] | None:
+        """(env, problem id) -> (scored samples, correct ones) for one evaluated policy, read
+        from its samples file (a sample is correct when its reward is 1; null is unscored);
+        None when it has none (evaluated without `--log-samples`)."""
+        tallies: dict[tuple[str, str], list[int]] = {}
+        samples = self.path / "eval" / f"samples-{policy}.jsonl"
+        if not samples.is_file():
+            return None
+        for line in samples.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("reward") is None:
+                continue
+            tally = tallies.setdefault((row["env"], row["id"]), [0, 0])
+            tally[0] += 1
+            tally[1] += row["reward"] == 1
+        return {key: (n, correct) for key, (n, correct) in tallies.items()}
 
 
 def held_out(runs: list[Run]) -> None:
@@ -163,6 +188,45 @@ def spread(runs: list[Run]) -> None:
             print(f"| {run.label} | {env} | {len(counts)} | {max(counts.values())} |")
 
 
+def head_to_head(runs: list[Run]) -> None:
+    """The first evaluated run of each seed against each later one, per shared checkpoint and
+    environment: pass@1 difference paired by held-out problem, with its 95% interval."""
+    from rlvr.passk import paired_difference_with_interval
+
+    rows = []
+    for seed in sorted({run.seed for run in runs}):
+        same = [run for run in runs if run.seed == seed and run.evaluated]
+        for other in same[1:]:
+            first = same[0]
+            steps = sorted(
+                (set(first.evaluated or {}) & set(other.evaluated or {})) - {"base"},
+                key=lambda policy: int(policy.split("-")[-1]),
+            )
+            for policy in steps:
+                mine, theirs = first.solved(policy), other.solved(policy)
+                name = f"{first.label.split(',')[0]} - {other.label.split(',')[0]}"
+                if mine is None or theirs is None:
+                    rows.append(f"| {seed} | {name} | {policy} | – | no samples file |")
+                    continue
+                for env in sorted({env for env, _ in mine}):
+                    shared = sorted(k for k in mine if k[0] == env and k in theirs)
+                    if not shared:
+                        continue
+                    value, (low, high) = paired_difference_with_interval(
+                        [theirs[k] for k in shared], [mine[k] for k in shared], 1
+                    )
+                    mark = " **" if low > 0 or high < 0 else ""
+                    rows.append(
+                        f"| {seed} | {name} | {policy} | {env} ({len(shared)}) | "
+                        f"{value:+.3f} [{low:+.2f}, {high:+.2f}]{mark} |"
+                    )
+    if rows:
+        print()
+        print("| seed | difference | policy | env (problems) | held-out pass@1 [paired 95% CI] |")
+        print("| --- | --- | --- | --- | --- |")
+        print("\n".join(rows))
+
+
 def main(argv: list[str]) -> None:
     paths = [Path(a) for a in argv] or [
         Path("runs/learning") / f"seed{seed}" / curriculum
@@ -176,6 +240,7 @@ def main(argv: list[str]) -> None:
     restated(runs)
     training(runs)
     spread(runs)
+    head_to_head(runs)
 
 
 if __name__ == "__main__":
