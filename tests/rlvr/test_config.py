@@ -73,12 +73,30 @@ def test_precision_follows_the_hardware_unless_set() -> None:
     assert not resolve_defaults(forced, gpu=True, vllm_installed=False, bf16_native=True).bf16
 
 
-def test_native_bf16_reports_a_reason() -> None:
+@pytest.mark.parametrize(
+    ("avx512_bf16", "amx", "supported", "says"),
+    [
+        (False, False, False, "without AVX512_BF16 or AMX (bf16 is emulated)"),
+        (True, False, True, "with AVX512_BF16"),
+        (False, True, True, "with AMX"),
+        (True, True, True, "with AVX512_BF16 and AMX"),
+    ],
+)
+def test_native_bf16_follows_the_cpu_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, avx512_bf16: bool, amx: bool, supported: bool, says: str
+) -> None:
+    """Both answers on any machine (CI has run on AMX and on AVX2-only CPUs): the probes torch
+    offers are replaced, and the one on this machine is checked for agreeing with itself."""
+    import torch
+
     from rlvr.config import native_bf16
 
-    supported, reason = native_bf16(gpu=False)
-    assert isinstance(supported, bool)
-    assert ("AVX512_BF16" in reason or "AMX" in reason) == supported
+    here, reason = native_bf16(gpu=False)
+    assert here == (" with " in reason) != ("emulated" in reason)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert native_bf16(gpu=False)[0] == supported
+    assert native_bf16(gpu=False)[1].endswith(says)
 
 
 def test_shipped_configs_leave_precision_to_the_hardware() -> None:
