@@ -30,6 +30,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from rlvr.cache import cached_records
+from rlvr.environments import code_problems, code_programs
 from rlvr.environments.code_problems import LARGE_INPUTS
 from rlvr.environments.code_programs import LARGE_TESTS
 from rlvr.errors import RecordError
@@ -213,9 +215,21 @@ PROGRAMS_FILE = DATA / "programs.jsonl"
 
 @cache
 def builtin_records() -> tuple[Record, ...]:
-    """Every built-in problem as a record, large tests computed; built once per process."""
+    """Every built-in problem as a record, large tests computed by the reference solutions;
+    built once per machine (rlvr/cache.py: seconds of work in every process before)."""
+    sources = [
+        Path(__file__),
+        Path(code_problems.__file__),
+        Path(code_programs.__file__),
+        FUNCTIONS_FILE,
+        PROGRAMS_FILE,
+    ]
+    return tuple(cached_records("code", {}, sources, _build_records))
+
+
+def _build_records() -> list[Record]:
     functions = [_with_large_inputs(r) for r in _read(FUNCTIONS_FILE)]
-    return tuple(functions + [_with_large_stdin(r) for r in _read(PROGRAMS_FILE)])
+    return functions + [_with_large_stdin(r) for r in _read(PROGRAMS_FILE)]
 
 
 def slug_of(record: Mapping[str, Any]) -> str:

@@ -18,6 +18,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rlvr import records as records_module
+from rlvr.cache import cached_records
+from rlvr.environments import math_problems
 from rlvr.environments.math_problems import FAMILIES
 from rlvr.protocols import Message, Split
 from rlvr.records import Record, load_records, split_of, stable_id
@@ -85,13 +88,26 @@ class MathEnvironment:
 
     def _all(self) -> list[Record]:
         if self._pool is None:
-            self._pool = (
-                list(load_records(self.data, env="math")) if self.data else self._generate()
-            )
+            self._pool = list(load_records(self.data, env="math")) if self.data else self._cached()
             if self.mode is not None:
                 for record in self._pool:
                     record.setdefault("mode", self.mode)
         return self._pool
+
+    def _cached(self) -> list[Record]:
+        """The generated pool, from the cache when this machine built it before (rlvr/cache.py):
+        sympy takes seconds over 2,000 problems, in every process that needs them."""
+        import sympy
+
+        key = {
+            "seed": self.seed,
+            "size": self.size,
+            "families": self.families,
+            "max_difficulty": self.max_difficulty,
+            "sympy": sympy.__version__,
+        }
+        sources = [Path(__file__), Path(math_problems.__file__), Path(records_module.__file__)]
+        return cached_records("math", key, sources, self._generate)
 
     def _generate(self) -> list[Record]:
         # Draw until `size` distinct problems: small families repeat themselves. Problem i

@@ -300,6 +300,7 @@ def _resolved(config: TrainConfig, gpu: bool, world_size: int) -> tuple[TrainCon
             f"generated where the step's batch is held); this run has {world_size}: set "
             "dynamic_sampling_rounds: 0 (the dapo algorithm turns it on)"
         )
+    _check_batching(config, world_size)  # before any work: no pool built, no model loaded
     hardware = {
         "device": "cuda" if gpu else "cpu",
         "bf16_native": bf16_native,
@@ -315,10 +316,9 @@ def _given(value: Any) -> Any:
     return value
 
 
-def _batching(config: TrainConfig, model_path: Path, gpu: bool, world_size: int) -> Batching:
-    """Micro-batch size and gradient accumulation: the user's `micro_batch_size`, else on a
-    GPU the largest that the memory arithmetic fits (rlvr/batches.py, docs/configuration.md),
-    on a CPU the whole step in one pass (a CPU step's rows are few; memory is not the limit)."""
+def _check_batching(config: TrainConfig, world_size: int) -> None:
+    """A step's completions split evenly over the processes and, when given, into
+    micro-batches of `micro_batch_size`: settings alone, so checked before any work."""
     rows_per_step = _given(config.problems_per_step) * _given(config.group_size)
     if rows_per_step % world_size:
         raise UserError(
@@ -326,13 +326,22 @@ def _batching(config: TrainConfig, model_path: Path, gpu: bool, world_size: int)
             f"split evenly over {world_size} training processes; change one of them"
         )
     rows = rows_per_step // world_size
+    if config.micro_batch_size is not None and rows % config.micro_batch_size:
+        raise UserError(
+            f"micro_batch_size {config.micro_batch_size} does not divide the "
+            f"{rows} completions each process trains on per step (problems_per_step x "
+            "group_size / processes)"
+        )
+
+
+def _batching(config: TrainConfig, model_path: Path, gpu: bool, world_size: int) -> Batching:
+    """Micro-batch size and gradient accumulation: the user's `micro_batch_size`, else on a
+    GPU the largest that the memory arithmetic fits (rlvr/batches.py, docs/configuration.md),
+    on a CPU the whole step in one pass (a CPU step's rows are few; memory is not the limit).
+    The settings were checked by `_check_batching`."""
+    rows_per_step = _given(config.problems_per_step) * _given(config.group_size)
+    rows = rows_per_step // world_size
     if config.micro_batch_size is not None:
-        if rows % config.micro_batch_size:
-            raise UserError(
-                f"micro_batch_size {config.micro_batch_size} does not divide the "
-                f"{rows} completions each process trains on per step (problems_per_step x "
-                "group_size / processes)"
-            )
         return Batching(rows_per_step, world_size, config.micro_batch_size)
     if not gpu:
         return Batching(rows_per_step, world_size, rows)

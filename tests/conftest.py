@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,10 +27,29 @@ settings.load_profile("rlvr")
 # Subprocesses inherit this: a test run must not start a thread pool per core in every worker.
 os.environ["OMP_NUM_THREADS"] = "1"
 
+# Generated problem pools (rlvr/cache.py): the test session and its CLI processes share one
+# cache in a temporary folder (never the user's), so the math and code pools are built once,
+# not in each of about a hundred processes. The generators' own tests turn it off
+# (`no_pool_cache`), so that "the same seed draws the same pool" compares two real builds.
+SESSION_CACHE = tempfile.mkdtemp(prefix="rlvr-test-cache-")
+atexit.register(shutil.rmtree, SESSION_CACHE, ignore_errors=True)
+os.environ["RLVR_CACHE_DIR"] = SESSION_CACHE
+
 CLI_TIMEOUT_S = 120
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 WritePlugin = Callable[[str, str], Path]
+
+
+@pytest.fixture
+def no_pool_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Generated pools are built, never read from the cache (for tests of the generators)."""
+    from rlvr.environments import code
+
+    monkeypatch.setenv("RLVR_CACHE_DIR", "")
+    code.builtin_records.cache_clear()
+    yield
+    code.builtin_records.cache_clear()
 
 
 @pytest.fixture
@@ -38,7 +60,12 @@ def run_cli() -> RunCli:
         *args: object, env: dict[str, str] | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         # A wide terminal so that rich does not fold the table cells we look for.
-        full_env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "400", **(env or {})}
+        full_env = {
+            **os.environ,
+            "OMP_NUM_THREADS": "1",
+            "COLUMNS": "400",
+            **(env or {}),
+        }
         return subprocess.run(
             [sys.executable, "-m", "rlvr", *map(str, args)],
             capture_output=True,

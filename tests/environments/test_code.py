@@ -283,6 +283,7 @@ def test_bad_options_are_refused(options: dict[str, Any], message: str) -> None:
         CodeEnvironment(**options)
 
 
+@pytest.mark.usefixtures("no_pool_cache")  # a real build, compared with the module's
 def test_the_set_is_built_once_per_process() -> None:
     assert builtin_records() is builtin_records()
     assert ENV.problems() == CodeEnvironment().problems()

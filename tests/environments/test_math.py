@@ -37,6 +37,7 @@ def test_splits_are_disjoint_and_roughly_the_requested_fraction() -> None:
     assert 0.04 < len(heldout) / 600 < 0.18
 
 
+@pytest.mark.usefixtures("no_pool_cache")  # two real builds, never one read back
 def test_the_pool_is_fixed_by_seed_and_a_larger_pool_extends_a_smaller_one() -> None:
     again = MathEnvironment(seed=0, size=600).problems("train")
     assert again == POOL.problems("train")
