@@ -28,6 +28,12 @@ Partial rewards (an instruction-following row that follows one of two instructio
 math's unboxed right answer in training: 0.5) are outcomes of their own: P(mixed) comes from
 a Dirichlet over the reward values seen, so a problem that scores 0.5 on every rollout is as
 flat as one that always fails, not a coin flip (`mixed_group_probability`).
+`visit_discount` (off at 1, its default) multiplies a problem's score by itself once per
+recent group of it in this run (`recent_visits`: each counted half after `visit_halflife`
+observes), so that a problem which stays mixed without being learned cannot take most of an
+environment's draws; issue 25's real runs spent 17 and 26 of 50 instruction-following draws
+on one problem each. What it costs and gains is measured in BENCHMARKS.md
+("Visit discount").
 The Nemotron-style rule, a Gaussian over the estimate around a target that slides from easy
 to hard (`selection="target"`), stays available; see docs/curriculum.md for when to use it.
 
@@ -88,11 +94,12 @@ from typing import Any
 from rlvr.errors import RecordError
 from rlvr.records import read_jsonl
 
-STATE_VERSION = 3
-READABLE_STATE_VERSIONS = (1, 2, 3)
+STATE_VERSION = 4
+READABLE_STATE_VERSIONS = (1, 2, 3, 4)
 """Version 1 (before `group_size` was kept) loads as a state that has observed no group;
 versions 1 and 2 (before partial rewards were counted by value) as states whose rewards were
-all 0 or 1."""
+all 0 or 1; versions 1 to 3 (before visits were counted) as states whose problems have no
+recent visits."""
 SELECTIONS = ("mixed", "target")
 DEFAULT_GROUP_SIZE = 4
 
@@ -281,6 +288,10 @@ class ProblemStats:
     """Rewards strictly between 0 and 1 among them, by value (rounded to 6 places): their
     counts, discounted alike. What makes `mixed_group_probability` tell a problem that scores
     0.5 every time from one that scores 0 or 1 at random."""
+    visits: float = 0.0
+    """Groups of this problem in this run, as of the `last_seen` observe: each earlier one
+    counted half for every `visit_halflife` observes that passed before the next (a profile
+    is not a visit)."""
 
     def to_json(self) -> list[Any]:
         row: list[Any] = [
@@ -290,16 +301,21 @@ class ProblemStats:
             self.same_count,
             self.last_seen,
         ]
-        if self.partial:  # a row of 0/1 rewards stays as versions 1 and 2 wrote it
+        if self.partial or self.visits:  # a row of 0/1 rewards, never visited: as version 1
             row.append([[value, count] for value, count in sorted(self.partial.items())])
+        if self.visits:
+            row.append(self.visits)
         return row
 
     @classmethod
     def from_json(cls, row: Any) -> ProblemStats:
-        if len(row) not in (5, 6):
-            raise ValueError(f"a problem's statistics have 5 or 6 fields, got {len(row)}")
+        if len(row) not in (5, 6, 7):
+            raise ValueError(f"a problem's statistics have 5 to 7 fields, got {len(row)}")
         attempts, successes, same_reward, same_count, last_seen = row[:5]
-        partial = {float(value): float(count) for value, count in row[5]} if len(row) == 6 else {}
+        partial = {float(value): float(count) for value, count in row[5]} if len(row) >= 6 else {}
+        visits = float(row[6]) if len(row) == 7 else 0.0
+        if not (visits >= 0.0 and math.isfinite(visits)):
+            raise ValueError(f"a problem's visits must be a number >= 0, got {row[6]!r}")
         return cls(
             float(attempts),
             float(successes),
@@ -307,6 +323,7 @@ class ProblemStats:
             int(same_count),
             int(last_seen),
             partial,
+            visits,
         )
 
     def add_partial(self, rewards: Sequence[float], decay: float) -> None:
@@ -335,6 +352,8 @@ OPTIONS = (
     "temperature",
     "group_size",
     "learning_credit",
+    "visit_discount",
+    "visit_halflife",
     "target_start",
     "target_end",
     "target_width",
@@ -364,6 +383,8 @@ class PassRateCurriculum:
         temperature: float = 0.02,
         group_size: int | None = None,
         learning_credit: float = 2.0,
+        visit_discount: float = 1.0,
+        visit_halflife: float = 20.0,
         target_start: float = 0.6,
         target_end: float = 0.3,
         target_width: float = 0.1,
@@ -383,7 +404,6 @@ class PassRateCurriculum:
         _check_int("seed", seed)
         if selection not in SELECTIONS:
             raise ValueError(f"selection must be one of {', '.join(SELECTIONS)}, got {selection!r}")
-        _check_number("temperature", temperature, low=0.0, high=None, open_low=True)
         if group_size is not None:
             _check_int("group_size", group_size, minimum=2)
         _check_number("learning_credit", learning_credit, low=0.0, high=None)
@@ -397,9 +417,15 @@ class PassRateCurriculum:
             ("uniform_share", uniform_share),
         ):
             _check_number(option, value, low=0.0, high=1.0)
-        _check_number("target_width", target_width, low=0.0, high=None, open_low=True)
-        _check_number("history_decay", history_decay, low=0.0, high=1.0, open_low=True)
-        _check_number("prior_strength", prior_strength, low=0.0, high=None, open_low=True)
+        for option, value, high in (  # each in (0, high]
+            ("temperature", temperature, None),
+            ("visit_discount", visit_discount, 1.0),
+            ("visit_halflife", visit_halflife, None),
+            ("target_width", target_width, None),
+            ("history_decay", history_decay, 1.0),
+            ("prior_strength", prior_strength, None),
+        ):
+            _check_number(option, value, low=0.0, high=high, open_low=True)
         _check_int("park_after", park_after, minimum=1)
         if explore_fraction + revisit_fraction > 1:
             raise ValueError(
@@ -418,6 +444,8 @@ class PassRateCurriculum:
         self.temperature = float(temperature)
         self.group_size = group_size
         self.learning_credit = float(learning_credit)
+        self.visit_discount = float(visit_discount)
+        self.visit_halflife = float(visit_halflife)
         self.target_start = float(target_start)
         self.target_end = float(target_end)
         self.target_width = float(target_width)
@@ -465,7 +493,7 @@ class PassRateCurriculum:
         revisits = parked[: slots_for_step(step, size, self.revisit_fraction)]
         drawable = sorted(unseen + active)
         if self.selection == "mixed":
-            scores = [self.expected_mixed(self.ids[i]) for i in drawable]
+            scores = [self.draw_score(self.ids[i]) for i in drawable]
             weights = mixed_weights(
                 scores, temperature=self.temperature, uniform_share=self.uniform_share
             )
@@ -515,6 +543,7 @@ class PassRateCurriculum:
                 stats.same_count += len(rewards)
             else:
                 stats.same_reward, stats.same_count = rewards[0], len(rewards)
+            stats.visits = self.recent_visits(pid) + 1.0
             stats.last_seen = self.updates
         self._calibrate()
         comparable = [g for g in groups.values() if len(g) > 1]
@@ -622,6 +651,19 @@ class PassRateCurriculum:
             partial=stats.partial,
             prior_values=self.level_values.get(self.prior[pid]),
         )
+
+    def recent_visits(self, pid: str) -> float:
+        """This problem's groups in this run, each counted half for every `visit_halflife`
+        observes since it came (0 for a problem only profiled or never drawn)."""
+        stats = self.stats.get(pid)
+        if stats is None or not stats.visits:
+            return 0.0
+        return stats.visits * 0.5 ** ((self.updates - stats.last_seen) / self.visit_halflife)
+
+    def draw_score(self, pid: str) -> float:
+        """What `selection="mixed"` draws by: P(mixed) (`expected_mixed`) times
+        `visit_discount` per recent visit (`recent_visits`)."""
+        return self.expected_mixed(pid) * self.visit_discount ** self.recent_visits(pid)
 
     def target(self, step: int) -> float:
         return target_pass_rate(

@@ -6,6 +6,8 @@
 #
 #     benchmarks/learning/run.sh            # or: make bench-learning (3 seeds x 2 curricula)
 #     SEEDS=1 benchmarks/learning/run.sh    # one seed only
+#     CONFIG=my.yaml CURRICULA=pass_rate OUT=runs/learning-variant benchmarks/learning/run.sh
+#                                           # a variant (e.g. curriculum_options) of run.yaml
 #
 # Runs land in $OUT/seed<S>/<curriculum>. Budget: six trainings of at most BUDGET_MIN minutes
 # each (about 35 on the 2-core development machine), then about 10 minutes of evaluation per
@@ -22,6 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RLVR=${RLVR:-.venv/bin/rlvr}
 OUT=${OUT:-runs/learning}
+CONFIG=${CONFIG:-benchmarks/learning/run.yaml}
 BUDGET_MIN=${BUDGET_MIN:-40}
 CURRICULA=${CURRICULA:-pass_rate uniform}
 PARALLEL=${PARALLEL:-0}
@@ -35,7 +38,7 @@ if [ "$PARALLEL" = 1 ]; then export OMP_NUM_THREADS=1; else export OMP_NUM_THREA
 train() {
   local status=0
   timeout --signal=INT --kill-after=15m "${BUDGET_MIN}m" \
-    "$RLVR" train --config benchmarks/learning/run.yaml --curriculum "$1" \
+    "$RLVR" train --config "$CONFIG" --curriculum "$1" \
     --seed "$SEED" --output-dir "$RUNS/$1" --resume || status=$?
   if [ "$status" -ne 0 ] && [ "$status" -ne 130 ] && [ "$status" -ne 124 ]; then
     echo "run.sh: training with $1 failed (exit $status)" >&2
