@@ -60,12 +60,7 @@ def run_cli() -> RunCli:
         *args: object, env: dict[str, str] | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
         # A wide terminal so that rich does not fold the table cells we look for.
-        full_env = {
-            **os.environ,
-            "OMP_NUM_THREADS": "1",
-            "COLUMNS": "400",
-            **(env or {}),
-        }
+        full_env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "400", **(env or {})}
         return subprocess.run(
             [sys.executable, "-m", "rlvr", *map(str, args)],
             capture_output=True,
