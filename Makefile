@@ -32,8 +32,9 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# pytest-xdist: one worker per logical CPU (most tests wait on a CLI process, a sandbox or Ray).
 pytest: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n logical
 
 # The main job: the bare `rlvr train --envs math,code,if`, whose CPU defaults are the learning
 # benchmark's settings and problem mix (examples/cpu-quickstart.yaml writes them out), in

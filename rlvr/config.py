@@ -217,7 +217,8 @@ class TrainConfig:
     verification: str | None = field(default=None, metadata=_limits(choices=("ray", "local")))
     """Where completions are verified (rlvr/engine.py): `ray`, actors per environment on a
     local Ray instance or the `ray_address` cluster; `local`, worker processes on this machine,
-    no Ray needed (a GPU box without Ray). None: `ray` where Ray is installed, else `local`."""
+    no Ray needed (a GPU box without Ray). None: `ray` where Ray is installed, else `local`.
+    The choice is written to the run's config.yaml (`hardware.verification`)."""
     ray_address: str | None = None
     """The Ray cluster hosting the environment actors (`host:port` or `ray://host:port`);
     None: RAY_ADDRESS if set, else a local Ray instance started for the run."""
@@ -236,8 +237,9 @@ class TrainConfig:
     trl: dict[str, Any] = field(default_factory=dict)
     """Any other field of TRL 1.16's GRPOConfig, passed through as given (e.g.
     `epsilon_high`, `top_p`, `num_iterations`, `vllm_mode`, `save_total_limit`,
-    `gradient_checkpointing`); checked against GRPOConfig's fields. Fields rlvr sets itself
-    are refused, naming the rlvr field to use instead."""
+    `gradient_checkpointing`, which rlvr turns off on a CPU unless given here); checked
+    against GRPOConfig's fields. Fields rlvr sets itself are refused, naming the rlvr field
+    to use instead."""
     peft: dict[str, Any] = field(default_factory=dict)
     """Any other field of peft's LoraConfig (e.g. `lora_dropout`, `target_modules`); checked
     against its fields."""

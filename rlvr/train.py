@@ -239,6 +239,8 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
                 "model_path": str(model_path),
                 "hardware": {
                     **hardware,
+                    "verification": _verification_backend(config),  # resolved: ray or local
+                    "gradient_checkpointing": args.gradient_checkpointing,
                     "micro_batch_size": batching.micro_batch_size,
                     "gradient_accumulation_steps": batching.accumulation_steps,
                     **({"memory_plan": batching.plan.lines()[0]} if batching.plan else {}),
@@ -356,7 +358,9 @@ def _batching(config: TrainConfig, model_path: Path, gpu: bool, world_size: int)
         memory_bytes=torch.cuda.get_device_properties(torch.cuda.current_device()).total_memory,
         lora=config.lora,
         reference_model=bool(config.beta),
-        gradient_checkpointing=bool(trl.get("gradient_checkpointing", True)),
+        gradient_checkpointing=bool(
+            trl.get("activation_checkpointing", trl.get("gradient_checkpointing", True))
+        ),
         vllm_share=(
             float(trl.get("vllm_gpu_memory_utilization", 0.3))
             if config.use_vllm and trl.get("vllm_mode", "colocate") == "colocate"
@@ -447,6 +451,12 @@ def _grpo_args(
     }
     if config.project:
         rlvr_sets["project"] = config.project  # trackio's
+    if not gpu and not {"gradient_checkpointing", "activation_checkpointing"} & set(config.trl):
+        # TRL turns it on to save accelerator memory. A CPU step's few rows fit without it,
+        # and recomputing the forward during backward made the learning benchmark's step 23%
+        # longer (BENCHMARKS.md, "Where a CPU step's time goes"); `trl:` can turn it back on.
+        # (transformers 5 renamed the field; the old name stays an alias.)
+        rlvr_sets["activation_checkpointing"] = False
     rlvr_sets.update({k: v for k, v in tool_sets.items() if k not in config.trl})
     try:
         return GRPOConfig(**rlvr_sets, **config.trl)

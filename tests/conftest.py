@@ -31,8 +31,13 @@ os.environ["OMP_NUM_THREADS"] = "1"
 # cache in a temporary folder (never the user's), so the math and code pools are built once,
 # not in each of about a hundred processes. The generators' own tests turn it off
 # (`no_pool_cache`), so that "the same seed draws the same pool" compares two real builds.
-SESSION_CACHE = tempfile.mkdtemp(prefix="rlvr-test-cache-")
-atexit.register(shutil.rmtree, SESSION_CACHE, ignore_errors=True)
+# Under pytest-xdist the workers inherit the controller's folder (it removes it at exit).
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("RLVR_TEST_SESSION_CACHE"):
+    SESSION_CACHE = os.environ["RLVR_TEST_SESSION_CACHE"]
+else:
+    SESSION_CACHE = tempfile.mkdtemp(prefix="rlvr-test-cache-")
+    atexit.register(shutil.rmtree, SESSION_CACHE, ignore_errors=True)
+    os.environ["RLVR_TEST_SESSION_CACHE"] = SESSION_CACHE
 os.environ["RLVR_CACHE_DIR"] = SESSION_CACHE
 
 CLI_TIMEOUT_S = 120

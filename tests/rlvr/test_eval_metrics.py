@@ -183,7 +183,9 @@ def test_a_completion_that_breaks_math_verify_scores_0_not_null() -> None:
     checker = MathVerifyChecker()
     problem = {"answer": "9"}
     assert checker.verify(problem, "so \\boxed{9}").reward == 1.0
-    for hostile in ("\\boxed{" * 2000, "\\frac{" * 500 + "}", "$$" + "(" * 3000 + "$$", ""):
+    # Math-Verify's time on unclosed parentheses grows faster than their count (300: 1.6 s,
+    # 3000: 30 s on a 2-core machine); in `rlvr eval` the engine's deadline bounds it
+    for hostile in ("\\boxed{" * 2000, "\\frac{" * 500 + "}", "$$" + "(" * 300 + "$$", ""):
         verdict = checker.verify(problem, hostile)
         assert verdict.reward == 0.0, (hostile[:20], verdict)
     # a gold Math-Verify cannot read is not the model's fault

@@ -20,6 +20,11 @@ from rlvr.run_dir import COMPLETE
 
 RunCli = Any
 FAST = ["--max-completion-length", "12", "--group-size", "2", "--problems-per-step", "2"]
+# Verification on local worker processes: Ray's own start and stop cost a run about 10 s on a
+# 2-core machine. The runs about what Ray hosts or how a run ends on it (the default run, the
+# three built-in environments, Ctrl-C, two ranks, GenRM, the pool metrics, tool programs) keep
+# the default (`ray=True`); tests/rlvr/test_pool.py tests the actors themselves.
+LOCAL = ["--verification", "local"]
 PLUGIN = """\
 from rlvr import Verdict
 
@@ -39,15 +44,15 @@ def rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def train_args(model: Path, out: Path, *extra: object) -> list[object]:
-    return ["train", "--model", model, "--output-dir", out, *FAST, *extra]
+def train_args(model: Path, out: Path, *extra: object, ray: bool = False) -> list[object]:
+    return ["train", "--model", model, "--output-dir", out, *FAST, *([] if ray else LOCAL), *extra]
 
 
 def test_a_run_leaves_config_metrics_samples_and_a_complete_checkpoint(
     run_cli: RunCli, tiny_model: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "run"
-    result = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 3))
+    result = run_cli(*train_args(tiny_model, out, "--envs", "math", "--max-steps", 3, ray=True))
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = rows(out / "metrics.jsonl")
     assert [m["step"] for m in metrics] == [1, 2, 3]
@@ -78,11 +83,40 @@ def test_a_run_leaves_config_metrics_samples_and_a_complete_checkpoint(
     assert (out / "checkpoint-3" / "optimizer.pt").exists()
     config = (out / "config.yaml").read_text()
     assert "max_steps: 3" in config
+    hardware = yaml.safe_load(config)["hardware"]
+    assert (hardware["verification"], hardware["gradient_checkpointing"]) == ("ray", False)
     assert "step 3/3" in result.stderr
     card = (out / "README.md").read_text()  # rlvr's model card, not TRL's
     assert "version of None" not in card
     assert str(tiny_model) in card or tiny_model.name in card
     assert "math" in card
+
+
+@pytest.mark.parametrize(
+    ("gpu", "trl", "expected"),
+    [
+        (False, {}, False),
+        (False, {"gradient_checkpointing": True}, True),
+        (False, {"activation_checkpointing": True}, True),  # transformers 5's name for it
+        (True, {}, True),
+    ],
+)
+def test_gradient_checkpointing_is_off_on_a_cpu_unless_asked(
+    tmp_path: Path, gpu: bool, trl: dict[str, Any], expected: bool
+) -> None:
+    """TRL turns it on to save accelerator memory; a CPU step fits without it and runs 23%
+    faster (BENCHMARKS.md), so rlvr's CPU default is off, and `trl:` still decides."""
+    from rlvr.config import EnvConfig, TrainConfig, resolve_defaults
+    from rlvr.run_dir import RunDir
+    from rlvr.train import Batching, _grpo_args
+
+    config = resolve_defaults(
+        TrainConfig(envs={"math": EnvConfig()}, output_dir=str(tmp_path), trl=trl),
+        gpu=False,
+        vllm_installed=False,
+    )
+    args = _grpo_args(config, RunDir(tmp_path), gpu, Batching(12, 1, 12), {})
+    assert args.gradient_checkpointing is expected
 
 
 def test_math_code_and_if_train_together(run_cli: RunCli, tiny_model: Path, tmp_path: Path) -> None:
@@ -103,16 +137,12 @@ def test_math_code_and_if_train_together(run_cli: RunCli, tiny_model: Path, tmp_
         2,
         "--max-completion-length",
         12,
-        # the engine's local backend: worker processes, no Ray (a GPU machine without it);
-        # the other runs here verify on Ray actors
-        "--verification",
-        "local",
-    )
+    )  # verification unset: Ray actors per environment, as a user gets them
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "verification: local" in (out / "config.yaml").read_text()
+    assert yaml.safe_load((out / "config.yaml").read_text())["hardware"]["verification"] == "ray"
     metrics = rows(out / "metrics.jsonl")
     for row in metrics:
-        assert "pool/actor_restarts" not in row or row["pool/actor_restarts"] == 0
+        assert row["pool/actor_restarts"] == 0  # the Ray pool's own metric: actors verified
         for env in ("math", "code", "if"):
             assert row[f"env/{env}/completions"] == 2.0  # one problem each, two completions
             assert row[f"env/{env}/errors"] == 0.0  # the sandbox ran every code completion
@@ -164,6 +194,7 @@ def test_a_custom_environment_from_a_config_trains_alongside_math(
         2,
         "--problems-per-step",
         2,
+        *LOCAL,
         "--plugin",
         tmp_path / "shout.py",
     )
@@ -277,7 +308,7 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tiny_model: Path, tmp_path:
             sys.executable,
             "-m",
             "rlvr",
-            *map(str, train_args(tiny_model, out)),
+            *map(str, train_args(tiny_model, out, ray=True)),
             "--envs",
             "math",
             "--max-steps",
@@ -507,7 +538,7 @@ def test_two_training_processes_share_each_step_and_keep_one_curriculum_state(
             "2",
             "-m",
             "rlvr",
-            *map(str, train_args(tiny_model, out, "--envs", "math,if", "--max-steps", 2)),
+            *map(str, train_args(tiny_model, out, "--envs", "math,if", "--max-steps", 2, ray=True)),
         ],
         capture_output=True,
         text=True,
@@ -562,7 +593,7 @@ def test_a_genrm_scores_alongside_the_verifiers_and_alone_where_an_env_has_none(
         f"genrm: {{mode: pointwise, model: {tiny_model}, max_new_tokens: 4}}\n"
     )
     out = tmp_path / "run"
-    result = run_cli(*train_args(tiny_model, out, "--config", config, "--max-steps", 1))
+    result = run_cli(*train_args(tiny_model, out, "--config", config, "--max-steps", 1, ray=True))
     assert result.returncode == 0, result.stderr[-3000:]
     (row,) = rows(out / "metrics.jsonl")
     assert row["genrm/responses"] == 4.0  # two groups of two, every env judged
@@ -620,7 +651,7 @@ def test_a_dapo_run_with_a_trl_override_reports_to_tensorboard(
 
     out = tmp_path / "run"
     result = run_cli(
-        *train_args(tiny_model, out, "--envs", "math", "--max-steps", 2),
+        *train_args(tiny_model, out, "--envs", "math", "--max-steps", 2, ray=True),
         "--algorithm",
         "dapo",
         "--dynamic-sampling-rounds",  # the preset's 3, bounded to keep the test fast
@@ -755,7 +786,7 @@ def test_math_and_a_tool_environment_train_together_with_transcripts(
         [
             sys.executable,
             driver,
-            *map(str, train_args(model, out, "--config", config, "--max-steps", 1)),
+            *map(str, train_args(model, out, "--config", config, "--max-steps", 1, ray=True)),
             *("--max-completion-length", "256"),
             *("--dynamic-sampling-rounds", str(rounds)),
         ],
