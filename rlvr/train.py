@@ -167,7 +167,7 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
         pool = hosts.enter_context(
             open_pool(
                 _hosted(verifiers, environments),
-                backend=_verification_backend(config),
+                backend=hardware["verification"],
                 workers=config.actors_per_env,
                 item_timeout=config.verify_timeout,
                 address=config.ray_address,
@@ -239,7 +239,6 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
                 "model_path": str(model_path),
                 "hardware": {
                     **hardware,
-                    "verification": _verification_backend(config),  # resolved: ray or local
                     "gradient_checkpointing": args.gradient_checkpointing,
                     "micro_batch_size": batching.micro_batch_size,
                     "gradient_accumulation_steps": batching.accumulation_steps,
@@ -308,6 +307,7 @@ def _resolved(config: TrainConfig, gpu: bool, world_size: int) -> tuple[TrainCon
         "bf16_native": bf16_native,
         "bf16_reason": bf16_reason,
         "training_processes": world_size,
+        "verification": _verification_backend(config),  # resolved: ray or local
     }
     return config, hardware
 
@@ -358,9 +358,7 @@ def _batching(config: TrainConfig, model_path: Path, gpu: bool, world_size: int)
         memory_bytes=torch.cuda.get_device_properties(torch.cuda.current_device()).total_memory,
         lora=config.lora,
         reference_model=bool(config.beta),
-        gradient_checkpointing=bool(
-            trl.get("activation_checkpointing", trl.get("gradient_checkpointing", True))
-        ),
+        gradient_checkpointing=_checkpointing(trl, gpu=True),
         vllm_share=(
             float(trl.get("vllm_gpu_memory_utilization", 0.3))
             if config.use_vllm and trl.get("vllm_mode", "colocate") == "colocate"
@@ -451,17 +449,29 @@ def _grpo_args(
     }
     if config.project:
         rlvr_sets["project"] = config.project  # trackio's
-    if not gpu and not {"gradient_checkpointing", "activation_checkpointing"} & set(config.trl):
-        # TRL turns it on to save accelerator memory. A CPU step's few rows fit without it,
-        # and recomputing the forward during backward made the learning benchmark's step 23%
-        # longer (BENCHMARKS.md, "Where a CPU step's time goes"); `trl:` can turn it back on.
-        # (transformers 5 renamed the field; the old name stays an alias.)
-        rlvr_sets["activation_checkpointing"] = False
+    if not any(name in config.trl for name in CHECKPOINTING_FIELDS):  # else `trl:` decides
+        rlvr_sets["activation_checkpointing"] = _checkpointing({}, gpu)
     rlvr_sets.update({k: v for k, v in tool_sets.items() if k not in config.trl})
     try:
         return GRPOConfig(**rlvr_sets, **config.trl)
     except (TypeError, ValueError) as exc:
         raise UserError(f"trl: TRL's GRPOConfig refused the settings: {exc}") from None
+
+
+CHECKPOINTING_FIELDS = ("activation_checkpointing", "gradient_checkpointing")
+"""transformers 5's name for activation (gradient) checkpointing, then the older one, which
+TRL's configs still default and transformers reads as an alias."""
+
+
+def _checkpointing(trl: Mapping[str, Any], gpu: bool) -> bool:
+    """Whether the update recomputes each layer's forward during backward: as `trl:` says
+    under either name; else on a GPU (TRL's default, to save accelerator memory), and off on
+    a CPU, whose few rows a step fit without it and where recomputing made the learning
+    benchmark's step 23% longer (BENCHMARKS.md, "Where a CPU step's time goes")."""
+    for name in CHECKPOINTING_FIELDS:
+        if name in trl:
+            return bool(trl[name])
+    return gpu
 
 
 def _installed(module: str) -> bool:
