@@ -96,6 +96,9 @@ __all__ = [
 
 PLACEMENT_TIMEOUT_S = 30.0
 """Seconds an actor may take to be placed and started before the pool gives up on it."""
+LOCAL_START_TIMEOUT_S = 180.0
+"""Seconds the actors of a Ray instance this process started may take to start when their
+CPUs are certainly theirs (they fit its share): a loaded machine, never a placement failure."""
 CALLS_PER_ACTOR = 2
 """Chunks queued on an actor at once: the next one starts as soon as the last ends, without
 waiting for a round trip through the driver (which, on a loaded machine, costs a few process
@@ -617,9 +620,18 @@ class EnvironmentPool(PoolBase):
         import ray
 
         actors = [a for env in self._envs.values() for a in env.actors]
-        ready, waiting = ray.wait(
-            [a.started for a in actors], num_returns=len(actors), timeout=self.placement_timeout
-        )
+        started = [a.started for a in actors]
+        ready, waiting = ray.wait(started, num_returns=len(actors), timeout=self.placement_timeout)
+        slow_start = bool(waiting) and self._fits_own_instance()
+        if slow_start:  # placed, as they fit a Ray nobody else uses: starting on a busy machine
+            log.warning(
+                "environment actors are slow to start; waiting up to %g s", LOCAL_START_TIMEOUT_S
+            )
+            ready, waiting = ray.wait(
+                started,
+                num_returns=len(actors),
+                timeout=max(0.0, LOCAL_START_TIMEOUT_S - self.placement_timeout),
+            )
         for actor in actors:
             if actor.started in ready:
                 try:
@@ -630,6 +642,13 @@ class EnvironmentPool(PoolBase):
                         f"{_root_cause(exc)}"
                     ) from None
                 actor.confirmed = True
+        if waiting and slow_start:
+            late = sorted({a.env for a in actors if not a.confirmed})
+            raise UserError(
+                f"{len(waiting)} of {len(actors)} environment actors ({', '.join(late)}) had "
+                f"their CPUs but did not start within {LOCAL_START_TIMEOUT_S:g} s: the machine "
+                "is too busy (other trainings or tests?), or a verifier is slow to load"
+            )
         if waiting:
             late = sorted({a.env for a in actors if not a.confirmed})
             raise UserError(
@@ -638,6 +657,15 @@ class EnvironmentPool(PoolBase):
                 f"{self.cpus_per_actor:g} CPUs and Ray has {_cpu_summary(ray)}. Lower "
                 "actors_per_env, or add nodes"
             )
+
+    def _fits_own_instance(self) -> bool:
+        """Whether every actor certainly holds its CPUs: this process started the local Ray
+        (alone or as a node's shared instance) and the actors fit its share of it."""
+        return (
+            self._owns_ray
+            and not _connection.cluster
+            and self.total_actors * self.cpus_per_actor <= cpu_share() + 1e-9
+        )
 
     def _replace(self, actor: _Actor) -> None:
         """Kill an actor and start another in its place (once: its other calls fail too)."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import rlvr.pool as pool_module
 from rlvr.errors import UserError
 from rlvr.metrics import env_metrics
 from rlvr.pool import (
@@ -267,6 +268,26 @@ def test_an_actor_that_cannot_be_placed_is_an_error_not_a_hang(
                 {"faults": verifier}, cpus_per_actor=1, plugin_files=[path], placement_timeout=3
             )
         assert time.monotonic() - started < 15
+
+
+def test_actors_that_hold_their_cpus_but_start_slowly_are_waited_for(
+    write_plugin: WritePlugin, ray_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine an actor of a Ray the pool started itself can take longer than the
+    placement timeout to load its verifier; it holds its CPUs, so it is waited for (up to
+    LOCAL_START_TIMEOUT_S), and an error then says it was slow, not unplaceable."""
+    path = write_plugin("slow_load", FAULTS + "\ntime.sleep(3)  # a verifier slow to load\n")
+    verifier = import_file(path).Faults()
+    # this module's Ray is the fixture's, not the pool's: others may hold its CPUs
+    with pytest.raises(UserError, match="could not be placed within 1 s"):
+        EnvironmentPool({"faults": verifier}, plugin_files=[path], placement_timeout=1)
+    monkeypatch.setattr(EnvironmentPool, "_fits_own_instance", lambda self: True)
+    monkeypatch.setattr(pool_module, "LOCAL_START_TIMEOUT_S", 30.0)
+    with EnvironmentPool({"faults": verifier}, plugin_files=[path], placement_timeout=1) as pool:
+        assert rewards(pool.score([item("")])) == [1.0]
+    monkeypatch.setattr(pool_module, "LOCAL_START_TIMEOUT_S", 1.5)
+    with pytest.raises(UserError, match=r"had their CPUs but did not start within 1.5 s"):
+        EnvironmentPool({"faults": verifier}, plugin_files=[path], placement_timeout=1)
 
 
 def test_a_verifier_the_actors_cannot_load_fails_at_start(faults: tuple[Any, Path]) -> None:
