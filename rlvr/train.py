@@ -41,19 +41,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import signal
 import sys
 import time
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from datasets import Dataset
-from transformers import TrainerCallback
-from trl import GRPOConfig
 
 from rlvr.batches import MemoryPlan, ModelShape, StepPlan, StepSampler, plan_memory
 from rlvr.config import (
@@ -82,7 +77,6 @@ from rlvr.registry import default_registry
 from rlvr.resolve import build_environment, plan_verifiers
 from rlvr.rewards import ProblemRewards
 from rlvr.run_dir import RunDir, env_values
-from rlvr.trainer import RLVRTrainer
 
 TRACKERS = {
     "tensorboard": ("tensorboard", "tensorboardX"),
@@ -90,6 +84,9 @@ TRACKERS = {
     "trackio": ("trackio",),
 }
 """The trackers TRL reports to, and the packages each needs (any one of them)."""
+if TYPE_CHECKING:
+    from trl import GRPOConfig
+
 MULTITURN_MIN_COMPLETION = 512
 """Completion tokens below which a multi-turn run is warned that tool results may not fit."""
 
@@ -139,15 +136,15 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
         name: _curriculum(config, [p for p in problems.values() if p["env"] == name])
         for name in environments
     }
-    first_step = 0
-    if checkpoint is not None:
-        first_step, checkpoint_dir = checkpoint
-        state = run.read_state(checkpoint_dir)
-        for name, curriculum in curricula.items():
-            curriculum.load_state_dict(state["curricula"][name])
-        run.cut_after(first_step)
+    first_step = _restore(run, checkpoint, curricula)
 
     # -- model and batching: micro-batches that fit the accelerator's memory ------------------
+    # (TRL, transformers and datasets load only now, after the checks of the user's input
+    # above: about 10 s of imports that an existing run or a bad row should not wait for)
+    from datasets import Dataset
+
+    from rlvr.trainer import RLVRTrainer, StopOnInterrupt
+
     model_path = resolve_model(config.model)
     if not gpu:
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
@@ -230,7 +227,7 @@ def train(config: TrainConfig, *, resume: bool = False, plugin_files: Sequence[s
                 else {}
             ),
         )
-        stop = _StopOnInterrupt()
+        stop = StopOnInterrupt()
         trainer.add_callback(stop)
         run.create()
         run.write_config(
@@ -290,7 +287,10 @@ def _resolved(config: TrainConfig, gpu: bool, world_size: int) -> tuple[TrainCon
             )
         if not any(_installed(module) for module in modules):
             raise UserError(f"report_to {tracker}: not installed; pip install {modules[0]}")
-    check_passthrough("trl", config.trl, GRPOConfig)
+    if config.trl:
+        from trl import GRPOConfig
+
+        check_passthrough("trl", config.trl, GRPOConfig)
     if config.peft:
         from peft import LoraConfig
 
@@ -452,6 +452,8 @@ def _grpo_args(
     if not any(name in config.trl for name in CHECKPOINTING_FIELDS):  # else `trl:` decides
         rlvr_sets["activation_checkpointing"] = _checkpointing({}, gpu)
     rlvr_sets.update({k: v for k, v in tool_sets.items() if k not in config.trl})
+    from trl import GRPOConfig
+
     try:
         return GRPOConfig(**rlvr_sets, **config.trl)
     except (TypeError, ValueError) as exc:
@@ -493,6 +495,19 @@ def _prepare_run_dir(run: RunDir, resume: bool) -> tuple[int, Path] | None:
     if checkpoint is None:
         run.cut_after(0)  # no whole checkpoint to continue from: the run starts over
     return checkpoint
+
+
+def _restore(run: RunDir, checkpoint: tuple[int, Path] | None, curricula: Mapping[str, Any]) -> int:
+    """The step to start from: 0, or a checkpoint's, with the curricula's state restored
+    and the run's logs cut back to it."""
+    if checkpoint is None:
+        return 0
+    step, checkpoint_dir = checkpoint
+    state = run.read_state(checkpoint_dir)
+    for name, curriculum in curricula.items():
+        curriculum.load_state_dict(state["curricula"][name])
+    run.cut_after(step)
+    return step
 
 
 def _finished(run: RunDir, checkpoint: tuple[int, Path] | None, max_steps: int) -> bool:
@@ -622,44 +637,6 @@ def _curriculum(config: TrainConfig, problems: list[dict[str, Any]]) -> Any:
 
 
 # -- callbacks ------------------------------------------------------------------------------------
-
-
-class _StopOnInterrupt(TrainerCallback):
-    """Ctrl-C: finish the step, save a checkpoint, stop. A second Ctrl-C aborts at once."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        print(
-            "\nrlvr train: stopping after this step to save a checkpoint "
-            "(Ctrl-C again to abort without saving)",
-            file=sys.stderr,
-        )
-
-    def installed(self) -> Any:
-        import contextlib
-
-        @contextlib.contextmanager
-        def scope() -> Any:
-            previous = signal.signal(signal.SIGINT, self._handler)
-            try:
-                yield
-            finally:
-                signal.signal(signal.SIGINT, previous)
-
-        return scope()
-
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
-        if self.requested:
-            control.should_save = True
-            control.should_training_stop = True
-        elif state.global_step >= state.max_steps:
-            control.should_save = True  # the last step is always saved
-        return control
 
 
 class _LiveView:

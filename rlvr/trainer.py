@@ -27,9 +27,13 @@ tests/rlvr/test_trainer_overrides.py fails when an installed TRL renames or re-s
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
 from typing import Any
 
 import torch
@@ -497,3 +501,37 @@ class _StepClock(TrainerCallback):
 
     def seconds(self) -> float:
         return time.perf_counter() - self.started
+
+
+class StopOnInterrupt(TrainerCallback):
+    """Ctrl-C: finish the step, save a checkpoint, stop. A second Ctrl-C aborts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print(
+            "\nrlvr train: stopping after this step to save a checkpoint "
+            "(Ctrl-C again to abort without saving)",
+            file=sys.stderr,
+        )
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """The Ctrl-C handler, for the training loop's duration."""
+        previous = signal.signal(signal.SIGINT, self._handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
+        if self.requested:
+            control.should_save = True
+            control.should_training_stop = True
+        elif state.global_step >= state.max_steps:
+            control.should_save = True  # the last step is always saved
+        return control
