@@ -9,7 +9,8 @@ restate the problem (`restatements.py`), base model vs last checkpoint; then the
 mean pass rate and zero-variance-group fraction over the first and last ten steps, steps done,
 seconds per step; and how the curriculum spread its picks (samples.jsonl holds at least one
 completion of every group, so the problems of each step): distinct problems per environment,
-and the most steps any one problem was drawn on. Last, the curricula head to head: for each
+and the most steps any one problem was drawn on; where a pool spreads over difficulty levels,
+the picks and held-out pass@1 of each level. Last, the curricula head to head: for each
 seed with more than one curriculum evaluated, each checkpoint step they share, and each
 environment, pass@1 of one minus the other's (the first run given against each later one),
 paired by held-out problem from eval's samples files (strict reading), with the same paired
@@ -188,6 +189,62 @@ def spread(runs: list[Run]) -> None:
             print(f"| {run.label} | {env} | {len(counts)} | {max(counts.values())} |")
 
 
+def by_difficulty(runs: list[Run]) -> None:
+    """Where a pool spreads over difficulty levels: per level, the steps the curriculum drew
+    it on (the run's own pool, rebuilt from config.yaml as `rlvr train` builds it) and held-out
+    pass@1 of the base model and the last checkpoint (eval's samples files)."""
+    from rlvr.config import config_from_dict
+    from rlvr.resolve import build_environment
+
+    rows = []
+    for run in runs:
+        config = yaml_config(run.path)
+        envs = config_from_dict({"envs": config.get("envs") or {}}, where="config.yaml").envs
+        checkpoints = sorted((p for p in run.evaluated or {} if p != "base"), key=step_of)
+        compared = ["base", checkpoints[-1] if checkpoints else "none"]
+        held: dict[str, dict[tuple[str, Any], list[float]]] = {}
+        for policy in compared:
+            samples = run.path / "eval" / f"samples-{policy}.jsonl"
+            if samples.is_file():
+                for line in samples.read_text(encoding="utf-8").splitlines():
+                    row = json.loads(line)
+                    if row.get("reward") is not None:
+                        key = (row["env"], row.get("difficulty"))
+                        held.setdefault(policy, {}).setdefault(key, []).append(row["reward"] == 1)
+        for name, env_config in envs.items():
+            env = build_environment(name, env_config, run.seed)
+            level = {str(p["id"]): p.get("difficulty") for p in env.problems("train")}
+            if len(set(level.values())) < 2:
+                continue
+            drawn = Counter(level.get(problem) for problem in run.picks.get(name, {}).elements())
+            pool = Counter(level.values())
+            for difficulty in sorted(pool, key=str):
+                rates = [held.get(policy, {}).get((name, difficulty)) for policy in compared]
+                cells = [f"{mean(r):.3f} ({len(r)})" if r else "–" for r in rates]
+                rows.append(
+                    f"| {run.label} | {name} | {difficulty} | {pool[difficulty]} | "
+                    f"{drawn[difficulty]} | {' | '.join(cells)} |"
+                )
+    if rows:
+        print()
+        print(
+            "| run | env | difficulty | training problems | steps drawn | held-out pass@1 "
+            "base (samples) | last checkpoint (samples) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("\n".join(rows))
+
+
+def yaml_config(path: Path) -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
+
+
+def step_of(policy: str) -> int:
+    return int(policy.rsplit("-", maxsplit=1)[-1])
+
+
 def head_to_head(runs: list[Run]) -> None:
     """The first evaluated run of each seed against each later one, per shared checkpoint and
     environment: pass@1 difference paired by held-out problem, with its 95% interval."""
@@ -240,6 +297,7 @@ def main(argv: list[str]) -> None:
     restated(runs)
     training(runs)
     spread(runs)
+    by_difficulty(runs)
     head_to_head(runs)
 
 
