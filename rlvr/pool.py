@@ -522,6 +522,14 @@ class EnvironmentPool(PoolBase):
                 cpus_per_actor = math.floor(min(1.0, total_cpus / actors) * 10_000) / 10_000
             self.cpus_per_actor = cpus_per_actor
             self._check_fits(ray)
+            # How long an actor may take to start: longer where its CPUs are certainly its own
+            # (starting on a busy machine, never a placement failure); for the first actors
+            # and for replacements alike.
+            self.start_timeout = (
+                max(self.placement_timeout, LOCAL_START_TIMEOUT_S)
+                if self._fits_own_instance()
+                else self.placement_timeout
+            )
             for env in self._envs.values():
                 env.actors = [self._start_actor(env.name) for _ in range(self.actors_per_env)]
                 env.idle = env.actors * CALLS_PER_ACTOR
@@ -622,15 +630,15 @@ class EnvironmentPool(PoolBase):
         actors = [a for env in self._envs.values() for a in env.actors]
         started = [a.started for a in actors]
         ready, waiting = ray.wait(started, num_returns=len(actors), timeout=self.placement_timeout)
-        slow_start = bool(waiting) and self._fits_own_instance()
-        if slow_start:  # placed, as they fit a Ray nobody else uses: starting on a busy machine
+        slow_start = self.start_timeout > self.placement_timeout
+        if waiting and slow_start:  # placed, as they fit a Ray nobody else uses: a busy machine
             log.warning(
-                "environment actors are slow to start; waiting up to %g s", LOCAL_START_TIMEOUT_S
+                "environment actors are slow to start; waiting up to %g s", self.start_timeout
             )
             ready, waiting = ray.wait(
                 started,
                 num_returns=len(actors),
-                timeout=max(0.0, LOCAL_START_TIMEOUT_S - self.placement_timeout),
+                timeout=self.start_timeout - self.placement_timeout,
             )
         for actor in actors:
             if actor.started in ready:
@@ -642,21 +650,20 @@ class EnvironmentPool(PoolBase):
                         f"{_root_cause(exc)}"
                     ) from None
                 actor.confirmed = True
-        if waiting and slow_start:
-            late = sorted({a.env for a in actors if not a.confirmed})
+        if not waiting:
+            return
+        late = f"{len(waiting)} of {len(actors)} environment actors "
+        late += f"({', '.join(sorted({a.env for a in actors if not a.confirmed}))})"
+        if slow_start:
             raise UserError(
-                f"{len(waiting)} of {len(actors)} environment actors ({', '.join(late)}) had "
-                f"their CPUs but did not start within {LOCAL_START_TIMEOUT_S:g} s: the machine "
-                "is too busy (other trainings or tests?), or a verifier is slow to load"
+                f"{late} had their CPUs but did not start within {self.start_timeout:g} s: the "
+                "machine is too busy (other trainings or tests?), or a verifier is slow to load"
             )
-        if waiting:
-            late = sorted({a.env for a in actors if not a.confirmed})
-            raise UserError(
-                f"{len(waiting)} of {len(actors)} environment actors ({', '.join(late)}) could "
-                f"not be placed within {self.placement_timeout:g} s: each asks for "
-                f"{self.cpus_per_actor:g} CPUs and Ray has {_cpu_summary(ray)}. Lower "
-                "actors_per_env, or add nodes"
-            )
+        raise UserError(
+            f"{late} could not be placed within {self.placement_timeout:g} s: each asks for "
+            f"{self.cpus_per_actor:g} CPUs and Ray has {_cpu_summary(ray)}. Lower "
+            "actors_per_env, or add nodes"
+        )
 
     def _fits_own_instance(self) -> bool:
         """Whether every actor certainly holds its CPUs: this process started the local Ray
@@ -746,7 +753,7 @@ class EnvironmentPool(PoolBase):
     def _send(self, actor: _Actor, chunk: _Chunk, slots: int) -> None:
         budget = len(chunk.items) * (self.item_timeout + ALARM_GRACE_S + PROCESS_START_TIMEOUT_S)
         if not actor.confirmed:
-            budget += self.placement_timeout
+            budget += self.start_timeout
         # a call queued behind another on the same actor starts when that one ends
         actor.busy_until = max(time.monotonic(), actor.busy_until) + budget + CALL_SLACK_S
         ref = actor.handle.score.remote(chunk.items)
@@ -786,7 +793,7 @@ class EnvironmentPool(PoolBase):
             if not call.actor.confirmed and not ray.wait([call.actor.started], timeout=0)[0]:
                 raise UserError(
                     f"a replacement actor for environment {call.actor.env!r} could not be "
-                    f"placed within {self.placement_timeout:g} s (Ray has {_cpu_summary(ray)})"
+                    f"placed within {self.start_timeout:g} s (Ray has {_cpu_summary(ray)})"
                 )
             log.warning("an actor of %r overran its deadline; replacing it", call.actor.env)
             self._replace(call.actor)

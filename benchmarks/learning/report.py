@@ -56,6 +56,8 @@ class Run:
     """Per environment: on how many steps each problem was drawn."""
     seed: int = 0
     path: Path = Path()
+    config: dict[str, Any] = field(default_factory=dict)
+    """The run's config.yaml."""
 
     @classmethod
     def read(cls, path: Path) -> Run:
@@ -80,6 +82,7 @@ class Run:
             picks,
             int(config.get("seed", 0)),
             path,
+            config,
         )
 
     def solved(self, policy: str) -> dict[tuple[str, str], tuple[int, int]] | None:
@@ -156,7 +159,7 @@ def final(runs: list[Run]) -> None:
     print(f"| --- | --- | {' | '.join('---' for _ in envs)} | --- |")
     for run in runs:
         blocks = run.evaluated or {}
-        last = max((p for p in blocks if p != "base"), key=lambda p: int(p.split("-")[-1]))
+        last = max((p for p in blocks if p != "base"), key=step_of)
         zero = mean(r["zero_variance_groups"] for r in run.metrics if "zero_variance_groups" in r)
         gains = " | ".join(gain(blocks[last].get(env)) or "–" for env in envs)
         print(f"| {run.label} | {last} | {gains} | {zero:.2f} |")
@@ -198,8 +201,7 @@ def by_difficulty(runs: list[Run]) -> None:
 
     rows = []
     for run in runs:
-        config = yaml_config(run.path)
-        envs = config_from_dict({"envs": config.get("envs") or {}}, where="config.yaml").envs
+        envs = config_from_dict({"envs": run.config.get("envs") or {}}, where="config.yaml").envs
         checkpoints = sorted((p for p in run.evaluated or {} if p != "base"), key=step_of)
         compared = ["base", checkpoints[-1] if checkpoints else "none"]
         held: dict[str, dict[tuple[str, Any], list[float]]] = {}
@@ -235,12 +237,6 @@ def by_difficulty(runs: list[Run]) -> None:
         print("\n".join(rows))
 
 
-def yaml_config(path: Path) -> dict[str, Any]:
-    import yaml
-
-    return yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")) or {}
-
-
 def step_of(policy: str) -> int:
     return int(policy.rsplit("-", maxsplit=1)[-1])
 
@@ -257,7 +253,7 @@ def head_to_head(runs: list[Run]) -> None:
             first = same[0]
             steps = sorted(
                 (set(first.evaluated or {}) & set(other.evaluated or {})) - {"base"},
-                key=lambda policy: int(policy.split("-")[-1]),
+                key=step_of,
             )
             for policy in steps:
                 mine, theirs = first.solved(policy), other.solved(policy)
